@@ -1,0 +1,159 @@
+"""The append-only, hash-chained audit log: one canonical JSON object per line.
+
+Several processes (Dagster workers, the gateway, the CLI) append to the same
+file. Each append takes an exclusive flock, reads the hash of the last line
+under that lock, writes its own line with one write() and fsyncs before
+letting go, so the chain never forks.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import fcntl
+import json
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from audit.events import GENESIS_HASH, AuditEvent, canonical_json, seal
+from audit.plaintext_guard import assert_no_plaintext_identifiers
+
+FILE_MODE = 0o600
+_TAIL_CHUNK = 64 * 1024
+
+
+class AuditLogDamaged(RuntimeError):
+    """The last line cannot be extended; run verify() to see what is wrong."""
+
+
+class AuditLog:
+    """Append events to, and read them back from, one JSON Lines file."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+
+    def append(self, kind: str, actor: str, details: dict[str, Any]) -> AuditEvent:
+        """Write one event at the end of the chain and return it."""
+        if not kind or not isinstance(kind, str):
+            raise ValueError("kind must be a non-empty string")
+        if not actor or not isinstance(actor, str):
+            raise ValueError("actor must be a non-empty string")
+        if not isinstance(details, dict):
+            raise ValueError("details must be a dict")
+        assert_no_plaintext_identifiers(details)
+        # Round-trip so the event we return equals what a reader will parse
+        # (tuples become lists, keys become strings); refuses non-JSON values.
+        try:
+            details = json.loads(canonical_json(details))
+        except (TypeError, ValueError) as error:
+            raise ValueError(f"details are not JSON-serialisable: {error}") from None
+
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        created = not self.path.exists()
+        fd = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT, FILE_MODE)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            last_seq, last_hash = _read_tail(fd)
+            event = seal(
+                seq=last_seq + 1,
+                at=_utc_now(),
+                kind=kind,
+                actor=actor,
+                details=details,
+                prev_hash=last_hash,
+            )
+            _write_all(fd, event.to_line().encode("utf-8"))
+            os.fsync(fd)
+        finally:
+            os.close(fd)  # closing releases the flock
+        if created:
+            _fsync_directory(self.path.parent)
+        return event
+
+    def events(self, kind: str | None = None) -> Iterator[AuditEvent]:
+        """Events in log order, optionally only one kind. Does not verify the chain."""
+        for line_number, line in read_lines(self.path):
+            try:
+                entry = json.loads(line)
+                event = AuditEvent(**entry)
+            except (ValueError, TypeError):
+                raise AuditLogDamaged(f"line {line_number} is not an audit event") from None
+            if kind is None or event.kind == kind:
+                yield event
+
+
+def read_lines(path: Path) -> Iterator[tuple[int, bytes]]:
+    """(line number, raw line with its newline) up to the size seen under a shared lock.
+
+    The log is append-only, so everything before that size is stable even
+    while other processes keep appending; a line being written is not seen.
+    """
+    try:
+        handle = open(path, "rb")  # noqa: SIM115 - closed in finally; yields lazily
+    except FileNotFoundError:
+        return
+    try:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_SH)
+        size = os.fstat(handle.fileno()).st_size
+        fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+        remaining = size
+        line_number = 0
+        while remaining > 0:
+            line = handle.readline(remaining)
+            if not line:
+                break
+            remaining -= len(line)
+            line_number += 1
+            yield line_number, line
+    finally:
+        handle.close()
+
+
+def _read_tail(fd: int) -> tuple[int, str]:
+    """(seq, hash) of the last line, or (0, genesis) for an empty file."""
+    size = os.fstat(fd).st_size
+    if size == 0:
+        return 0, GENESIS_HASH
+    if os.pread(fd, 1, size - 1) != b"\n":
+        raise AuditLogDamaged("the last line of the audit log is truncated")
+    # Walk back from just before the final newline to the newline before it.
+    position = size - 1
+    last_line = b""
+    while position > 0:
+        step = min(_TAIL_CHUNK, position)
+        position -= step
+        last_line = os.pread(fd, step, position) + last_line
+        cut = last_line.rfind(b"\n")
+        if cut >= 0:
+            last_line = last_line[cut + 1 :]
+            break
+    try:
+        entry = json.loads(last_line)
+        seq, last_hash = entry["seq"], entry["hash"]
+    except (ValueError, KeyError, TypeError):
+        raise AuditLogDamaged("the last line of the audit log is not an audit event") from None
+    if not isinstance(seq, int) or not isinstance(last_hash, str) or len(last_hash) != 64:
+        raise AuditLogDamaged("the last line of the audit log is not an audit event")
+    return seq, last_hash
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        written = os.write(fd, view)
+        view = view[written:]
+
+
+def _fsync_directory(directory: Path) -> None:
+    """Make the new file's directory entry durable too."""
+    dir_fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)
+
+
+def _utc_now() -> str:
+    now = dt.datetime.now(dt.UTC)
+    return now.strftime("%Y-%m-%dT%H:%M:%S.") + f"{now.microsecond // 1000:03d}Z"

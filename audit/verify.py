@@ -1,0 +1,111 @@
+"""Prove that an audit log is whole: every line intact, in order, nothing removed.
+
+What the chain alone cannot show is a removal of the newest entries; keep
+`head_hash` and `events` from a previous verify somewhere else (a report, a
+ticket) and compare them with a later run.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from audit.events import ENTRY_FIELDS, GENESIS_HASH, canonical_json, entry_hash
+from audit.log import read_lines
+
+_HEX64 = re.compile(r"^[0-9a-f]{64}$")
+
+
+@dataclass(frozen=True)
+class VerifyResult:
+    """`events` counts the entries that checked out before the first problem;
+    `head_hash` is the hash of the last of them (None when there is none)."""
+
+    ok: bool
+    events: int
+    problem: str | None
+    line: int | None
+    head_hash: str | None
+
+
+class _Broken(Exception):
+    def __init__(self, problem: str) -> None:
+        super().__init__(problem)
+        self.problem = problem
+
+
+def verify(path: Path) -> VerifyResult:
+    """Check every line of the log; stop at the first problem and name its line."""
+    count = 0
+    prev_hash = GENESIS_HASH
+    head: str | None = None
+    for line_number, raw in read_lines(Path(path)):
+        try:
+            entry = _parse(raw)
+            _check_link(entry, expected_seq=count + 1, prev_hash=prev_hash)
+        except _Broken as broken:
+            return VerifyResult(
+                ok=False,
+                events=count,
+                problem=f"line {line_number}: {broken.problem}",
+                line=line_number,
+                head_hash=head,
+            )
+        count += 1
+        prev_hash = head = entry["hash"]
+    return VerifyResult(ok=True, events=count, problem=None, line=None, head_hash=head)
+
+
+def _parse(raw: bytes) -> dict[str, Any]:
+    if not raw.endswith(b"\n"):
+        raise _Broken("the line is truncated (it has no line end)")
+    body = raw[:-1]
+    if not body.strip():
+        raise _Broken("the line is empty")
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        raise _Broken("the line is not valid UTF-8") from None
+    try:
+        entry = json.loads(text)
+    except ValueError:
+        raise _Broken("the line is not valid JSON") from None
+    if not isinstance(entry, dict) or set(entry) != set(ENTRY_FIELDS):
+        raise _Broken("the line is not an audit event (wrong fields)")
+    if not (
+        type(entry["seq"]) is int
+        and isinstance(entry["at"], str)
+        and isinstance(entry["kind"], str)
+        and isinstance(entry["actor"], str)
+        and isinstance(entry["details"], dict)
+        and isinstance(entry["prev_hash"], str)
+        and isinstance(entry["hash"], str)
+        and _HEX64.match(entry["hash"])
+    ):
+        raise _Broken("the line is not an audit event (wrong field types)")
+    # The writer only ever writes the canonical spelling.
+    if canonical_json(entry) != text:
+        raise _Broken("the line was rewritten (it is not in canonical form)")
+    return entry
+
+
+def _check_link(entry: dict[str, Any], *, expected_seq: int, prev_hash: str) -> None:
+    seq = entry["seq"]
+    if seq > expected_seq:
+        raise _Broken(
+            f"seq is {seq} where {expected_seq} was expected: "
+            "an entry was removed or entries were reordered"
+        )
+    if seq < expected_seq:
+        raise _Broken(
+            f"seq is {seq} where {expected_seq} was expected: "
+            "entries were reordered or an entry was duplicated"
+        )
+    if entry["prev_hash"] != prev_hash:
+        raise _Broken("prev_hash does not match the previous entry: the chain is broken")
+    without_hash = {key: value for key, value in entry.items() if key != "hash"}
+    if entry_hash(without_hash) != entry["hash"]:
+        raise _Broken("hash does not match the entry's content: the entry was altered")

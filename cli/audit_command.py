@@ -1,0 +1,22 @@
+"""``shuzhi audit``: prove the audit log is intact."""
+
+from __future__ import annotations
+
+import typer
+
+from cli.errors import CliError
+
+app = typer.Typer(help="The hash-chained audit log.", no_args_is_help=True)
+
+
+@app.command("verify")
+def verify() -> None:
+    """Exit 0 when every entry is intact and chained to the one before it."""
+    from audit.verify import verify as verify_log
+    from home.layout import Home
+
+    path = Home.from_env().audit / "audit.log"
+    result = verify_log(path)
+    if not result.ok:
+        raise CliError(f"audit log {path} is damaged: {result.problem}")
+    print(f"audit log intact: {result.events} events, head {result.head_hash or '-'}")

@@ -1,0 +1,101 @@
+"""``shuzhi catalog``: what datasets and products exist, and their state."""
+
+from __future__ import annotations
+
+import typer
+
+from cli.output import print_json, print_table
+
+app = typer.Typer(help="The catalogue of datasets and products.", no_args_is_help=True)
+
+LAYERS = ("raw", "staged", "protected")
+
+
+def catalog_entries() -> list[dict[str, object]]:
+    from catalog.contracts import LEVEL_GRADES, SHARING_LABELS
+    from lakehouse import meta
+    from lakehouse.connection import table_exists
+    from pipelines.hub import Hub
+
+    hub = Hub.from_env()
+    cat = hub.catalog
+    entries: list[dict[str, object]] = []
+    with hub.lake() as con:
+        meta.ensure_meta(con)
+        last_sync = dict(
+            con.execute(
+                "SELECT dataset, max(finished_at)::VARCHAR FROM lake.meta.batches GROUP BY dataset"
+            ).fetchall()
+        )
+
+        def count(schema: str, table: str) -> int | None:
+            if not table_exists(con, schema, table):
+                return None
+            row = con.execute(f"SELECT count(*) FROM lake.{schema}.{table}").fetchone()
+            return int(row[0]) if row else 0
+
+        for name, ds in cat.datasets.items():
+            for layer in LAYERS:
+                entries.append(
+                    {
+                        "name": f"{layer}_{name}",
+                        "kind": "dataset",
+                        "layer": layer,
+                        "title": ds.title,
+                        "owner": ds.owner,
+                        "steward": ds.steward,
+                        "level": ds.level,
+                        "grade": LEVEL_GRADES[ds.level],
+                        "sharing": ds.sharing,
+                        "sharing_label": SHARING_LABELS[ds.sharing],
+                        "rows": count(layer, name),
+                        "quarantined": count("quarantine", name) if layer == "staged" else None,
+                        "last_sync": last_sync.get(name),
+                    }
+                )
+        for name, product in cat.products.items():
+            inputs_synced = [last_sync[d] for d in product.inputs if d in last_sync]
+            entries.append(
+                {
+                    "name": name,
+                    "kind": "product",
+                    "layer": "products",
+                    "title": product.title,
+                    "owner": product.owner,
+                    "steward": product.steward,
+                    "level": product.level,
+                    "grade": LEVEL_GRADES[product.level],
+                    "sharing": product.sharing,
+                    "sharing_label": SHARING_LABELS[product.sharing],
+                    "rows": count("products", name),
+                    "quarantined": None,
+                    "last_sync": min(inputs_synced) if inputs_synced else None,
+                }
+            )
+    return entries
+
+
+@app.command("list")
+def list_(json_out: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
+    """Datasets (per layer) and products: owner, classification, sharing, rows, last sync."""
+    entries = catalog_entries()
+    if json_out:
+        print_json(entries)
+        return
+    print_table(
+        "Catalogue",
+        ["name", "layer", "owner", "level", "grade", "sharing", "rows", "last sync"],
+        [
+            [
+                e["name"],
+                e["layer"],
+                e["owner"],
+                e["level"],
+                e["grade"],
+                e["sharing_label"],
+                "-" if e["rows"] is None else f"{e['rows']:,}",
+                e["last_sync"] or "never",
+            ]
+            for e in entries
+        ],
+    )

@@ -1,0 +1,58 @@
+"""``shuzhi``: the hub's command line."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import typer
+
+from cli import (
+    audit_command,
+    catalog_command,
+    demo_command,
+    principals_command,
+    query_command,
+    sources_command,
+)
+from cli.errors import one_line
+
+app = typer.Typer(
+    name="shuzhi",
+    help="Shuzhi (数治): privacy-preserving data sharing for street-level government.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+app.command("demo")(demo_command.demo)
+app.command("query")(query_command.query)
+app.add_typer(catalog_command.app, name="catalog")
+app.add_typer(principals_command.app, name="principals")
+app.add_typer(audit_command.app, name="audit")
+app.add_typer(sources_command.app, name="sources")
+
+
+def run() -> None:
+    """Console entry point: every failure becomes one clear line on stderr."""
+    try:
+        app(standalone_mode=False)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except (typer.Abort, KeyboardInterrupt):
+        print("aborted", file=sys.stderr)
+        sys.exit(130)
+    except Exception as exc:
+        import click
+
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            sys.exit(exc.exit_code)
+        if os.environ.get("SHUZHI_DEBUG"):
+            raise
+        line, code = one_line(exc)
+        print(line, file=sys.stderr)
+        sys.exit(code)
+
+
+if __name__ == "__main__":
+    run()

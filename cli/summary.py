@@ -1,0 +1,68 @@
+"""The demo's closing summary: reconciliation per source, products, rooms."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from demo.manifest import DemoManifest
+    from pipelines.hub import Hub
+    from pipelines.run import RunOutcome
+
+from cli.output import print_table
+
+
+def print_demo_summary(
+    hub: Hub, manifest: DemoManifest, outcome: RunOutcome, seconds: float
+) -> None:
+    from lakehouse.connection import table_exists
+    from pipelines.steps import reconciliation
+
+    expected = {m.dataset: m for m in manifest.sources.values()}
+    rows = []
+    for rec in reconciliation(hub):
+        top = sorted(rec.reasons.items(), key=lambda kv: -kv[1])
+        planted = expected.get(rec.dataset)
+        rows.append(
+            [
+                rec.source,
+                rec.dataset,
+                f"{rec.rows_read:,}",
+                f"{rec.rows_loaded:,}",
+                f"{rec.rows_quarantined:,}",
+                "✓" if rec.holds else "✗",
+                f"{planted.expected_quarantined:,}" if planted else "-",
+                ", ".join(f"{k} {v}" for k, v in top),
+            ]
+        )
+    all_ok = all(r[5] == "✓" for r in rows)
+    print_table(
+        "Reconciliation per source (read = loaded + quarantined)",
+        [
+            "source",
+            "dataset",
+            "read",
+            "loaded",
+            "quarantined",
+            "reconciles",
+            "dirt planted",
+            "quarantine reasons",
+        ],
+        rows,
+    )
+    with hub.lake() as con:
+        product_rows = []
+        for name, product in hub.catalog.products.items():
+            rows_text = "not built"
+            if table_exists(con, "products", name):
+                count = con.execute(f"SELECT count(*) FROM lake.products.{name}").fetchone()
+                rows_text = f"{count[0]:,}" if count else "0"
+            product_rows.append([name, product.title, product.level, rows_text])
+    print_table("Products", ["product", "title", "level", "rows"], product_rows)
+    rooms = sorted(p.name for p in hub.home.rooms.glob("*.duckdb") if not p.name.startswith("."))
+    status = "succeeded" if outcome.success else "FAILED"
+    print(
+        f"run {outcome.run_id} {status} in {seconds:.0f}s; {len(rooms)} data rooms in "
+        f"{hub.home.rooms}; reconciliation {'holds' if all_ok else 'BROKEN'} for every source"
+    )
+    print('next: shuzhi query --as street_donghu "select * from street_case_stats limit 5"')

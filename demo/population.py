@@ -1,0 +1,196 @@
+"""The public-security population registry: one row per registration, with counted dirt."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from collections.abc import Iterator
+from typing import NamedTuple
+
+from demo import corruptions
+from demo.addresses import FLOATING_REGIONS, HOUSEHOLD_REGIONS, UNKNOWN_COMMUNITY_CODES, AddressBook
+from demo.dates import (
+    EXPORT_DAY,
+    iso_date,
+    iso_datetime,
+    other_date_spelling,
+    random_day,
+    random_moment,
+    unparseable_date,
+)
+from demo.dirt import DirtClass, DirtKind, DirtLedger, DirtPlan
+from demo.people import FLOATING_BIRTHS, HOUSEHOLD_BIRTHS, PersonMaker
+from demo.pools import HOUSEHOLD_SHARE, ResidentPools
+
+SOURCE = "population"
+FILE = "public_security/population.sqlite"
+
+FIXABLE, UNFIXABLE, DUPLICATE = DirtClass.FIXABLE, DirtClass.UNFIXABLE, DirtClass.DUPLICATE
+ID_LOWER_X = DirtKind("id_lower_x", FIXABLE, "id_number", 0.01, "check character X written as x")
+ID_SPACES = DirtKind("id_spaces", FIXABLE, "id_number", 0.01, "blanks inside the ID")
+ID_FULLWIDTH = DirtKind("id_fullwidth", FIXABLE, "id_number", 0.01, "full-width digits in the ID")
+PHONE_FORMAT = DirtKind(
+    "phone_format", FIXABLE, "phone", 0.02, "+86/0086 prefix, dashes, blanks or full-width digits"
+)
+SEX_CODE = DirtKind("sex_code", FIXABLE, "sex", 0.02, "legacy sex code 1 (男) or 2 (女)")
+DATE_FORMAT = DirtKind(
+    "date_format", FIXABLE, "birth_date", 0.10, "birth date as 1985/3/7, 1985年3月7日 or 19850307"
+)
+ID_CHECK_DIGIT = DirtKind(
+    "id_check_digit", UNFIXABLE, "id_number", 0.01, "check character does not match"
+)
+ID_MISSING = DirtKind("id_missing", UNFIXABLE, "id_number", 0.01, "ID number is NULL")
+COMMUNITY_UNKNOWN = DirtKind(
+    "community_code_unknown", UNFIXABLE, "community_code", 0.01, "community code not in district"
+)
+DATE_UNPARSEABLE = DirtKind(
+    "date_unparseable", UNFIXABLE, "birth_date", 0.01, "birth date such as 2023-13-45 or 未知"
+)
+SAME_PERSON_AGAIN = DirtKind(
+    "duplicate",
+    DUPLICATE,
+    "id_number",
+    0.015,
+    "a second row for a person already registered, the ID in 15-digit legacy form or with x",
+)
+KINDS = (
+    ID_LOWER_X, ID_SPACES, ID_FULLWIDTH, PHONE_FORMAT, SEX_CODE, DATE_FORMAT,
+    ID_CHECK_DIGIT, ID_MISSING, COMMUNITY_UNKNOWN, DATE_UNPARSEABLE, SAME_PERSON_AGAIN,
+)  # fmt: skip
+
+COLUMNS = (
+    "person_id", "name", "id_number", "sex", "birth_date", "phone", "reg_type",
+    "street_code", "community_code", "grid_code", "address", "move_in_date", "updated_at",
+)  # fmt: skip
+
+
+class PopulationRow(NamedTuple):
+    person_id: int
+    name: str
+    id_number: str | None
+    sex: str
+    birth_date: str
+    phone: str
+    reg_type: str
+    street_code: str
+    community_code: str
+    grid_code: str
+    address: str
+    move_in_date: str
+    updated_at: str
+
+
+_EARLIEST_MOVE_IN = dt.date(1980, 1, 1)
+_EARLIEST_FLOATING_MOVE_IN = dt.date(2012, 1, 1)
+_EARLIEST_UPDATE = dt.date(2021, 1, 1)
+_RECENT_ORIGINALS = 200  # how far back a repeated registration may look
+
+
+def draw_plan(rng: random.Random, rows: int) -> DirtPlan:
+    return DirtPlan.draw(rng, rows, KINDS, earliest={SAME_PERSON_AGAIN.name: min(20, rows // 4)})
+
+
+def population_rows(
+    rows: int,
+    *,
+    rng: random.Random,
+    plan: DirtPlan,
+    maker: PersonMaker,
+    addresses: AddressBook,
+    pools: ResidentPools,
+    ledger: DirtLedger,
+) -> Iterator[PopulationRow]:
+    """Rows in person_id order (1, 2, …); offers clean residents to ``pools``."""
+    originals: list[PopulationRow] = []  # recent clean rows that have a second ID spelling
+    for index in range(rows):
+        person_id = index + 1
+        kind = plan.kind_at(index)
+        if kind is SAME_PERSON_AGAIN:
+            if originals:
+                original = originals.pop(rng.randrange(len(originals)))
+                ledger.record(SOURCE, FILE, person_id, str(person_id), kind)
+                yield _registered_again(rng, original, person_id)
+                continue
+            kind = None  # no original yet: write a clean row instead
+        household = rng.random() < HOUSEHOLD_SHARE
+        person = maker.make(
+            HOUSEHOLD_REGIONS if household else FLOATING_REGIONS,
+            HOUSEHOLD_BIRTHS if household else FLOATING_BIRTHS,
+            check="X" if kind is ID_LOWER_X else None,
+        )
+        place = addresses.place()
+        local = addresses.local(place)
+        address = addresses.prefix(place) + local
+        if household:
+            move_in = random_day(rng, max(person.birth, _EARLIEST_MOVE_IN), EXPORT_DAY)
+        else:
+            # Floating adults come to work; children come with them.
+            first = max(dt.date(person.birth.year + 16, 1, 1), _EARLIEST_FLOATING_MOVE_IN)
+            if first > EXPORT_DAY:
+                first = max(person.birth, _EARLIEST_FLOATING_MOVE_IN)
+            move_in = random_day(rng, first, EXPORT_DAY)
+        updated = random_moment(rng, max(move_in, _EARLIEST_UPDATE), EXPORT_DAY)
+        id_number: str | None = person.id_number
+        sex = person.sex
+        birth_date = iso_date(person.birth)
+        phone = person.phone
+        community_code = place.community.code
+        grid_code = addresses.grid(place)
+        if kind is None:
+            pools.offer(person, place, local)
+        elif kind is ID_LOWER_X:
+            id_number = corruptions.id_lower_x(person.id_number)
+        elif kind is ID_SPACES:
+            id_number = corruptions.id_with_spaces(rng, person.id_number)
+        elif kind is ID_FULLWIDTH:
+            id_number = corruptions.fullwidth(person.id_number)
+        elif kind is PHONE_FORMAT:
+            phone = corruptions.phone_misformatted(rng, phone)
+        elif kind is SEX_CODE:
+            sex = "1" if person.male else "2"
+        elif kind is DATE_FORMAT:
+            birth_date = other_date_spelling(rng, person.birth)
+        elif kind is ID_CHECK_DIGIT:
+            id_number = corruptions.id_wrong_check(person.id_number)
+        elif kind is ID_MISSING:
+            id_number = None
+        elif kind is COMMUNITY_UNKNOWN:
+            community_code = rng.choice(UNKNOWN_COMMUNITY_CODES)
+            grid_code = f"{community_code}001"
+        elif kind is DATE_UNPARSEABLE:
+            birth_date = unparseable_date(rng)
+        row = PopulationRow(
+            person_id,
+            person.name,
+            id_number,
+            sex,
+            birth_date,
+            phone,
+            "户籍" if household else "流动",
+            place.street.code,
+            community_code,
+            grid_code,
+            address,
+            iso_date(move_in),
+            iso_datetime(updated),
+        )
+        if kind is not None:
+            ledger.record(SOURCE, FILE, person_id, str(person_id), kind)
+        elif person.id_number[6:8] == "19" or person.id_number[-1] == "X":
+            originals.append(row)
+            if len(originals) > _RECENT_ORIGINALS:
+                originals.pop(0)
+        yield row
+
+
+def _registered_again(rng: random.Random, original: PopulationRow, person_id: int) -> PopulationRow:
+    """The same person registered a second time (e.g. by another police station)."""
+    assert original.id_number is not None
+    if original.id_number[-1] == "X" and (original.id_number[6:8] != "19" or rng.random() < 0.5):
+        id_number = corruptions.id_lower_x(original.id_number)
+    else:
+        id_number = corruptions.id_legacy_15(original.id_number)
+    updated = random_moment(rng, dt.date(2024, 1, 1), EXPORT_DAY)
+    return original._replace(
+        person_id=person_id, id_number=id_number, updated_at=iso_datetime(updated)
+    )

@@ -1,0 +1,89 @@
+"""The population registry as a real SQL database: SQLite file, or a PostgreSQL schema."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable, Iterator, Sequence
+from itertools import islice
+from pathlib import Path
+from typing import Any
+
+import psycopg
+from psycopg import sql
+
+from demo.population import COLUMNS
+
+TABLE = "residents"
+_BATCH = 20_000
+
+
+def _column_types() -> list[tuple[str, str]]:
+    """person_id is the monotonic key; every other column is TEXT, as in the department's system."""
+    return [
+        (column, "INTEGER PRIMARY KEY" if column == "person_id" else "TEXT") for column in COLUMNS
+    ]
+
+
+def write_population_sqlite(path: Path, rows: Iterable[Sequence[Any]]) -> int:
+    """Write ``rows`` (in COLUMNS order) as table ``residents`` of a new SQLite file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.unlink(missing_ok=True)
+    written = 0
+    connection = sqlite3.connect(path, isolation_level=None)
+    try:
+        # A freshly built file: no journal needed; the result is the same bytes for the same rows.
+        connection.execute("PRAGMA journal_mode=OFF")
+        connection.execute("PRAGMA synchronous=OFF")
+        definitions = ", ".join(f"{column} {kind}" for column, kind in _column_types())
+        connection.execute(f"CREATE TABLE {TABLE} ({definitions})")
+        insert = f"INSERT INTO {TABLE} VALUES ({', '.join('?' for _ in COLUMNS)})"
+        iterator = iter(rows)
+        while batch := list(islice(iterator, _BATCH)):
+            connection.execute("BEGIN")
+            connection.executemany(insert, batch)
+            connection.execute("COMMIT")
+            written += len(batch)
+        # The incremental sync reads by updated_at, as the department's replica allows.
+        connection.execute(f"CREATE INDEX {TABLE}_updated_at ON {TABLE} (updated_at)")
+    finally:
+        connection.close()
+    return written
+
+
+def read_population_sqlite(path: Path) -> Iterator[tuple[Any, ...]]:
+    """Every row of ``residents`` in person_id order, read in batches."""
+    connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        cursor = connection.execute(f"SELECT {', '.join(COLUMNS)} FROM {TABLE} ORDER BY person_id")
+        while batch := cursor.fetchmany(_BATCH):
+            yield from batch
+    finally:
+        connection.close()
+
+
+def load_population_postgres(dsn: str, schema: str, rows: Iterable[Sequence[Any]]) -> int:
+    """(Re)create ``schema.residents`` in PostgreSQL and COPY ``rows`` into it."""
+    table = sql.Identifier(schema, TABLE)
+    definitions = sql.SQL(", ").join(
+        sql.SQL(" ").join((sql.Identifier(column), sql.SQL(kind)))
+        for column, kind in _column_types()
+    )
+    columns = sql.SQL(", ").join(sql.Identifier(column) for column in COLUMNS)
+    written = 0
+    with psycopg.connect(dsn) as connection:
+        connection.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(schema)))
+        connection.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(table))
+        connection.execute(sql.SQL("CREATE TABLE {} ({})").format(table, definitions))
+        with connection.cursor() as cursor:
+            copy_statement = sql.SQL("COPY {} ({}) FROM STDIN").format(table, columns)
+            with cursor.copy(copy_statement) as copy:
+                for row in rows:
+                    copy.write_row(row)
+                    written += 1
+        connection.execute(sql.SQL("CREATE INDEX ON {} (updated_at)").format(table))
+    return written
+
+
+def copy_population_sqlite_to_postgres(sqlite_path: Path, dsn: str, schema: str) -> int:
+    """Serve the generated registry from PostgreSQL too (the replica the hub may read)."""
+    return load_population_postgres(dsn, schema, read_population_sqlite(sqlite_path))

@@ -1,0 +1,41 @@
+"""How big a generated district is."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+MINIMUM_ROWS = 50
+
+
+def _scaled(base: int, scale: float) -> int:
+    return max(MINIMUM_ROWS, round(base * scale))
+
+
+@dataclass(frozen=True)
+class DistrictSize:
+    """Rows written per source (dirty and duplicate rows included)."""
+
+    residents: int
+    enterprises: int
+    cases: int
+    assistance: int
+
+    @classmethod
+    def demo(cls, scale: float = 1.0) -> DistrictSize:
+        """A district small enough to explore on a laptop."""
+        return cls(
+            residents=_scaled(20_000, scale),
+            enterprises=_scaled(2_000, scale),
+            cases=_scaled(6_000, scale),
+            assistance=_scaled(1_500, scale),
+        )
+
+    @classmethod
+    def bench(cls, scale: float = 1.0) -> DistrictSize:
+        """A district the size of a real one, for throughput benchmarks."""
+        return cls(
+            residents=_scaled(1_000_000, scale),
+            enterprises=_scaled(100_000, scale),
+            cases=_scaled(1_000_000, scale),
+            assistance=_scaled(50_000, scale),
+        )

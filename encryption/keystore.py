@@ -1,0 +1,323 @@
+"""Wrapped data keys and token keys, kept in a JSON file outside the lakehouse.
+
+The file holds only keys wrapped (AES-GCM) by the master key, each bound to its
+identity (kind, dataset and column or domain, version) as associated data, so a
+wrapped key moved to another slot no longer opens. A key-check value lets a
+wrong master key be detected when the store is opened, before data is touched.
+
+Layout (format 1)::
+
+    {"format": 1, "check": "<b64>", "created": "...",
+     "data_keys":  {dataset: {column: {"current": 1, "versions": {"1": {...}}}}},
+     "token_keys": {domain: {"current": 1, "versions": {"1": {...}}}}}
+
+Data keys are per (dataset, column, version). Token keys are per identifier
+domain, not per dataset, so one person gets one token in every department's
+data. Versions exist so that rotation and crypto-shredding can be added.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import contextlib
+import datetime as dt
+import fcntl
+import json
+import logging
+import os
+import tempfile
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from encryption.master_key import MasterKeyError, MasterKeyProvider, resolve_master_key
+
+KEYSTORE_FILE = "keystore.json"
+FORMAT = 1
+KEY_BYTES = 32
+_NONCE_BYTES = 12
+_SCOPE = "shuzhi-keystore-v1"
+_CHECK_AAD = json.dumps([_SCOPE, "key-check"]).encode("utf-8")
+
+log = logging.getLogger(__name__)
+
+# A slot is where one family of key versions lives: ("data_keys", dataset, column)
+# or ("token_keys", domain).
+Slot = tuple[str, ...]
+
+
+class KeyStoreError(Exception):
+    """The key store file is unreadable, altered, or lacks a requested key version."""
+
+
+class UnknownKeyVersionError(KeyStoreError):
+    """The store holds no such key version (never made, or later shredded)."""
+
+
+class KeyStore:
+    """Data keys per (dataset, column, version) and token keys per domain, wrapped by a master key.
+
+    Opening loads the master key and verifies it against the store's key-check
+    value (``MasterKeyError`` when missing or wrong). Keys are created on first
+    use under an exclusive file lock, so concurrent processes agree on one key.
+    """
+
+    def __init__(self, path: Path, master: MasterKeyProvider) -> None:
+        self.path = Path(path)
+        self.master_name = master.name
+        self._lock_path = self.path.with_name(self.path.name + ".lock")
+        self._wrapper = AESGCM(master.load())
+        self._thread_lock = threading.Lock()
+        self._unwrapped: dict[tuple[Slot, int], bytes] = {}
+        self._current: dict[Slot, int] = {}
+        self._document = self._open()
+
+    def __repr__(self) -> str:
+        return f"KeyStore({str(self.path)!r}, master from {self.master_name})"
+
+    # -- public API -----------------------------------------------------------
+
+    def data_key(self, dataset: str, column: str) -> tuple[int, bytes]:
+        """The current (version, key) for a dataset column; created on first use."""
+        return self._current_key(_data_slot(dataset, column))
+
+    def data_key_at(self, dataset: str, column: str, version: int) -> bytes:
+        """The data key of one version, to open values sealed under it."""
+        return self._key_at(_data_slot(dataset, column), version)
+
+    def token_key(self, domain: str) -> bytes:
+        """The current token key of an identifier domain; created on first use."""
+        return self.current_token_key(domain)[1]
+
+    def current_token_key(self, domain: str) -> tuple[int, bytes]:
+        """The current (version, key) of an identifier domain; created on first use."""
+        return self._current_key(_token_slot(domain))
+
+    def token_key_at(self, domain: str, version: int) -> bytes:
+        """The token key of one version of a domain."""
+        return self._key_at(_token_slot(domain), version)
+
+    # -- keys -----------------------------------------------------------------
+
+    def _current_key(self, slot: Slot) -> tuple[int, bytes]:
+        version = self._current.get(slot)
+        if version is not None:
+            return version, self._unwrapped[(slot, version)]
+        with self._thread_lock:
+            entry = _find(self._document, slot)
+            if entry is None:
+                self._document = self._read()  # another process may have made it since
+                entry = _find(self._document, slot)
+            if entry is None:
+                entry = self._create(slot)
+            version = _current_version(entry, slot)
+            key = self._unwrap(slot, version, entry)
+            self._current[slot] = version
+            return version, key
+
+    def _key_at(self, slot: Slot, version: int) -> bytes:
+        cached = self._unwrapped.get((slot, version))
+        if cached is not None:
+            return cached
+        with self._thread_lock:
+            entry = _find(self._document, slot)
+            if entry is None or str(version) not in entry.get("versions", {}):
+                self._document = self._read()
+                entry = _find(self._document, slot)
+            if entry is None or str(version) not in entry.get("versions", {}):
+                raise UnknownKeyVersionError(
+                    f"{_describe(slot)} has no version {version} in {self.path}"
+                )
+            return self._unwrap(slot, version, entry)
+
+    def _create(self, slot: Slot) -> dict[str, Any]:
+        """Add version 1 of a slot, re-reading under the file lock so only one process does."""
+        with self._file_lock():
+            document = self._read()
+            entry = _find(document, slot)
+            if entry is None:
+                entry = {"current": 1, "versions": {"1": self._wrap(slot, 1, _new_key())}}
+                _place(document, slot, entry)
+                self._write(document)
+                log.info("created %s version 1 in %s", _describe(slot), self.path)
+            self._document = document
+            return entry
+
+    def _wrap(self, slot: Slot, version: int, key: bytes) -> dict[str, str]:
+        nonce = os.urandom(_NONCE_BYTES)
+        sealed = self._wrapper.encrypt(nonce, key, _identity(slot, version))
+        return {
+            "wrapped": base64.b64encode(nonce + sealed).decode("ascii"),
+            "created": _now(),
+        }
+
+    def _unwrap(self, slot: Slot, version: int, entry: dict[str, Any]) -> bytes:
+        cached = self._unwrapped.get((slot, version))
+        if cached is not None:
+            return cached
+        try:
+            blob = base64.b64decode(entry["versions"][str(version)]["wrapped"], validate=True)
+        except (KeyError, TypeError, binascii.Error, ValueError):
+            raise KeyStoreError(
+                f"{_describe(slot)} version {version} in {self.path} is malformed"
+            ) from None
+        try:
+            key = self._wrapper.decrypt(
+                blob[:_NONCE_BYTES], blob[_NONCE_BYTES:], _identity(slot, version)
+            )
+        except (InvalidTag, ValueError):
+            raise KeyStoreError(
+                f"{_describe(slot)} version {version} in {self.path} failed authentication "
+                "(altered, or moved from another slot)"
+            ) from None
+        self._unwrapped[(slot, version)] = key
+        return key
+
+    # -- the file -------------------------------------------------------------
+
+    def _open(self) -> dict[str, Any]:
+        if self.path.exists():
+            return self._read()
+        self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        with self._file_lock():
+            if self.path.exists():  # created by another process while we waited
+                return self._read()
+            nonce = os.urandom(_NONCE_BYTES)
+            check = nonce + self._wrapper.encrypt(nonce, b"", _CHECK_AAD)
+            document: dict[str, Any] = {
+                "format": FORMAT,
+                "check": base64.b64encode(check).decode("ascii"),
+                "created": _now(),
+                "data_keys": {},
+                "token_keys": {},
+            }
+            self._write(document)
+            log.info("created key store %s", self.path)
+            return document
+
+    def _read(self) -> dict[str, Any]:
+        """Load the file and verify the master key against its key-check value."""
+        try:
+            text = self.path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            raise KeyStoreError(f"key store {self.path} does not exist") from None
+        try:
+            document = json.loads(text)
+        except json.JSONDecodeError:
+            raise KeyStoreError(f"key store {self.path} is not valid JSON") from None
+        if not isinstance(document, dict) or document.get("format") != FORMAT:
+            raise KeyStoreError(f"key store {self.path} has an unknown format")
+        try:
+            check = base64.b64decode(document["check"], validate=True)
+            self._wrapper.decrypt(check[:_NONCE_BYTES], check[_NONCE_BYTES:], _CHECK_AAD)
+        except (KeyError, TypeError, binascii.Error):
+            raise KeyStoreError(f"key store {self.path} has no valid key-check value") from None
+        except (InvalidTag, ValueError):
+            raise MasterKeyError(
+                f"master key from {self.master_name} does not open key store {self.path} "
+                "(wrong master key)"
+            ) from None
+        return document
+
+    def _write(self, document: dict[str, Any]) -> None:
+        """Atomic replace: readers see the old file or the new one, never half of one."""
+        fd, temp_name = tempfile.mkstemp(
+            dir=self.path.parent, prefix=f".{self.path.name}.", suffix=".tmp"
+        )
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                os.fchmod(handle.fileno(), 0o600)
+                json.dump(document, handle, ensure_ascii=False, indent=1, sort_keys=True)
+                handle.write("\n")
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(temp_name, self.path)
+        except BaseException:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(temp_name)
+            raise
+        _fsync_dir(self.path.parent)
+
+    @contextlib.contextmanager
+    def _file_lock(self) -> Iterator[None]:
+        fd = os.open(self._lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            yield
+        finally:
+            os.close(fd)  # closing releases the flock
+
+
+def open_keystore(keys_dir: Path) -> KeyStore:
+    """The key store of a Home's keys folder, with the master key from env or key file."""
+    keys_dir = Path(keys_dir)
+    return KeyStore(keys_dir / KEYSTORE_FILE, resolve_master_key(keys_dir))
+
+
+def _data_slot(dataset: str, column: str) -> Slot:
+    return ("data_keys", _name(dataset, "dataset"), _name(column, "column"))
+
+
+def _token_slot(domain: str) -> Slot:
+    return ("token_keys", _name(domain, "domain"))
+
+
+def _name(value: str, what: str) -> str:
+    if not isinstance(value, str) or not value:
+        raise ValueError(f"{what} must be a non-empty string")
+    return value
+
+
+def _describe(slot: Slot) -> str:
+    if slot[0] == "data_keys":
+        return f"data key for dataset {slot[1]!r} column {slot[2]!r}"
+    return f"token key for domain {slot[1]!r}"
+
+
+def _identity(slot: Slot, version: int) -> bytes:
+    """Associated data for a wrapped key: JSON keeps the parts unambiguous."""
+    return json.dumps([_SCOPE, *slot, version], ensure_ascii=False).encode("utf-8")
+
+
+def _find(document: dict[str, Any], slot: Slot) -> dict[str, Any] | None:
+    node: Any = document
+    for part in slot:
+        if not isinstance(node, dict) or part not in node:
+            return None
+        node = node[part]
+    return node if isinstance(node, dict) else None
+
+
+def _place(document: dict[str, Any], slot: Slot, entry: dict[str, Any]) -> None:
+    node = document
+    for part in slot[:-1]:
+        node = node.setdefault(part, {})
+    node[slot[-1]] = entry
+
+
+def _current_version(entry: dict[str, Any], slot: Slot) -> int:
+    version = entry.get("current")
+    if not isinstance(version, int) or str(version) not in entry.get("versions", {}):
+        raise KeyStoreError(f"{_describe(slot)} has no usable current version")
+    return version
+
+
+def _new_key() -> bytes:
+    return AESGCM.generate_key(bit_length=KEY_BYTES * 8)
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+
+
+def _fsync_dir(folder: Path) -> None:
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

@@ -1,0 +1,1 @@
+"""Where Shuzhi keeps its data: one home folder, laid out by concern."""

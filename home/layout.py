@@ -1,0 +1,76 @@
+"""The layout of the Shuzhi home folder (``SHUZHI_HOME``, default ``./.shuzhi``).
+
+Everything the hub owns lives under one folder so that a deployment is one
+path to back up, and the simulated department systems of the demo sit apart
+from the hub's own data::
+
+    $SHUZHI_HOME/
+      departments/   the demo's simulated department systems (not the hub's)
+      lakehouse/     DuckLake catalogue + encrypted Parquet data files
+      keys/          master key file and the wrapped data-key store
+      rooms/         one read-only DuckDB database per principal
+      audit/         the hash-chained audit log
+      dagster/       DAGSTER_HOME: run history, schedules, sensors
+      state/         connector state: processed-file ledger
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_CONFIG_DIR = REPO_ROOT / "config"
+
+
+@dataclass(frozen=True)
+class Home:
+    root: Path
+
+    @classmethod
+    def from_env(cls) -> Home:
+        """The home named by SHUZHI_HOME, read when called (never at import)."""
+        return cls(Path(os.environ.get("SHUZHI_HOME", ".shuzhi")).resolve())
+
+    @property
+    def departments(self) -> Path:
+        return self.root / "departments"
+
+    @property
+    def lakehouse(self) -> Path:
+        return self.root / "lakehouse"
+
+    @property
+    def keys(self) -> Path:
+        return self.root / "keys"
+
+    @property
+    def rooms(self) -> Path:
+        return self.root / "rooms"
+
+    @property
+    def audit(self) -> Path:
+        return self.root / "audit"
+
+    @property
+    def dagster(self) -> Path:
+        return self.root / "dagster"
+
+    @property
+    def state(self) -> Path:
+        return self.root / "state"
+
+    def ensure(self) -> Home:
+        """Create the folders; keys and audit are readable by the owner only."""
+        for path in (self.departments, self.lakehouse, self.rooms, self.dagster, self.state):
+            path.mkdir(parents=True, exist_ok=True)
+        for private in (self.keys, self.audit):
+            private.mkdir(parents=True, exist_ok=True)
+            private.chmod(0o700)
+        return self
+
+
+def config_dir() -> Path:
+    """The configuration folder: SHUZHI_CONFIG, else the repository's ``config/``."""
+    return Path(os.environ.get("SHUZHI_CONFIG", str(DEFAULT_CONFIG_DIR))).resolve()

@@ -1,0 +1,1 @@
+"""The DuckLake lakehouse: connection, layers and batch bookkeeping."""

@@ -1,0 +1,115 @@
+"""Per dataset: raw → staged → protected assets, built from the catalogue."""
+
+import dagster as dg
+
+from catalog.contracts import SHARING_LABELS, DatasetContract
+from catalog.registry import Catalog
+from pipelines import steps
+from pipelines.progress import step
+from pipelines.resources import HubResource
+
+_KIND = {"sql": "sql", "http_json": "api", "file_drop": "csv"}
+
+
+def _column_schema(contract: DatasetContract) -> dg.TableSchema:
+    return dg.TableSchema(
+        columns=[
+            dg.TableColumn(c.name, c.type, description=f"{c.title} · {c.level} · {c.protection}")
+            for c in contract.columns
+        ]
+    )
+
+
+def dataset_assets(catalog: Catalog, contract: DatasetContract) -> list[dg.AssetsDefinition]:
+    name = contract.name
+    source = catalog.source_for(name)
+    dept = catalog.department_of_source(source.name)
+    owners = [f"team:{dept.id}"]
+    common_meta = {
+        "owner": dept.name,
+        "steward": contract.steward,
+        "level": contract.level,
+        "sharing": SHARING_LABELS[contract.sharing],
+        "dagster/column_schema": _column_schema(contract),
+    }
+
+    @dg.asset(
+        name=f"raw_{name}",
+        group_name="raw",
+        owners=owners,
+        kinds={_KIND[source.kind], "duckdb"},
+        description=f"Exact copy of {dept.name} source {source.name} ({contract.title}); "
+        "personal columns sealed before writing.",
+        metadata={**common_meta, "source": source.name},
+        tags={"department": dept.id},
+    )
+    def raw(context: dg.AssetExecutionContext, hub: HubResource) -> dg.MaterializeResult:
+        with step(context, hub.show_progress, f"sync {source.name} → raw_{name}") as summary:
+            result = steps.sync_dataset(hub.hub(), name)
+            summary.append(f"{result.rows_read:,} rows read, {result.rows_rejected} unreadable")
+        return dg.MaterializeResult(
+            metadata={
+                "batch_id": result.batch_id,
+                "mode": result.mode,
+                "rows_read": result.rows_read,
+                "rows_rejected": result.rows_rejected,
+                "origins": ", ".join(result.origins) or "-",
+                "dagster/row_count": result.rows_raw,
+            }
+        )
+
+    @dg.asset(
+        name=f"staged_{name}",
+        group_name="staged",
+        owners=owners,
+        deps=[raw.key],
+        kinds={"duckdb"},
+        description=f"{contract.title}: {contract.description.strip()} Typed, cleaned and "
+        "de-duplicated; identifiers as join tokens plus sealed values; bad rows in "
+        f"quarantine.{name} with a reason.",
+        metadata=common_meta,
+    )
+    def staged(context: dg.AssetExecutionContext, hub: HubResource) -> dg.MaterializeResult:
+        with step(context, hub.show_progress, f"standardise raw_{name} → staged_{name}") as summary:
+            results = steps.stage_dataset(hub.hub(), name)
+            read = sum(r.rows_read for r in results)
+            loaded = sum(r.rows_loaded for r in results)
+            quarantined = sum(r.rows_quarantined for r in results)
+            summary.append(f"{read:,} read = {loaded:,} loaded + {quarantined:,} quarantined")
+        return dg.MaterializeResult(
+            metadata={
+                "batches": len(results),
+                "rows_read": read,
+                "rows_loaded": loaded,
+                "rows_quarantined": quarantined,
+            }
+        )
+
+    @dg.asset(
+        name=f"protected_{name}",
+        group_name="protected",
+        owners=owners,
+        deps=[staged.key],
+        kinds={"duckdb", "presidio"},
+        description=f"{contract.title}, ready for products: free text redacted by the "
+        "personal-data detector, undeclared personal data refused.",
+        metadata=common_meta,
+    )
+    def protected(context: dg.AssetExecutionContext, hub: HubResource) -> dg.MaterializeResult:
+        with step(
+            context, hub.show_progress, f"protect staged_{name} → protected_{name}"
+        ) as summary:
+            result = steps.protect_dataset(hub.hub(), name)
+            summary.append(f"{result.rows:,} rows, {result.rows_redacted:,} texts redacted")
+        return dg.MaterializeResult(
+            metadata={
+                "dagster/row_count": result.rows,
+                "rows_redacted": result.rows_redacted,
+                "entities_found": ", ".join(
+                    f"{k}={v}" for k, v in sorted(result.entity_counts.items())
+                )
+                or "none",
+            }
+        )
+
+    return [raw, staged, protected]

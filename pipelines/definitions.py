@@ -1,0 +1,47 @@
+"""The whole Dagster graph, merged from its parts (workspace.yaml loads this).
+
+Assets, checks, schedules and sensors are generated from the catalogue in
+the configuration folder, so adding a department or dataset needs no code.
+"""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from catalog.registry import load_catalog
+from home.layout import config_dir
+from pipelines.checks import dataset_checks
+from pipelines.dataset_assets import dataset_assets
+from pipelines.product_assets import product_asset, rooms_asset
+from pipelines.resources import HubResource
+from pipelines.schedules import schedules_and_sensors
+
+REFRESH_JOB = "refresh_district"
+
+
+def build_definitions() -> dg.Definitions:
+    catalog = load_catalog(config_dir())
+    assets: list[dg.AssetsDefinition] = []
+    checks: list[dg.AssetChecksDefinition] = []
+    for contract in catalog.datasets.values():
+        assets += dataset_assets(catalog, contract)
+        checks += dataset_checks(contract)
+    assets += [product_asset(p) for p in catalog.products.values()]
+    assets.append(rooms_asset(catalog))
+    jobs, schedules, sensors = schedules_and_sensors(catalog)
+    refresh = dg.define_asset_job(
+        REFRESH_JOB,
+        selection=dg.AssetSelection.all(),
+        description="Sync every source and rebuild every layer, product and room.",
+    )
+    return dg.Definitions(
+        assets=assets,
+        asset_checks=checks,
+        jobs=[refresh, *jobs],
+        schedules=schedules,
+        sensors=sensors,
+        resources={"hub": HubResource()},
+    )
+
+
+defs = build_definitions()

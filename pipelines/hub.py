@@ -1,0 +1,50 @@
+"""Everything one step needs, opened once: home, catalogue, policies, keys, audit."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+import duckdb
+
+from audit.log import AuditLog
+from catalog.registry import Catalog, load_catalog
+from encryption.keystore import KeyStore, open_keystore
+from home.layout import Home, config_dir
+from lakehouse.connection import open_lake
+from policies.loader import load_policies
+from policies.models import PolicySet
+
+
+@dataclass
+class Hub:
+    home: Home
+    config: Path = field(default_factory=config_dir)
+
+    @classmethod
+    def from_env(cls) -> Hub:
+        return cls(Home.from_env().ensure())
+
+    @cached_property
+    def catalog(self) -> Catalog:
+        return load_catalog(self.config)
+
+    @cached_property
+    def policies(self) -> PolicySet:
+        return load_policies(self.config)
+
+    @cached_property
+    def keystore(self) -> KeyStore:
+        return open_keystore(self.home.keys)
+
+    @cached_property
+    def audit(self) -> AuditLog:
+        return AuditLog(self.home.audit / "audit.log")
+
+    @contextmanager
+    def lake(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        with open_lake(self.home) as con:
+            yield con

@@ -1,0 +1,62 @@
+"""Shared data products and the data rooms built from them."""
+
+import dagster as dg
+
+from catalog.contracts import SHARING_LABELS, ProductContract
+from catalog.registry import Catalog
+from pipelines import steps
+from pipelines.progress import step
+from pipelines.resources import HubResource
+
+
+def product_asset(product: ProductContract) -> dg.AssetsDefinition:
+    @dg.asset(
+        name=product.name,
+        group_name="products",
+        owners=[f"team:{product.owner}"],
+        deps=[dg.AssetKey(f"protected_{d}") for d in product.inputs],
+        kinds={"duckdb"},
+        description=f"{product.title}: {product.description.strip()}",
+        metadata={
+            "level": product.level,
+            "sharing": SHARING_LABELS[product.sharing],
+            "steward": product.steward,
+            "downgrade": product.downgrade.reason if product.downgrade else "none",
+            "dagster/column_schema": dg.TableSchema(
+                columns=[
+                    dg.TableColumn(c.name, description=f"{c.title} · {c.level}")
+                    for c in product.columns
+                ]
+            ),
+        },
+    )
+    def build(context: dg.AssetExecutionContext, hub: HubResource) -> dg.MaterializeResult:
+        with step(context, hub.show_progress, f"build product {product.name}") as summary:
+            rows = steps.build_product_step(hub.hub(), product.name)
+            summary.append(f"{rows:,} rows")
+        return dg.MaterializeResult(metadata={"dagster/row_count": rows})
+
+    return build
+
+
+def rooms_asset(catalog: Catalog) -> dg.AssetsDefinition:
+    @dg.asset(
+        name="data_rooms",
+        group_name="rooms",
+        kinds={"duckdb"},
+        deps=[dg.AssetKey(p) for p in catalog.products],
+        description="One read-only DuckDB database per principal holding only the rows and "
+        "columns its grants allow; rebuilt whenever products change.",
+    )
+    def data_rooms(context: dg.AssetExecutionContext, hub: HubResource) -> dg.MaterializeResult:
+        with step(context, hub.show_progress, "build data rooms") as summary:
+            reports = steps.build_rooms_step(hub.hub())
+            summary.append(f"{len(reports)} rooms")
+        return dg.MaterializeResult(
+            metadata={
+                r.principal: ", ".join(f"{p}={n}" for p, n in r.products.items()) or "no products"
+                for r in reports
+            }
+        )
+
+    return data_rooms

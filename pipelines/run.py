@@ -1,0 +1,67 @@
+"""Run the whole refresh job in this process, recorded in the home's Dagster instance.
+
+Runs land in ``$SHUZHI_HOME/dagster`` so ``dagster dev`` started with that
+DAGSTER_HOME shows them.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+
+from pipelines.hub import Hub
+
+DAGSTER_YAML = "telemetry:\n  enabled: false\n"
+
+
+@dataclass
+class RunOutcome:
+    success: bool
+    run_id: str
+    failures: list[str] = field(default_factory=list)
+
+
+def prepare_dagster_home(hub: Hub) -> None:
+    hub.home.dagster.mkdir(parents=True, exist_ok=True)
+    settings = hub.home.dagster / "dagster.yaml"
+    if not settings.exists():
+        settings.write_text(DAGSTER_YAML, encoding="utf-8")
+    os.environ["DAGSTER_HOME"] = str(hub.home.dagster)
+
+
+def run_refresh(hub: Hub, *, show_progress: bool = False) -> RunOutcome:
+    prepare_dagster_home(hub)
+    from dagster import DagsterEventType, DagsterInstance
+
+    from pipelines.definitions import REFRESH_JOB, defs
+
+    job = defs.resolve_job_def(REFRESH_JOB)
+    run_config: dict[str, object] = {
+        "resources": {
+            "hub": {
+                "config": {
+                    "home": str(hub.home.root),
+                    "config_dir": str(hub.config),
+                    "show_progress": show_progress,
+                }
+            }
+        }
+    }
+    if show_progress:
+        # A person is watching our own one-line progress; Dagster's debug stream would bury it.
+        run_config["loggers"] = {"console": {"config": {"log_level": "CRITICAL"}}}
+    with DagsterInstance.get() as instance:
+        result = job.execute_in_process(
+            instance=instance, run_config=run_config, raise_on_error=False
+        )
+        failures = []
+        for event in result.all_events:
+            if event.event_type == DagsterEventType.STEP_FAILURE:
+                error = event.event_specific_data.error  # type: ignore[union-attr]
+                message = error.message.strip().splitlines()[-1] if error else "failed"
+                failures.append(f"{event.step_key}: {message}")
+            elif event.event_type == DagsterEventType.ASSET_CHECK_EVALUATION:
+                data = event.event_specific_data
+                if data is not None and not data.passed:  # type: ignore[union-attr]
+                    failures.append(f"check {data.asset_check_key.name} failed")  # type: ignore[union-attr]
+        return RunOutcome(result.success and not failures, result.run_id, failures)

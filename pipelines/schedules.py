@@ -1,0 +1,68 @@
+"""Schedules and file-drop sensors, built from each department's sync settings."""
+
+import dagster as dg
+from dagster._core.definitions.unresolved_asset_job_definition import UnresolvedAssetJobDefinition
+
+from catalog.registry import Catalog
+from connectors.config import FileDropSource
+from connectors.files import FileDropConnector
+from lakehouse import meta
+from pipelines.resources import HubResource
+
+
+def sync_job(source_name: str, dataset: str) -> "UnresolvedAssetJobDefinition":
+    return dg.define_asset_job(
+        name=f"sync_{source_name}",
+        selection=dg.AssetSelection.assets(f"raw_{dataset}").downstream(),
+        description=f"Sync source {source_name} and refresh everything downstream of it.",
+    )
+
+
+def file_drop_sensor(
+    source: FileDropSource, job: "UnresolvedAssetJobDefinition"
+) -> dg.SensorDefinition:
+    @dg.sensor(
+        name=f"drop_{source.name}",
+        job=job,
+        minimum_interval_seconds=30,
+        description=f"Starts a sync when a finished file appears in {source.folder}.",
+    )
+    def on_drop(context: dg.SensorEvaluationContext, hub: HubResource) -> dg.SensorResult:
+        h = hub.hub()
+        with h.lake() as con:
+            done = meta.processed_files(con, source.name)
+        ready = FileDropConnector(source).pending(done)
+        if not ready:
+            return dg.SensorResult(skip_reason="no new finished files")
+        # The run key is the set of file contents: a second firing for the same
+        # files is deduplicated by Dagster, and the ledger makes the sync skip them.
+        key = "|".join(sorted(f.sha256 for f in ready))
+        return dg.SensorResult(
+            run_requests=[
+                dg.RunRequest(
+                    run_key=key, tags={"files": ", ".join(f.path.name for f in ready)[:200]}
+                )
+            ]
+        )
+
+    return on_drop
+
+
+def schedules_and_sensors(catalog: Catalog) -> tuple[list, list, list]:
+    jobs, schedules, sensors = [], [], []
+    for source in catalog.sources.values():
+        job = sync_job(source.name, source.dataset)
+        jobs.append(job)
+        if source.schedule:
+            schedules.append(
+                dg.ScheduleDefinition(
+                    name=f"schedule_{source.name}",
+                    job=job,
+                    cron_schedule=source.schedule.cron,
+                    execution_timezone=source.schedule.timezone,
+                    description=f"{source.name}: {source.schedule.cron} ({source.schedule.timezone})",
+                )
+            )
+        if isinstance(source, FileDropSource):
+            sensors.append(file_drop_sensor(source, job))
+    return jobs, schedules, sensors

@@ -1,0 +1,98 @@
+"""The state of each configured source, from the lakehouse's bookkeeping."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+from connectors.config import FileDropSource
+from lakehouse import meta
+from pipelines.hub import Hub
+
+
+@dataclass(frozen=True)
+class SourceStatus:
+    source: str
+    department: str
+    dataset: str
+    kind: str
+    schedule: str
+    last_sync: str | None
+    last_batch: str | None
+    watermark: str | None
+    rows_read: int | None
+    rows_loaded: int | None
+    rows_quarantined: int | None
+    status: str
+    error: str | None
+
+    def as_dict(self) -> dict[str, object]:
+        return asdict(self)
+
+
+def _schedule_text(source: object) -> str:
+    schedule = getattr(source, "schedule", None)
+    parts = []
+    if schedule:
+        parts.append(f"{schedule.cron} ({schedule.timezone})")
+    if isinstance(source, FileDropSource):
+        parts.append("on file drop")
+    return ", ".join(parts) or "manual"
+
+
+def source_statuses(hub: Hub) -> list[SourceStatus]:
+    with hub.lake() as con:
+        meta.ensure_meta(con)
+        batches = {
+            row[0]: row[1:]
+            for row in con.execute(
+                """SELECT source, batch_id, finished_at::VARCHAR, rows_read
+                   FROM lake.meta.batches
+                   QUALIFY row_number() OVER (PARTITION BY source ORDER BY finished_at DESC) = 1"""
+            ).fetchall()
+        }
+        runs = {
+            row[0]: row[1:]
+            for row in con.execute(
+                """SELECT source, status, error FROM lake.meta.sync_runs
+                   QUALIFY row_number() OVER (PARTITION BY source ORDER BY finished_at DESC) = 1"""
+            ).fetchall()
+        }
+        reconciled = {
+            row[0]: row[1:]
+            for row in con.execute(
+                "SELECT batch_id, rows_loaded, rows_quarantined FROM lake.meta.reconciliation"
+            ).fetchall()
+        }
+        watermarks = {name: meta.last_watermark(con, name) for name in hub.catalog.sources}
+    statuses = []
+    for name, source in hub.catalog.sources.items():
+        dept = hub.catalog.department_of_source(name)
+        batch_id, finished, rows_read = batches.get(name, (None, None, None))
+        run_status, error = runs.get(name, (None, None))
+        loaded, quarantined = reconciled.get(batch_id, (None, None)) if batch_id else (None, None)
+        if run_status == "failed":
+            status = "failed"
+        elif batch_id is None:
+            status = "never synced"
+        elif loaded is None:
+            status = "synced, not staged"
+        else:
+            status = "ok"
+        statuses.append(
+            SourceStatus(
+                source=name,
+                department=dept.id,
+                dataset=source.dataset,
+                kind=source.kind,
+                schedule=_schedule_text(source),
+                last_sync=finished,
+                last_batch=batch_id,
+                watermark=watermarks.get(name),
+                rows_read=rows_read,
+                rows_loaded=loaded,
+                rows_quarantined=quarantined,
+                status=status,
+                error=error,
+            )
+        )
+    return statuses

@@ -1,0 +1,45 @@
+"""Load principals and grants from the configuration folder.
+
+Each file is validated on its own, so an error names the file it is in.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field
+
+from catalog.errors import ConfigError, load_model
+from policies.models import Deny, Grant, PolicySet, Principal
+
+
+class PrincipalsFile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    principals: list[Principal]
+
+
+class GrantsFile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    grants: list[Grant] = Field(default_factory=list)
+    denies: list[Deny] = Field(default_factory=list)
+
+
+def _read(path: Path) -> object:
+    if not path.exists():
+        raise ConfigError(f"{path}: missing")
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: not valid YAML: {exc}") from None
+
+
+def load_policies(config_dir: Path) -> PolicySet:
+    principals_path = config_dir / "principals.yaml"
+    grants_path = config_dir / "grants.yaml"
+    principals = load_model(PrincipalsFile, principals_path, _read(principals_path)).principals
+    rules = load_model(GrantsFile, grants_path, _read(grants_path))
+    ids = [p.id for p in principals]
+    if len(ids) != len(set(ids)):
+        raise ConfigError(f"{principals_path}: principals: ids must be unique")
+    return PolicySet(principals=principals, grants=rules.grants, denies=rules.denies)

@@ -1,0 +1,190 @@
+"""Data rooms: one read-only DuckDB database per principal, built from decisions.
+
+A room holds only what the principal's decisions allow: the rows of its
+jurisdiction, and each column clear, masked, as a pseudonym, or not at all.
+Queries run against the room alone, so even a query that slipped past every
+check could reveal only what was granted. A room is built beside the old one
+and swapped in with one rename, so readers never see a half-built room.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+from catalog.contracts import ProductColumn, ProductContract
+from catalog.registry import Catalog
+from encryption.field_cipher import open_column
+from encryption.keystore import KeyStore
+from encryption.tokens import tokenise_column
+from lakehouse.connection import table_exists
+from policies.engine import Decision, decide
+from policies.masks import apply_mask
+from policies.models import PolicySet
+
+READ_ROWS = 50_000
+MANIFEST_TABLE = "_room_manifest"
+
+
+@dataclass
+class RoomReport:
+    principal: str
+    path: Path
+    products: dict[str, int] = field(default_factory=dict)  # product → rows
+    denied: dict[str, str] = field(default_factory=dict)  # product → reason
+
+
+def room_path(rooms_dir: Path, principal: str) -> Path:
+    return rooms_dir / f"{principal}.duckdb"
+
+
+def _treated(
+    column: ProductColumn, treatment: str, values: pa.Array, keystore: KeyStore
+) -> pa.Array:
+    """One product column as the principal may see it."""
+    if column.sealed_from:
+        dataset, _, source_col = column.sealed_from.partition(".")
+        values = open_column(values, dataset=dataset, column=source_col, keystore=keystore)
+    if treatment == "clear":
+        return values
+    if treatment == "masked":
+        return pa.array(
+            [apply_mask(column.mask, None if v is None else str(v)) for v in values.to_pylist()],
+            pa.string(),
+        )
+    if treatment == "token":
+        if column.token_domain:
+            return tokenise_column(
+                values.cast(pa.string()),
+                domain=column.token_domain,
+                keystore=keystore,
+                on_invalid="null",
+            )
+        return values  # already a pseudonym column
+    raise ValueError(f"treatment {treatment!r} cannot produce a column")
+
+
+def _copy_product(
+    lake: duckdb.DuckDBPyConnection,
+    room: duckdb.DuckDBPyConnection,
+    product: ProductContract,
+    decision: Decision,
+    keystore: KeyStore,
+) -> int:
+    visible = {c.name: c.treatment for c in decision.visible_columns()}
+    columns = [c for c in product.columns if c.name in visible]
+    select = ", ".join(f'"{c.name}"' for c in columns)
+    sql = f"SELECT {select} FROM lake.products.{product.name}"
+    params: list[object] = []
+    if decision.row_filter:
+        sql += f' WHERE "{decision.row_filter.column}" = ?'
+        params.append(decision.row_filter.value)
+    reader = lake.execute(sql, params).fetch_record_batch(READ_ROWS)
+    rows = 0
+    created = False
+    for batch in reader:
+        arrays = [
+            _treated(col, visible[col.name], batch.column(col.name), keystore) for col in columns
+        ]
+        table = pa.Table.from_arrays(arrays, names=[c.name for c in columns])
+        room.register("incoming", table)
+        if created:
+            room.execute(f'INSERT INTO "{product.name}" SELECT * FROM incoming')
+        else:
+            room.execute(f'CREATE TABLE "{product.name}" AS SELECT * FROM incoming')
+            created = True
+        room.unregister("incoming")
+        rows += table.num_rows
+    if not created:
+        # No rows in the jurisdiction: the table exists, empty, with the granted columns.
+        room.register("empty", lake.execute(sql + " LIMIT 0", params).fetch_arrow_table())
+        room.execute(f'CREATE TABLE "{product.name}" AS SELECT * FROM empty')
+        room.unregister("empty")
+    return rows
+
+
+def build_room(
+    lake: duckdb.DuckDBPyConnection,
+    rooms_dir: Path,
+    principal: str,
+    catalog: Catalog,
+    policies: PolicySet,
+    keystore: KeyStore,
+    *,
+    day: dt.date | None = None,
+) -> RoomReport:
+    rooms_dir.mkdir(parents=True, exist_ok=True)
+    final = room_path(rooms_dir, principal)
+    building = final.with_name(f".{final.stem}.building.duckdb")
+    building.unlink(missing_ok=True)
+    report = RoomReport(principal, final)
+    built_at = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    manifest: list[dict[str, object]] = []
+    room = duckdb.connect(str(building))
+    try:
+        for product in catalog.products.values():
+            decision = decide(principal, product, policies, day=day)
+            if not decision.allowed:
+                report.denied[product.name] = "; ".join(decision.reasons)
+                continue
+            if not table_exists(lake, "products", product.name):
+                report.denied[product.name] = "product not built yet"
+                continue
+            report.products[product.name] = _copy_product(lake, room, product, decision, keystore)
+            for col in decision.columns:
+                manifest.append(
+                    {
+                        "product": product.name,
+                        "column": col.name,
+                        "level": col.level,
+                        "treatment": col.treatment,
+                        "because": col.because,
+                        "rows": decision.row_filter.description
+                        if decision.row_filter
+                        else "district",
+                        "grants": ",".join(decision.grants),
+                        "built_at": built_at,
+                    }
+                )
+        room.execute(
+            f'CREATE TABLE {MANIFEST_TABLE} (product VARCHAR, "column" VARCHAR, level VARCHAR, '
+            'treatment VARCHAR, because VARCHAR, "rows" VARCHAR, grants VARCHAR, '
+            "built_at VARCHAR)"
+        )
+        if manifest:
+            room.register("manifest", pa.Table.from_pylist(manifest))
+            room.execute(f"INSERT INTO {MANIFEST_TABLE} BY NAME SELECT * FROM manifest")
+        room.execute("CHECKPOINT")
+    finally:
+        room.close()
+    os.chmod(building, 0o600)
+    os.replace(building, final)
+    return report
+
+
+def build_all_rooms(
+    lake: duckdb.DuckDBPyConnection,
+    rooms_dir: Path,
+    catalog: Catalog,
+    policies: PolicySet,
+    keystore: KeyStore,
+    *,
+    day: dt.date | None = None,
+) -> list[RoomReport]:
+    return [
+        build_room(lake, rooms_dir, p.id, catalog, policies, keystore, day=day)
+        for p in policies.principals
+    ]
+
+
+def report_json(report: RoomReport) -> str:
+    return json.dumps(
+        {"principal": report.principal, "products": report.products, "denied": report.denied},
+        ensure_ascii=False,
+    )

@@ -1,0 +1,147 @@
+"""staged → protected: redact free text, and refuse undeclared personal data.
+
+The protected layer is what products are built from. Free-text columns get a
+redacted version (personal data found by the detector replaced by
+``[ENTITY]``) beside the sealed original. Every column the contract leaves
+unprotected is sampled through the detector: if personal data turns up there,
+the stage stops (deny by default) and names the dataset, column and entity,
+never the value.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+import duckdb
+import pyarrow as pa
+
+from catalog.contracts import DatasetContract
+from encryption.field_cipher import open_column
+from encryption.keystore import KeyStore
+
+READ_ROWS = 50_000
+SAMPLE_ROWS = 500
+# A column is treated as holding personal data when this share of its sampled
+# non-empty values has a finding (a stray match in a company name is not enough).
+LEAK_SHARE = 0.02
+
+
+class UndeclaredPersonalData(RuntimeError):
+    """A column declared unprotected holds personal data."""
+
+
+@dataclass
+class ProtectResult:
+    dataset: str
+    rows: int = 0
+    entity_counts: Counter[str] = field(default_factory=Counter)
+    rows_redacted: int = 0
+    columns_scanned: list[str] = field(default_factory=list)
+
+
+def scan_unprotected_columns(
+    con: duckdb.DuckDBPyConnection, contract: DatasetContract
+) -> list[str]:
+    """Sample each clear text column through the detector; raise on personal data."""
+    from pii.text_scan import find
+
+    scanned = []
+    for spec in contract.columns:
+        if spec.protection != "none" or spec.type not in ("text",):
+            continue
+        values = [
+            r[0]
+            for r in con.execute(
+                f'SELECT "{spec.name}" FROM lake.staged.{contract.name} '
+                f'WHERE "{spec.name}" IS NOT NULL USING SAMPLE {SAMPLE_ROWS} ROWS'
+            ).fetchall()
+        ]
+        scanned.append(spec.name)
+        if not values:
+            continue
+        hits: Counter[str] = Counter()
+        for value in values:
+            hits.update({f.entity for f in find(str(value))})
+        for entity, count in hits.items():
+            if count / len(values) >= LEAK_SHARE:
+                raise UndeclaredPersonalData(
+                    f"dataset {contract.name}, column {spec.name}: {entity} found in {count} of "
+                    f"{len(values)} sampled values, but the contract declares no protection. "
+                    f"Declare it in config/datasets/{contract.name}.yaml."
+                )
+    return scanned
+
+
+def protected_select(contract: DatasetContract) -> list[str]:
+    """Staged columns carried into protected (free text is added redacted)."""
+    cols = []
+    for spec in contract.columns:
+        if spec.protection == "token+seal":
+            cols.append(f"{spec.name}_token")
+        if spec.protection != "none":
+            cols.append(f"{spec.name}_sealed")
+        else:
+            cols.append(spec.name)
+    return [*cols, "_batch_id", "_source_pos"]
+
+
+def protect(
+    con: duckdb.DuckDBPyConnection, contract: DatasetContract, keystore: KeyStore
+) -> ProtectResult:
+    from pii.analyzer import build_analyzer
+    from pii.text_scan import redact_column
+
+    result = ProtectResult(contract.name)
+    result.columns_scanned = scan_unprotected_columns(con, contract)
+    redact_cols = [c.name for c in contract.columns if c.protection == "redact"]
+    select = ", ".join(f'"{c}"' for c in protected_select(contract))
+    analyzer = build_analyzer()
+
+    con.execute("BEGIN TRANSACTION")
+    try:
+        con.execute(f"DROP TABLE IF EXISTS lake.protected.{contract.name}")
+        created = False
+        reader = con.execute(
+            f"SELECT {select} FROM lake.staged.{contract.name}"
+        ).fetch_record_batch(READ_ROWS)
+        for batch in reader:
+            table = pa.Table.from_batches([batch])
+            for name in redact_cols:
+                clear = open_column(
+                    table.column(f"{name}_sealed"),
+                    dataset=contract.name,
+                    column=name,
+                    keystore=keystore,
+                )
+                redaction = redact_column(clear, analyzer=analyzer)
+                table = table.append_column(name, redaction.redacted)
+                result.entity_counts.update(redaction.entity_counts)
+                result.rows_redacted += redaction.rows_with_pii
+            con.register("incoming_protected", table)
+            try:
+                if not created:
+                    con.execute(
+                        f"CREATE TABLE lake.protected.{contract.name} AS "
+                        "SELECT * FROM incoming_protected"
+                    )
+                    created = True
+                else:
+                    con.execute(
+                        f"INSERT INTO lake.protected.{contract.name} BY NAME "
+                        "SELECT * FROM incoming_protected"
+                    )
+            finally:
+                con.unregister("incoming_protected")
+            result.rows += table.num_rows
+        if not created:
+            con.execute(
+                f"CREATE TABLE lake.protected.{contract.name} AS SELECT {select}"
+                + "".join(f', NULL::VARCHAR AS "{n}"' for n in redact_cols)
+                + f" FROM lake.staged.{contract.name} LIMIT 0"
+            )
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    return result

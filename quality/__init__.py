@@ -1,0 +1,1 @@
+"""Standardise, validate and quarantine: raw → staged."""

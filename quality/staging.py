@@ -1,0 +1,357 @@
+"""raw → staged: standardise every value, keep each row or quarantine it with a reason.
+
+Works one raw record batch at a time (bounded memory). Identifiers become join
+tokens plus sealed canonical values before anything is written; rows with the
+same key as an earlier row are quarantined as duplicates. The counts must
+reconcile: rows read = rows loaded + rows quarantined, or staging fails.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import json
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import duckdb
+import pyarrow as pa
+
+from catalog.contracts import ColumnSpec, DatasetContract
+from catalog.district import District
+from encryption.keystore import KeyStore
+from lakehouse import meta
+from protection.fields import is_protected, open_raw, protect_staged
+from quality.row_rules import derive, id_consistency
+from quality.standardise import Standardiser, ValueProblem, arrow_type
+
+READ_ROWS = 50_000
+ROW_FINGERPRINT_DOMAIN = "row_fingerprint"
+
+
+class ReconciliationError(RuntimeError):
+    """Rows went missing between raw and staged/quarantine: a bug, never ignored."""
+
+
+@dataclass
+class StageResult:
+    batch_id: str
+    dataset: str
+    rows_read: int = 0
+    rows_loaded: int = 0
+    rows_quarantined: int = 0
+    reasons: Counter[str] = field(default_factory=Counter)
+
+
+def staged_columns(contract: DatasetContract) -> list[tuple[str, str]]:
+    """(name, DuckDB type) of the staged table."""
+    cols: list[tuple[str, str]] = []
+    sql_types = {pa.int64(): "BIGINT", pa.date32(): "DATE", pa.timestamp("s"): "TIMESTAMP"}
+    for spec in contract.columns:
+        if spec.protection == "token+seal":
+            cols.append((f"{spec.name}_token", "VARCHAR"))
+        if is_protected(spec):
+            cols.append((f"{spec.name}_sealed", "BLOB"))
+        else:
+            cols.append((spec.name, sql_types.get(arrow_type(spec), "VARCHAR")))
+    return [*cols, ("_batch_id", "VARCHAR"), ("_source_pos", "VARCHAR"), ("_row_hash", "VARCHAR")]
+
+
+def key_columns(contract: DatasetContract) -> list[str]:
+    """Staged columns that hold the key (tokens stand in for protected identifiers)."""
+    out = []
+    for name in contract.key:
+        spec = contract.column(name)
+        out.append(f"{name}_token" if spec.protection == "token+seal" else name)
+    return out
+
+
+def ensure_staged_table(con: duckdb.DuckDBPyConnection, contract: DatasetContract) -> None:
+    cols = ", ".join(f'"{n}" {t}' for n, t in staged_columns(contract))
+    con.execute(f"CREATE TABLE IF NOT EXISTS lake.staged.{contract.name} ({cols})")
+
+
+class _Stager:
+    def __init__(
+        self, contract: DatasetContract, district: District, keystore: KeyStore, today: dt.date
+    ) -> None:
+        self.contract = contract
+        self.keystore = keystore
+        std = Standardiser(district, today)
+        self.parsers: dict[str, Callable[[str], object]] = {
+            c.name: std.for_column(c) for c in contract.columns if not c.derived_from
+        }
+        self.street_of_community = {c.code: s.code for s, c in district.communities}
+        self.seen_keys: dict[tuple, str] = {}
+        self.fingerprint_key = keystore.token_key(ROW_FINGERPRINT_DOMAIN)
+
+    def row(self, values: dict[str, str | None]) -> tuple[dict[str, object] | None, str, str]:
+        """(clean row, "", "") or (None, field, reason)."""
+        clean: dict[str, object] = {}
+        for spec in self.contract.columns:
+            if spec.derived_from:
+                continue
+            text = values.get(spec.name)
+            if text is None or (isinstance(text, str) and not text.strip()):
+                if spec.required:
+                    return None, spec.name, "required value is missing"
+                clean[spec.name] = None
+                continue
+            try:
+                clean[spec.name] = self.parsers[spec.name](text)
+            except ValueProblem as problem:
+                return None, spec.name, str(problem)
+        for spec in self.contract.columns:
+            if spec.derived_from:
+                derive(clean, spec.name, spec.derived_from, self.street_of_community)
+                if clean.get(spec.name) is None and spec.required:
+                    return None, spec.name, f"cannot be derived from {spec.derived_from}"
+        if "street_code" in clean and "community_code" in clean:
+            community = clean["community_code"]
+            if community and self.street_of_community.get(str(community)) != clean["street_code"]:
+                return None, "community_code", "community does not belong to the row's street"
+        mismatch = id_consistency(clean)
+        if mismatch:
+            return None, *mismatch
+        return clean, "", ""
+
+    def fingerprint(self, clean: dict[str, object]) -> str:
+        canonical = json.dumps(
+            [str(clean.get(c.name)) for c in self.contract.columns], ensure_ascii=False
+        ).encode()
+        return hmac.new(self.fingerprint_key, canonical, hashlib.sha256).hexdigest()[:32]
+
+
+def _typed_array(spec: ColumnSpec, values: list[object]) -> pa.Array:
+    return pa.array(values, type=arrow_type(spec))
+
+
+def stage(
+    con: duckdb.DuckDBPyConnection,
+    contract: DatasetContract,
+    district: District,
+    keystore: KeyStore,
+    batch_id: str,
+    *,
+    replace: bool,
+    today: dt.date | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> StageResult:
+    """Stage one raw batch. ``replace`` rebuilds staged from this batch (a full sync)."""
+    meta.ensure_meta(con)
+    ensure_staged_table(con, contract)
+    stager = _Stager(contract, district, keystore, today or dt.date.today())
+    result = StageResult(batch_id, contract.name)
+    keys = key_columns(contract)
+    key_specs = [contract.column(k) for k in contract.key]
+
+    if not replace:
+        # Rows already staged by earlier batches: same key + same content is a repeat export.
+        existing = con.execute(
+            f"SELECT {', '.join(keys)}, _row_hash, _batch_id FROM lake.staged.{contract.name}"
+        ).fetchall()
+        existing_hash = {tuple(r[: len(keys)]): (r[-2], r[-1]) for r in existing}
+    else:
+        existing_hash = {}
+
+    con.execute("BEGIN TRANSACTION")
+    try:
+        if replace:
+            con.execute(f"DELETE FROM lake.staged.{contract.name}")
+        reader = con.execute(
+            f"SELECT * FROM lake.raw.{contract.name} WHERE _batch_id = ?", [batch_id]
+        ).fetch_record_batch(READ_ROWS)
+        for raw in reader:
+            plain = open_raw(raw, contract, keystore)
+            positions = raw.column("_source_pos").to_pylist()
+            origins = raw.column("_origin").to_pylist()
+            good: list[dict[str, object]] = []
+            good_pos: list[str] = []
+            good_hash: list[str] = []
+            bad: list[tuple[str, str, str, str]] = []
+            replaced_keys: list[tuple] = []
+            for i in range(raw.num_rows):
+                values = {name: col[i] for name, col in plain.items()}
+                clean, fld, reason = stager.row(values)
+                if clean is None:
+                    bad.append((positions[i], origins[i], fld, reason))
+                    continue
+                key = tuple(_key_value(spec, clean[spec.name], keystore) for spec in key_specs)
+                fingerprint = stager.fingerprint(clean)
+                if key in stager.seen_keys:
+                    first = stager.seen_keys[key]
+                    bad.append(
+                        (
+                            positions[i],
+                            origins[i],
+                            ",".join(contract.key),
+                            f"duplicate: same {'/'.join(contract.key)} as {first}",
+                        )
+                    )
+                    continue
+                if key in existing_hash:
+                    old_hash, old_batch = existing_hash[key]
+                    if old_hash == fingerprint:
+                        bad.append(
+                            (
+                                positions[i],
+                                origins[i],
+                                ",".join(contract.key),
+                                f"duplicate: identical row already loaded in batch {old_batch}",
+                            )
+                        )
+                        continue
+                    replaced_keys.append(key)  # a newer version of a row: it replaces the old
+                stager.seen_keys[key] = positions[i]
+                good.append(clean)
+                good_pos.append(positions[i])
+                good_hash.append(fingerprint)
+            result.rows_read += raw.num_rows
+            table = _staged_table(contract, keystore, good, good_pos, good_hash, batch_id)
+            _write(con, contract, keys, table, bad, batch_id, replaced_keys)
+            result.rows_loaded += table.num_rows
+            result.rows_quarantined += len(bad)
+            result.reasons.update(_reason_kind(b[3]) for b in bad)
+            if progress:
+                progress(raw.num_rows)
+
+        rejected = con.execute(
+            f"SELECT count(*) FROM lake.quarantine.{contract.name} WHERE _batch_id = ? "
+            "AND field IS NULL",
+            [batch_id],
+        ).fetchone()
+        n_rejected = rejected[0] if rejected else 0
+        result.rows_read += n_rejected
+        result.rows_quarantined += n_rejected
+        if n_rejected:
+            result.reasons["unreadable row"] += n_rejected
+        _reconcile(con, contract, batch_id, result)
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    return result
+
+
+def _key_value(spec: ColumnSpec, value: object, keystore: KeyStore) -> object:
+    if spec.protection == "token+seal" and value is not None:
+        from encryption.tokens import tokenise_value
+
+        assert spec.token_domain
+        return tokenise_value(str(value), domain=spec.token_domain, keystore=keystore)
+    return value
+
+
+def _reason_kind(reason: str) -> str:
+    """Group reasons for the summary: 'invalid resident ID: check…' → 'invalid resident ID'."""
+    return reason.split(":")[0].split(" (")[0]
+
+
+def _staged_table(
+    contract: DatasetContract,
+    keystore: KeyStore,
+    rows: list[dict[str, object]],
+    positions: list[str],
+    hashes: list[str],
+    batch_id: str,
+) -> pa.Table:
+    arrays: dict[str, pa.Array] = {}
+    for spec in contract.columns:
+        values = [r.get(spec.name) for r in rows]
+        if is_protected(spec):
+            canonical = pa.array([None if v is None else str(v) for v in values], pa.string())
+            arrays.update(protect_staged(spec, canonical, contract.name, keystore))
+        else:
+            arrays[spec.name] = _typed_array(spec, values)
+    arrays["_batch_id"] = pa.array([batch_id] * len(rows), pa.string())
+    arrays["_source_pos"] = pa.array(positions, pa.string())
+    arrays["_row_hash"] = pa.array(hashes, pa.string())
+    return pa.table(arrays)
+
+
+def _write(
+    con: duckdb.DuckDBPyConnection,
+    contract: DatasetContract,
+    keys: list[str],
+    table: pa.Table,
+    bad: list[tuple[str, str, str, str]],
+    batch_id: str,
+    replaced_keys: list[tuple],
+) -> None:
+    if replaced_keys:
+        old = pa.table({k: [key[i] for key in replaced_keys] for i, k in enumerate(keys)})
+        con.register("replaced_keys", old)
+        try:
+            match = " AND ".join(f"s.{k} = r.{k}" for k in keys)
+            con.execute(
+                f"DELETE FROM lake.staged.{contract.name} s USING replaced_keys r WHERE {match}"
+            )
+        finally:
+            con.unregister("replaced_keys")
+    if table.num_rows:
+        con.register("incoming_staged", table)
+        try:
+            con.execute(
+                f"INSERT INTO lake.staged.{contract.name} BY NAME SELECT * FROM incoming_staged"
+            )
+        finally:
+            con.unregister("incoming_staged")
+    if bad:
+        now = meta.utcnow()
+        quarantine = pa.table(
+            {
+                "_batch_id": [batch_id] * len(bad),
+                "_source_pos": [b[0] for b in bad],
+                "_origin": [b[1] for b in bad],
+                "field": [b[2] for b in bad],
+                "reason": [b[3] for b in bad],
+                "_rejected_row": pa.array([None] * len(bad), pa.binary()),
+                "quarantined_at": pa.array([now] * len(bad), pa.timestamp("us")),
+            }
+        )
+        con.register("incoming_quarantine", quarantine)
+        try:
+            con.execute(
+                f"INSERT INTO lake.quarantine.{contract.name} BY NAME "
+                "SELECT * FROM incoming_quarantine"
+            )
+        finally:
+            con.unregister("incoming_quarantine")
+
+
+def _reconcile(
+    con: duckdb.DuckDBPyConnection, contract: DatasetContract, batch_id: str, result: StageResult
+) -> None:
+    raw = con.execute(
+        f"SELECT count(*) FROM lake.raw.{contract.name} WHERE _batch_id = ?", [batch_id]
+    ).fetchone()
+    batch = con.execute(
+        "SELECT rows_read, source FROM lake.meta.batches WHERE batch_id = ?", [batch_id]
+    ).fetchone()
+    read_at_source = batch[0] if batch else None
+    if read_at_source is not None and read_at_source != result.rows_read:
+        raise ReconciliationError(
+            f"{contract.name} batch {batch_id}: source read {read_at_source} rows, staging saw "
+            f"{result.rows_read}"
+        )
+    if result.rows_loaded + result.rows_quarantined != result.rows_read:
+        raise ReconciliationError(
+            f"{contract.name} batch {batch_id}: read {result.rows_read} != loaded "
+            f"{result.rows_loaded} + quarantined {result.rows_quarantined}"
+        )
+    assert raw is not None
+    con.execute(
+        "INSERT INTO lake.meta.reconciliation VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            batch_id,
+            contract.name,
+            batch[1] if batch else None,
+            result.rows_read,
+            result.rows_loaded,
+            result.rows_quarantined,
+            json.dumps(dict(result.reasons), ensure_ascii=False),
+            meta.utcnow(),
+        ],
+    )

@@ -1,0 +1,134 @@
+import json
+import multiprocessing
+import re
+import stat
+from pathlib import Path
+
+import pytest
+from audit_log_samples import write_sample_log
+
+from audit.events import GENESIS_HASH, AuditEvent, canonical_json, entry_hash
+from audit.log import AuditLog, AuditLogDamaged
+from audit.verify import verify
+
+
+@pytest.fixture
+def log_path(tmp_path: Path) -> Path:
+    return tmp_path / "audit" / "audit.jsonl"
+
+
+@pytest.fixture
+def filled_log(log_path: Path) -> Path:
+    return write_sample_log(log_path)
+
+
+def test_append_returns_chained_events(log_path: Path) -> None:
+    log = AuditLog(log_path)
+    first = log.append("sync", "pipeline:cases", {"rows": 3})
+    second = log.append("query", "street:a", {"statement": "SELECT 1"})
+
+    assert (first.seq, second.seq) == (1, 2)
+    assert first.prev_hash == GENESIS_HASH
+    assert second.prev_hash == first.hash
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", first.at)
+
+
+def test_hash_is_sha256_of_prev_hash_and_canonical_entry(log_path: Path) -> None:
+    import hashlib
+
+    event = AuditLog(log_path).append("demo", "cli", {"b": 1, "a": "数治"})
+    entry = {k: v for k, v in json.loads(log_path.read_text("utf-8")).items() if k != "hash"}
+    expected = hashlib.sha256((event.prev_hash + canonical_json(entry)).encode()).hexdigest()
+    assert event.hash == expected == entry_hash(entry)
+
+
+def test_lines_are_canonical_json(log_path: Path) -> None:
+    AuditLog(log_path).append("demo", "cli", {"z": 1, "a": "街道", "m": [1, 2]})
+    line = log_path.read_text("utf-8")
+    assert line.endswith("\n") and line.count("\n") == 1
+    body = line[:-1]
+    assert body == json.dumps(
+        json.loads(body), sort_keys=True, ensure_ascii=False, separators=(",", ":")
+    )
+    assert "街道" in body  # ensure_ascii=False
+
+
+def test_file_is_created_private(log_path: Path) -> None:
+    AuditLog(log_path).append("demo", "cli", {})
+    assert stat.S_IMODE(log_path.stat().st_mode) == 0o600
+
+
+def test_round_trip_and_verify(filled_log: Path) -> None:
+    log = AuditLog(filled_log)
+    events = list(log.events())
+    assert [e.seq for e in events] == [1, 2, 3, 4, 5]
+    assert all(isinstance(e, AuditEvent) for e in events)
+    assert events[4].details["why"] == "案件核查"
+
+    result = verify(filled_log)
+    assert result.ok and result.problem is None and result.line is None
+    assert result.events == 5
+    assert result.head_hash == events[-1].hash
+
+
+def test_events_filtered_by_kind(filled_log: Path) -> None:
+    kinds = [e.kind for e in AuditLog(filled_log).events(kind="grant")]
+    assert kinds == ["grant"]
+
+
+def test_returned_event_equals_what_is_read_back(log_path: Path) -> None:
+    log = AuditLog(log_path)
+    written = log.append("decision", "policies", {"ids": (1, 2), "by_code": {3: "three"}})
+    assert [written] == list(log.events())
+    assert written.details == {"ids": [1, 2], "by_code": {"3": "three"}}
+
+
+def test_details_must_be_json(log_path: Path) -> None:
+    log = AuditLog(log_path)
+    with pytest.raises(ValueError, match="JSON"):
+        log.append("demo", "cli", {"when": object()})
+    with pytest.raises(ValueError, match="JSON"):
+        log.append("demo", "cli", {"ratio": float("nan")})
+    assert not log_path.exists() or log_path.read_text() == ""
+
+
+def test_append_refuses_to_extend_a_truncated_log(filled_log: Path) -> None:
+    data = filled_log.read_bytes()
+    filled_log.write_bytes(data[:-10])
+    with pytest.raises(AuditLogDamaged, match="truncated"):
+        AuditLog(filled_log).append("demo", "cli", {})
+    assert filled_log.read_bytes() == data[:-10]
+
+
+def test_append_continues_a_long_last_line(log_path: Path) -> None:
+    # The last line is longer than one read-back chunk.
+    log = AuditLog(log_path)
+    log.append("demo", "cli", {"note": "x"})
+    big = log.append("demo", "cli", {"note": "长" * 100_000})
+    after = log.append("demo", "cli", {})
+    assert after.prev_hash == big.hash and after.seq == 3
+    assert verify(log_path).ok
+
+
+def _append_many(path: str, worker: int, count: int) -> None:
+    log = AuditLog(Path(path))
+    for n in range(count):
+        log.append("query", f"worker:{worker}", {"n": n})
+
+
+def test_concurrent_appends_from_processes_form_one_chain(log_path: Path) -> None:
+    ctx = multiprocessing.get_context("spawn")
+    workers = [ctx.Process(target=_append_many, args=(str(log_path), w, 50)) for w in range(4)]
+    for process in workers:
+        process.start()
+    for process in workers:
+        process.join(timeout=120)
+        assert process.exitcode == 0
+
+    result = verify(log_path)
+    assert result.ok, result.problem
+    assert result.events == 200
+    per_worker: dict[str, list[int]] = {}
+    for event in AuditLog(log_path).events():
+        per_worker.setdefault(event.actor, []).append(event.details["n"])
+    assert per_worker == {f"worker:{w}": list(range(50)) for w in range(4)}

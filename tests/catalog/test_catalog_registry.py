@@ -1,0 +1,80 @@
+"""The catalogue loads from config and says exactly which file and key is wrong."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+
+from catalog.errors import ConfigError
+from catalog.registry import load_catalog
+from home.layout import DEFAULT_CONFIG_DIR
+
+
+@pytest.fixture
+def config_copy(tmp_path: Path) -> Path:
+    target = tmp_path / "config"
+    shutil.copytree(DEFAULT_CONFIG_DIR, target)
+    return target
+
+
+def _edit(path: Path, change: object) -> None:
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    change(data)  # type: ignore[operator]
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+
+
+def test_shipped_config_loads_and_cross_checks() -> None:
+    catalog = load_catalog(DEFAULT_CONFIG_DIR)
+    assert set(catalog.datasets) == {"population", "enterprises", "cases", "assistance"}
+    assert set(catalog.products) >= {"street_population_profile", "street_case_stats"}
+    for dataset in catalog.datasets:
+        assert catalog.source_for(dataset).dataset == dataset
+    # every dataset's strictest column sets its level (就高从严)
+    assert catalog.datasets["population"].level == "L4"
+
+
+def test_unknown_key_names_file_and_key(config_copy: Path) -> None:
+    path = config_copy / "datasets" / "cases.yaml"
+    _edit(path, lambda d: d["columns"][0].update({"colour": "red"}))
+    with pytest.raises(ConfigError) as err:
+        load_catalog(config_copy)
+    assert str(path) in str(err.value)
+    assert "columns.0.colour" in str(err.value)
+
+
+def test_identifier_column_must_be_protected(config_copy: Path) -> None:
+    path = config_copy / "datasets" / "population.yaml"
+
+    def unprotect(data: dict) -> None:
+        for col in data["columns"]:
+            if col["name"] == "id_number":
+                col["protection"] = "none"
+
+    _edit(path, unprotect)
+    with pytest.raises(ConfigError, match="direct identifiers must be token"):
+        load_catalog(config_copy)
+
+
+def test_source_pointing_at_missing_dataset(config_copy: Path) -> None:
+    path = config_copy / "departments" / "civil_affairs.yaml"
+    _edit(path, lambda d: d["sources"][0].update({"dataset": "ghosts"}))
+    with pytest.raises(ConfigError) as err:
+        load_catalog(config_copy)
+    assert "sources.0.dataset" in str(err.value) and "ghosts" in str(err.value)
+
+
+def test_refusal_needs_a_reason(config_copy: Path) -> None:
+    path = config_copy / "datasets" / "assistance.yaml"
+    _edit(path, lambda d: d.update({"sharing": "none"}))
+    with pytest.raises(ConfigError, match="refusal_reason"):
+        load_catalog(config_copy)
+
+
+def test_invalid_yaml_is_one_clear_error(config_copy: Path) -> None:
+    path = config_copy / "products" / "street_case_stats.yaml"
+    path.write_text("name: [unclosed\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="not valid YAML"):
+        load_catalog(config_copy)

@@ -1,0 +1,57 @@
+"""The command line answers every failure with one clear line."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from home.layout import DEFAULT_CONFIG_DIR
+
+SHUZHI = Path(sys.executable).with_name("shuzhi")
+
+
+def _run(home: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    full_env = {**os.environ, "SHUZHI_HOME": str(home), **env}
+    full_env.pop("SHUZHI_DEBUG", None)
+    return subprocess.run(
+        [str(SHUZHI), *args], env=full_env, capture_output=True, text=True, timeout=120, check=False
+    )
+
+
+def test_help_lists_the_contract_commands(tmp_path: Path) -> None:
+    done = _run(tmp_path, "--help")
+    assert done.returncode == 0
+    for command in ("demo", "catalog", "principals", "query", "audit"):
+        assert command in done.stdout
+
+
+def test_broken_config_is_one_line_naming_file_and_key(tmp_path: Path) -> None:
+    config = tmp_path / "config"
+    shutil.copytree(DEFAULT_CONFIG_DIR, config)
+    path = config / "principals.yaml"
+    path.write_text(path.read_text().replace("kind: reviewer", "kind: auditor"))
+    done = _run(tmp_path / "home", "principals", "list", SHUZHI_CONFIG=str(config))
+    assert done.returncode == 1
+    assert done.stderr.count("\n") == 1 and "Traceback" not in done.stderr
+    assert f"{path}: principals.9.kind" in done.stderr
+
+
+def test_audit_verify_on_a_new_home_is_ok(tmp_path: Path) -> None:
+    done = _run(tmp_path, "audit", "verify")
+    assert done.returncode == 0
+    assert "0 events" in done.stdout
+
+
+def test_query_before_any_pipeline_run_is_refused_clearly(tmp_path: Path) -> None:
+    done = _run(tmp_path, "query", "--as", "street_donghu", "select * from street_case_stats")
+    assert done.returncode == 2
+    assert done.stderr.startswith("refused: ") and "no data room" in done.stderr
+
+
+def test_bad_demo_scale_is_a_usage_error(tmp_path: Path) -> None:
+    done = _run(tmp_path, "demo", "--scale", "0")
+    assert done.returncode == 1
+    assert done.stderr.strip() == "error: --scale must be greater than 0"

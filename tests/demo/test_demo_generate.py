@@ -1,0 +1,103 @@
+from __future__ import annotations
+
+import hashlib
+import time
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from demo_generated import SMALL, GeneratedDemo
+from demo_readers import ledger
+
+from catalog.district import District
+from demo.generate import API_TOKEN_FILE, generate_district
+from demo.manifest import DemoManifest
+from demo.sizes import DistrictSize
+from home.layout import Home
+
+TINY = DistrictSize(residents=300, enterprises=60, cases=200, assistance=60)
+
+
+def _hashes(departments: Path) -> dict[str, str]:
+    """Every file the demo wrote, by content hash (the random API token excepted)."""
+    return {
+        path.relative_to(departments).as_posix(): hashlib.sha256(path.read_bytes()).hexdigest()
+        for path in sorted(departments.rglob("*"))
+        if path.is_file() and path.relative_to(departments).as_posix() != API_TOKEN_FILE
+    }
+
+
+def test_same_seed_gives_identical_bytes(
+    small_demo: GeneratedDemo, tmp_path: Path, district: District
+) -> None:
+    again = Home(tmp_path / "again")
+    manifest = generate_district(again, seed=7, size=SMALL, district=district)
+    assert manifest == small_demo.manifest
+    expected = _hashes(small_demo.departments)
+    assert len(expected) == 9  # 4 sources in 7 files, the ledger and the manifest
+    assert _hashes(again.departments) == expected
+
+
+def test_another_seed_gives_other_data(
+    small_demo: GeneratedDemo, tmp_path: Path, district: District
+) -> None:
+    other = Home(tmp_path / "other")
+    generate_district(other, seed=8, size=SMALL, district=district)
+    mine, theirs = _hashes(small_demo.departments), _hashes(other.departments)
+    assert mine.keys() == theirs.keys()
+    data_files = [name for name in mine if name != "manifest.json"]
+    assert all(mine[name] != theirs[name] for name in data_files)
+
+
+def test_rows_written_match_the_size(small_demo: GeneratedDemo) -> None:
+    sources = small_demo.manifest.sources
+    assert sources["population"].rows_written == SMALL.residents
+    assert sources["enterprises"].rows_written == SMALL.enterprises
+    assert sources["cases"].rows_written == SMALL.cases
+    assert sources["assistance"].rows_written == SMALL.assistance
+    for source in sources.values():
+        assert sum(source.rows_per_file.values()) == source.rows_written
+        assert all((small_demo.departments / file).is_file() for file in source.files)
+
+
+def test_manifest_agrees_with_the_ledger_and_every_kind_occurs(small_demo: GeneratedDemo) -> None:
+    entries = ledger(small_demo.departments / small_demo.manifest.ledger)
+    assert DemoManifest.load(small_demo.departments) == small_demo.manifest
+    for name, source in small_demo.manifest.sources.items():
+        counted = Counter(entry["kind"] for entry in entries if entry["source"] == name)
+        declared = {kind.name for kind in source.dirt_kinds}
+        assert set(counted) == declared  # at least one row of every kind
+        assert source.fixable == {k: counted[k] for k in source.fixable}
+        assert source.unfixable == {k: counted[k] for k in source.unfixable}
+        assert source.duplicates == counted["duplicate"]
+        rows = Counter(
+            (entry["file"], entry["row"]) for entry in entries if entry["source"] == name
+        )
+        assert max(rows.values()) == 1  # one kind of dirt per row at most
+        quarantined = source.expected_quarantined
+        assert source.expected_loaded == source.rows_written - quarantined
+        assert 0 < quarantined < 0.15 * source.rows_written
+
+
+def test_regeneration_clears_earlier_data_but_keeps_the_token(
+    tmp_path: Path, district: District
+) -> None:
+    home = Home(tmp_path / "home")
+    generate_district(home, seed=1, size=TINY, district=district)
+    token = (home.departments / API_TOKEN_FILE).read_text()
+    stray = home.departments / "hotline_12345" / "drop" / "cases_2026-08.csv"
+    stray.write_text("left over", encoding="utf-8")
+    generate_district(home, seed=1, size=TINY, district=district)
+    assert not stray.exists()
+    assert (home.departments / API_TOKEN_FILE).read_text() == token
+
+
+@pytest.mark.slow
+def test_a_million_residents_within_a_minute(tmp_path: Path, district: District) -> None:
+    home = Home(tmp_path / "bench")
+    size = DistrictSize(residents=1_000_000, enterprises=50, cases=50, assistance=50)
+    started = time.perf_counter()
+    manifest = generate_district(home, seed=7, size=size, district=district)
+    elapsed = time.perf_counter() - started
+    assert manifest.sources["population"].rows_written == 1_000_000
+    assert elapsed < 60, f"{elapsed:.1f} s"

@@ -1,0 +1,189 @@
+"""Issue 2's acceptance, end to end: the demo district through every layer.
+
+One demo run (scale 0.1) in a temporary home; every test reads what it left.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from demo_run import STREET_OFFICES, DemoRun, digit_runs, known_identifiers, run_demo
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> DemoRun:
+    run = run_demo(tmp_path_factory.mktemp("home"))
+    assert run.returncode == 0, run.output[-3000:]
+    return run
+
+
+def test_demo_prints_reconciliation_for_every_source(demo: DemoRun) -> None:
+    for source in ("ps_population", "mr_enterprises", "hl_cases", "ca_assistance"):
+        assert source in demo.output
+    assert "reconciliation holds for every source" in demo.output
+
+
+def test_every_row_loaded_or_quarantined_as_the_generator_planted(demo: DemoRun) -> None:
+    from demo.manifest import DemoManifest
+    from home.layout import Home
+    from pipelines.hub import Hub
+    from pipelines.steps import reconciliation
+
+    manifest = DemoManifest.load(demo.home / "departments")
+    records = {r.dataset: r for r in reconciliation(Hub(Home(demo.home)))}
+    assert set(records) == {m.dataset for m in manifest.sources.values()}
+    for planted in manifest.sources.values():
+        rec = records[planted.dataset]
+        assert rec.rows_read == planted.rows_written, planted.dataset
+        assert rec.rows_loaded == planted.expected_loaded, (planted.dataset, rec.reasons)
+        assert rec.rows_quarantined == planted.expected_quarantined, planted.dataset
+        assert rec.holds
+
+
+@pytest.mark.parametrize(
+    "product", ["street_population_profile", "street_case_stats", "street_enterprise_roster"]
+)
+def test_each_street_sees_only_its_own_rows(demo: DemoRun, product: str) -> None:
+    seen: dict[str, set[str]] = {}
+    for principal, street in STREET_OFFICES.items():
+        result = demo.query_json(principal, f"select street_code from {product}")
+        streets = {row["street_code"] for row in result["rows"]}
+        assert streets == {street}, (principal, product, streets)
+        seen[principal] = streets
+    assert len({frozenset(s) for s in seen.values()}) == len(STREET_OFFICES)
+
+
+def test_same_query_gives_each_street_different_numbers(demo: DemoRun) -> None:
+    sql = "select sum(cases) as cases from street_case_stats"
+    totals = {p: demo.query_json(p, sql)["rows"][0]["cases"] for p in STREET_OFFICES}
+    assert all(t and t > 0 for t in totals.values())
+    assert len(set(totals.values())) > 1
+
+
+def test_street_office_sees_contacts_masked_and_identities_withheld(demo: DemoRun) -> None:
+    result = demo.query_json("street_donghu", "select * from street_enterprise_roster limit 20")
+    assert "legal_rep_token" not in result["columns"]  # L4: withheld
+    for row in result["rows"]:
+        assert "*" in row["legal_rep_phone"] and len(row["legal_rep_phone"]) == 11
+        assert row["legal_rep"].endswith("*")
+
+
+def test_small_counts_are_suppressed_in_the_population_profile(demo: DemoRun) -> None:
+    rows = demo.query_json("street_donghu", "select residents from street_population_profile")[
+        "rows"
+    ]
+    counts = [r["residents"] for r in rows]
+    assert None in counts  # some cells are small at this scale
+    assert all(c is None or c >= 5 for c in counts)
+
+
+def test_lakehouse_files_and_catalogue_hold_no_plaintext_identifiers(demo: DemoRun) -> None:
+    ids, phones = known_identifiers(demo.home / "departments")
+    assert len(ids) > 100 and len(phones) > 100
+    files = [p for p in (demo.home / "lakehouse").rglob("*") if p.is_file()]
+    assert any(p.suffix == ".parquet" for p in files)
+    assert any(p.name == "catalog.sqlite" for p in files)
+    for path in files:
+        runs = digit_runs(path.read_bytes())
+        leaked = {r for r in runs if r in ids or r[-11:] in phones or r in phones}
+        assert not leaked, f"{path.name} holds {len(leaked)} plaintext identifiers"
+
+
+def test_audit_log_rooms_and_dagster_storage_hold_no_plaintext_identifiers(demo: DemoRun) -> None:
+    ids, phones = known_identifiers(demo.home / "departments")
+    places = [demo.home / "audit", demo.home / "dagster", demo.home / "rooms"]
+    files = [p for place in places for p in place.rglob("*") if p.is_file()]
+    assert files
+    for path in files:
+        runs = digit_runs(path.read_bytes())
+        leaked = {r for r in runs if r in ids or r in phones}
+        assert not leaked, f"{path} holds {len(leaked)} plaintext identifiers"
+
+
+def test_staged_tables_carry_tokens_that_join_across_departments(demo: DemoRun) -> None:
+    from home.layout import Home
+    from pipelines.hub import Hub
+
+    with Hub(Home(demo.home)).lake() as con:
+        joined = con.execute(
+            "SELECT count(*) FROM lake.staged.assistance a "
+            "JOIN lake.staged.population p ON p.id_number_token = a.id_number_token"
+        ).fetchone()
+        tokens = con.execute(
+            "SELECT id_number_token FROM lake.staged.population LIMIT 5"
+        ).fetchall()
+    assert joined and joined[0] > 0
+    assert all(t[0].startswith("t1_") for t in tokens)
+
+
+def test_case_text_is_redacted_in_the_protected_layer(demo: DemoRun) -> None:
+    from home.layout import Home
+    from pipelines.hub import Hub
+
+    with Hub(Home(demo.home)).lake() as con:
+        redacted = con.execute(
+            "SELECT count(*) FROM lake.protected.cases WHERE description LIKE '%[CN_MOBILE]%'"
+        ).fetchone()
+    assert redacted and redacted[0] > 0
+
+
+def test_catalog_list_json(demo: DemoRun) -> None:
+    done = demo.shuzhi("catalog", "list", "--json")
+    assert done.returncode == 0, done.stderr
+    entries = {e["name"]: e for e in json.loads(done.stdout)}
+    assert entries["staged_population"]["rows"] > 0
+    assert entries["staged_population"]["last_sync"]
+    assert entries["staged_population"]["sharing_label"] == "有条件共享"
+    assert entries["street_case_stats"]["kind"] == "product"
+    assert entries["street_case_stats"]["rows"] > 0
+    for entry in entries.values():
+        assert {"layer", "owner", "level", "sharing", "rows", "last_sync"} <= set(entry)
+
+
+def test_principals_list_json(demo: DemoRun) -> None:
+    done = demo.shuzhi("principals", "list", "--json")
+    kinds = {p["kind"] for p in json.loads(done.stdout)}
+    assert kinds == {"street_office", "department", "steward", "reviewer"}
+
+
+def test_audit_verify_passes_then_detects_tampering(demo: DemoRun, tmp_path: Path) -> None:
+    done = demo.shuzhi("audit", "verify")
+    assert done.returncode == 0, done.stderr
+    log = demo.home / "audit" / "audit.log"
+    original = log.read_bytes()
+    try:
+        lines = original.decode().splitlines(keepends=True)
+        lines[1] = lines[1].replace('"rows_read":', '"rows_read":1', 1)
+        log.write_text("".join(lines))
+        tampered = demo.shuzhi("audit", "verify")
+        assert tampered.returncode == 1
+        assert "line 2" in tampered.stderr
+    finally:
+        log.write_bytes(original)
+
+
+def test_queries_are_audited_without_literals(demo: DemoRun) -> None:
+    demo.query_json("street_xiling", "select * from street_case_stats where category = '噪音扰民'")
+    last = (demo.home / "audit" / "audit.log").read_text().splitlines()[-1]
+    event = json.loads(last)
+    assert event["kind"] == "query" and event["actor"] == "street_xiling"
+    assert "噪音扰民" not in event["details"]["statement"]
+    assert event["details"]["products"] == ["street_case_stats"]
+    assert event["details"]["grants"] == ["g-street-returned-products"]
+
+
+def test_refusals_are_one_line_with_exit_code_2(demo: DemoRun) -> None:
+    for args in (
+        ["query", "--as", "reviewer_security", "select * from street_case_stats"],
+        ["query", "--as", "street_donghu", "select * from read_csv('/etc/passwd')"],
+        ["query", "--as", "street_donghu", "drop table street_case_stats"],
+        ["query", "--as", "nobody", "select 1"],
+    ):
+        done = demo.shuzhi(*args)
+        assert done.returncode == 2, (args, done.stderr)
+        assert done.stderr.startswith("refused: ") and done.stderr.count("\n") == 1, done.stderr
+        assert "Traceback" not in done.stderr

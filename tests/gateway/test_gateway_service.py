@@ -1,0 +1,93 @@
+"""The gateway decides again at query time and audits every outcome."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from audit.log import AuditLog
+from catalog.registry import load_catalog
+from gateway.service import AccessRefused, QueryGateway, statement_shape
+from gateway.statement import StatementRefused
+from home.layout import DEFAULT_CONFIG_DIR
+from policies.loader import load_policies
+
+IN_FORCE = dt.date(2026, 6, 1)
+EXPIRED = dt.date(2028, 1, 1)  # config/grants.yaml grants end 2027-12-31
+
+
+@pytest.fixture
+def gateway(tmp_path: Path) -> QueryGateway:
+    rooms = tmp_path / "rooms"
+    rooms.mkdir()
+    room = duckdb.connect(str(rooms / "street_donghu.duckdb"))
+    room.execute(
+        "CREATE TABLE street_case_stats AS SELECT '440399001' AS street_code, "
+        "'噪音扰民' AS category, 7 AS cases"
+    )
+    room.close()
+    return QueryGateway(
+        load_catalog(DEFAULT_CONFIG_DIR),
+        load_policies(DEFAULT_CONFIG_DIR),
+        rooms,
+        AuditLog(tmp_path / "audit.log"),
+    )
+
+
+def _events(gw: QueryGateway) -> list[dict]:
+    return [json.loads(line) for line in gw.audit.path.read_text().splitlines()]
+
+
+def test_answered_query_is_audited_with_grant_and_rows(gateway: QueryGateway) -> None:
+    answer = gateway.query(
+        "street_donghu", "select * from street_case_stats where cases > 3", day=IN_FORCE
+    )
+    assert answer.result.table.num_rows == 1
+    event = _events(gateway)[-1]
+    assert event["details"]["outcome"] == "answered"
+    assert event["details"]["grants"] == ["g-street-returned-products"]
+    assert event["details"]["rows"] == 1
+    assert event["details"]["statement"] == "SELECT * FROM street_case_stats WHERE cases > ?"
+
+
+def test_expired_grant_is_refused_even_though_the_room_still_has_the_data(
+    gateway: QueryGateway,
+) -> None:
+    with pytest.raises(AccessRefused, match="not valid"):
+        gateway.query("street_donghu", "select * from street_case_stats", day=EXPIRED)
+    assert _events(gateway)[-1]["details"]["outcome"] == "refused"
+
+
+def test_table_outside_the_catalogue_is_refused(gateway: QueryGateway) -> None:
+    with pytest.raises(AccessRefused, match="not a product"):
+        gateway.query("street_donghu", "select * from staged_population", day=IN_FORCE)
+
+
+def test_denied_principal_refused_and_audited(gateway: QueryGateway) -> None:
+    with pytest.raises(AccessRefused, match="d-reviewers-see-no-data"):
+        gateway.query("reviewer_security", "select * from street_case_stats", day=IN_FORCE)
+    event = _events(gateway)[-1]
+    assert event["actor"] == "reviewer_security" and event["details"]["outcome"] == "refused"
+
+
+def test_write_statement_refused_and_audited(gateway: QueryGateway) -> None:
+    with pytest.raises(StatementRefused):
+        gateway.query("street_donghu", "delete from street_case_stats", day=IN_FORCE)
+    assert _events(gateway)[-1]["details"]["outcome"] == "refused"
+
+
+def test_principal_without_room_is_told_to_run_the_pipeline(gateway: QueryGateway) -> None:
+    with pytest.raises(AccessRefused, match="no data room"):
+        gateway.query("street_xiling", "select * from street_case_stats", day=IN_FORCE)
+
+
+def test_statement_shape_drops_every_literal() -> None:
+    shaped = statement_shape(
+        "select * from t where id = '440305199003071236' and phone like '138%' and n > 5"
+    )
+    assert "4403" not in shaped and "138" not in shaped and "5" not in shaped
+    assert shaped.count("?") == 3

@@ -1,0 +1,60 @@
+"""The Dagster definitions load and contain the whole graph."""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from catalog.registry import load_catalog
+from home.layout import config_dir
+
+
+def test_definitions_load_with_every_asset_check_schedule_and_sensor() -> None:
+    from pipelines.definitions import REFRESH_JOB, defs
+
+    catalog = load_catalog(config_dir())
+    graph = defs.resolve_asset_graph()
+    keys = {k.to_user_string() for k in graph.get_all_asset_keys()}
+    for dataset in catalog.datasets:
+        assert {f"raw_{dataset}", f"staged_{dataset}", f"protected_{dataset}"} <= keys
+    assert set(catalog.products) <= keys
+    assert "data_rooms" in keys
+
+    checks = {k.name for k in graph.asset_check_keys}
+    for dataset in catalog.datasets:
+        assert {f"check_staged_{dataset}", f"check_quarantine_{dataset}"} <= checks
+
+    jobs = {j.name for j in defs.resolve_all_job_defs()}
+    assert REFRESH_JOB in jobs
+    assert {f"sync_{s}" for s in catalog.sources} <= jobs
+    schedules = {s.name for s in defs.schedules or []}
+    assert {f"schedule_{s}" for s, src in catalog.sources.items() if src.schedule} == schedules
+    sensors = {s.name for s in defs.sensors or []}
+    assert {"drop_hl_cases", "drop_ca_assistance"} == sensors
+
+
+def test_checks_are_blocking() -> None:
+    from pipelines.definitions import defs
+
+    graph = defs.resolve_asset_graph()
+    assert graph.asset_check_keys
+    for key in graph.asset_check_keys:
+        assert graph.get_check_spec(key).blocking, key.name
+
+
+def test_schedule_uses_department_timezone() -> None:
+    from pipelines.definitions import defs
+
+    schedule = defs.resolve_schedule_def("schedule_ps_population")
+    assert schedule.cron_schedule == "0 2 * * *"
+    assert schedule.execution_timezone == "Asia/Shanghai"
+    assert isinstance(schedule, dg.ScheduleDefinition)
+
+
+def test_workspace_file_points_at_definitions() -> None:
+    from pathlib import Path
+
+    import yaml
+
+    workspace = yaml.safe_load((Path(__file__).parents[2] / "workspace.yaml").read_text())
+    target = workspace["load_from"][0]["python_module"]
+    assert (target["module_name"], target["attribute"]) == ("pipelines.definitions", "defs")
