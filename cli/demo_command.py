@@ -40,7 +40,7 @@ def demo(
     from pipelines.hub import Hub
     from pipelines.run import run_refresh
 
-    console = Console(stderr=True)
+    console = Console(stderr=True, soft_wrap=True)
     hub = Hub.from_env()
     key_file = hub.home.keys / MASTER_KEY_FILE
     if not os.environ.get(MASTER_KEY_ENV) and not key_file.exists():

@@ -29,6 +29,7 @@ USER_FACING = (
     "QueryTimeout",
     "UndeclaredPersonalData",
     "ReconciliationError",
+    "ProductInputMissing",
     "TamperedValueError",
     "AuditLogDamaged",
 )

@@ -13,6 +13,7 @@ from cli import (
     demo_command,
     principals_command,
     query_command,
+    run_command,
     sources_command,
 )
 from cli.errors import one_line
@@ -26,6 +27,7 @@ app = typer.Typer(
 )
 app.command("demo")(demo_command.demo)
 app.command("query")(query_command.query)
+app.command("run")(run_command.run)
 app.add_typer(catalog_command.app, name="catalog")
 app.add_typer(principals_command.app, name="principals")
 app.add_typer(audit_command.app, name="audit")

@@ -40,4 +40,5 @@ def print_table(
         table.add_column(col, overflow="fold")
     for row in rows:
         table.add_row(*["" if v is None else str(_plain(v)) for v in row])
-    Console().print(table)
+    # Piped output is read in logs and CI, where 80 columns would fold every cell.
+    Console(width=None if sys.stdout.isatty() else 200).print(table)

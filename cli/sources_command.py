@@ -7,7 +7,7 @@ import typer
 from cli.errors import CliError
 from cli.output import print_json, print_table
 
-app = typer.Typer(help="Department sources: list, check, sync.", no_args_is_help=True)
+app = typer.Typer(help="Department sources: list, check, sync, batches.", no_args_is_help=True)
 
 
 def _source_or_fail(hub: object, name: str) -> object:
@@ -63,15 +63,62 @@ def list_(json_out: bool = typer.Option(False, "--json", help="Print JSON.")) ->
     )
 
 
+@app.command("batches")
+def batches(
+    name: str = typer.Argument(..., help="Source name (see `shuzhi sources list`)."),
+    limit: int = typer.Option(20, "--limit", min=1, help="How many batches, newest first."),
+    json_out: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """The source's committed batches: read = loaded + quarantined, per batch."""
+    from pipelines.hub import Hub
+    from pipelines.source_status import batch_history
+
+    hub = Hub.from_env()
+    _source_or_fail(hub, name)
+    history = batch_history(hub, name, limit)
+    if json_out:
+        print_json([b.as_dict() for b in history])
+        return
+    marks = {True: "✓", False: "✗", None: "not staged"}
+    print_table(
+        f"Batches of {name} (newest first)",
+        ["batch", "mode", "finished", "read", "loaded", "quarantined", "reconciles", "watermark"],
+        [
+            [
+                b.batch_id,
+                b.mode,
+                b.finished_at,
+                f"{b.rows_read:,}",
+                "-" if b.rows_loaded is None else f"{b.rows_loaded:,}",
+                "-" if b.rows_quarantined is None else f"{b.rows_quarantined:,}",
+                marks[b.holds],
+                b.watermark or "-",
+            ]
+            for b in history
+        ],
+    )
+
+
 @app.command("check")
 def check(name: str = typer.Argument(..., help="Source name (see `shuzhi sources list`).")) -> None:
     """Connect to the source and report what it holds. Changes nothing."""
     from connectors.factory import connector_for
+    from connectors.files import FileDropConnector
+    from lakehouse import meta
+    from lakehouse.connection import table_exists
     from pipelines.hub import Hub
 
     hub = Hub.from_env()
     source = _source_or_fail(hub, name)
-    report = connector_for(source).check()  # type: ignore[arg-type]
+    connector = connector_for(source)  # type: ignore[arg-type]
+    if isinstance(connector, FileDropConnector):
+        # Reading the ledger only: a check never writes to the lakehouse.
+        with hub.lake() as con:
+            known = table_exists(con, "meta", "files")
+            done = meta.processed_files(con, name) if known else set()
+        report = connector.check(done)
+    else:
+        report = connector.check()
     print_json({"source": name, "kind": source.kind, **report})  # type: ignore[attr-defined]
 
 
@@ -81,6 +128,7 @@ def sync(
     full: bool = typer.Option(False, "--full", help="Ignore the watermark: read everything."),
 ) -> None:
     """Sync one source now: land it raw, then standardise it, showing progress."""
+    from rich.console import Console
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
     from pipelines import steps
@@ -94,7 +142,7 @@ def sync(
         BarColumn(),
         TextColumn("{task.completed:,} rows"),
         TimeElapsedColumn(),
-        transient=False,
+        console=Console(stderr=True),  # stdout carries the result lines only
     ) as bar:
         reading = bar.add_task(f"sync {name}", total=None)
         result = steps.sync_dataset(
@@ -112,6 +160,6 @@ def sync(
     if not staged:
         print(f"batch {result.batch_id}: nothing new to stage")
     print(
-        "products and data rooms refresh on the next pipeline run "
-        f"(Dagster job sync_{name}, or its schedule)"
+        "products and data rooms refresh on the next pipeline run: "
+        f"`shuzhi run --job sync_{name}`, or its schedule"
     )

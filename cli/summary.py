@@ -32,7 +32,7 @@ def print_demo_summary(
                 f"{rec.rows_quarantined:,}",
                 "✓" if rec.holds else "✗",
                 f"{planted.expected_quarantined:,}" if planted else "-",
-                ", ".join(f"{k} {v}" for k, v in top),
+                "\n".join(f"{k}: {v:,}" for k, v in top),
             ]
         )
     all_ok = all(r[5] == "✓" for r in rows)

@@ -72,32 +72,43 @@ class FileDropConnector:
     def folder(self) -> Path:
         return Path(expand_home(self.source.folder))
 
-    def pending(self, processed: set[str] | None = None) -> list[DropFile]:
-        """Files ready to read, oldest first, minus those whose content was processed before."""
+    def survey(self, processed: set[str] | None = None) -> dict[str, list[DropFile]]:
+        """Every matching file in the folder, by state: ready, processed or arriving.
+
+        Arriving files are still being written (touched within the settle time or
+        named like a partial upload) and are left for the next run.
+        """
         processed = processed or set()
+        states: dict[str, list[DropFile]] = {"ready": [], "processed": [], "arriving": []}
         if not self.folder.is_dir():
-            return []
+            return states
         now = time.time()
-        ready = []
         for path in sorted(self.folder.iterdir()):
             if not path.is_file() or path.name.startswith((".", "~$")):
                 continue
-            if path.name.endswith(PARTIAL_SUFFIXES):
-                continue
-            if not any(fnmatch.fnmatch(path.name, pat) for pat in self.source.patterns):
+            partial = path.name.endswith(PARTIAL_SUFFIXES)
+            name = path.name.removesuffix(Path(path.name).suffix) if partial else path.name
+            if not any(fnmatch.fnmatch(name, pat) for pat in self.source.patterns):
                 continue
             stat = path.stat()
-            if now - stat.st_mtime < self.settle_seconds:
+            if partial or now - stat.st_mtime < self.settle_seconds:
+                states["arriving"].append(DropFile(path=path, sha256="", size=stat.st_size))
                 continue
-            digest = file_digest(path)
-            if digest in processed:
-                continue
-            ready.append(DropFile(path=path, sha256=digest, size=stat.st_size))
-        return ready
+            drop = DropFile(path=path, sha256=file_digest(path), size=stat.st_size)
+            states["processed" if drop.sha256 in processed else "ready"].append(drop)
+        return states
 
-    def check(self) -> dict[str, object]:
-        files = self.pending()
-        return {"folder": str(self.folder), "ready_files": [f.path.name for f in files]}
+    def pending(self, processed: set[str] | None = None) -> list[DropFile]:
+        """Files ready to read, oldest first, minus those whose content was processed before."""
+        return self.survey(processed)["ready"]
+
+    def check(self, processed: set[str] | None = None) -> dict[str, object]:
+        states = self.survey(processed)
+        return {
+            "folder": str(self.folder),
+            "folder_exists": self.folder.is_dir(),
+            **{f"{state}_files": [f.path.name for f in files] for state, files in states.items()},
+        }
 
     def read(self, *, since: str | None = None) -> Iterator[SourceBatch]:
         for drop in self.pending():

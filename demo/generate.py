@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import os
 import random
 from collections.abc import Sequence
 from pathlib import Path
@@ -170,11 +172,23 @@ def generate_district(
             },
         )
     manifest.save(departments)
+    _date_exports(departments, [*case_rows, assistance.FILE])
     if population_postgres_dsn:
         copy_population_sqlite_to_postgres(
             departments / population.FILE, population_postgres_dsn, population_postgres_schema
         )
     return manifest
+
+
+def _date_exports(departments: Path, files: Sequence[str]) -> None:
+    """Date the dropped exports to the evening of the export day, as a department would.
+
+    Their modification time then tells the file-drop connector they are complete,
+    not still being written, however soon after generation the sync starts.
+    """
+    evening = dt.datetime.combine(EXPORT_DAY, dt.time(18, 0)).timestamp()
+    for name in files:
+        os.utime(departments / name, (evening, evening))
 
 
 def _source_manifest(

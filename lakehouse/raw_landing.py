@@ -211,7 +211,7 @@ def _write_batch(
         result.watermark is None or _after(batch.watermark, result.watermark)
     ):
         result.watermark = batch.watermark
-    if batch.origin not in result.origins and not isinstance(batch.origin, type(None)):
+    if batch.origin is not None and batch.origin not in result.origins:
         result.origins.append(batch.origin)
 
 

@@ -6,6 +6,8 @@ the configuration folder, so adding a department or dataset needs no code.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import dagster as dg
 
 from catalog.registry import load_catalog
@@ -19,8 +21,8 @@ from pipelines.schedules import schedules_and_sensors
 REFRESH_JOB = "refresh_district"
 
 
-def build_definitions() -> dg.Definitions:
-    catalog = load_catalog(config_dir())
+def build_definitions(config: Path | None = None) -> dg.Definitions:
+    catalog = load_catalog(config or config_dir())
     assets: list[dg.AssetsDefinition] = []
     checks: list[dg.AssetChecksDefinition] = []
     for contract in catalog.datasets.values():

@@ -16,15 +16,16 @@ def step(
     """Yields a list the step appends its one-line summary to."""
     started = time.monotonic()
     summary: list[str] = []
+    console = None
     if show:
         from rich.console import Console
 
-        Console(stderr=True).print(f"[dim]…[/dim] {title}", highlight=False)
+        console = Console(stderr=True, soft_wrap=True)
+        if console.is_terminal:  # a log file needs only the finished line
+            console.print(f"[dim]…[/dim] {title}", highlight=False)
     yield summary
     elapsed = time.monotonic() - started
     line = f"{title}: {'; '.join(summary) or 'done'} ({elapsed:.1f}s)"
     context.log.info(line)
-    if show:
-        from rich.console import Console
-
-        Console(stderr=True).print(f"[green]✓[/green] {line}", highlight=False)
+    if console is not None:
+        console.print(f"[green]✓[/green] {line}", highlight=False)

@@ -30,12 +30,19 @@ def prepare_dagster_home(hub: Hub) -> None:
 
 
 def run_refresh(hub: Hub, *, show_progress: bool = False) -> RunOutcome:
+    from pipelines.definitions import REFRESH_JOB
+
+    return run_job(hub, REFRESH_JOB, show_progress=show_progress)
+
+
+def run_job(hub: Hub, job_name: str, *, show_progress: bool = False) -> RunOutcome:
+    """Run one job of the graph built from the hub's own configuration folder."""
     prepare_dagster_home(hub)
     from dagster import DagsterEventType, DagsterInstance
 
-    from pipelines.definitions import REFRESH_JOB, defs
+    from pipelines.definitions import build_definitions
 
-    job = defs.resolve_job_def(REFRESH_JOB)
+    job = build_definitions(hub.config).resolve_job_def(job_name)
     run_config: dict[str, object] = {
         "resources": {
             "hub": {
@@ -58,10 +65,19 @@ def run_refresh(hub: Hub, *, show_progress: bool = False) -> RunOutcome:
         for event in result.all_events:
             if event.event_type == DagsterEventType.STEP_FAILURE:
                 error = event.event_specific_data.error  # type: ignore[union-attr]
-                message = error.message.strip().splitlines()[-1] if error else "failed"
-                failures.append(f"{event.step_key}: {message}")
+                failures.append(f"{event.step_key}: {_root_message(error)}")
             elif event.event_type == DagsterEventType.ASSET_CHECK_EVALUATION:
                 data = event.event_specific_data
                 if data is not None and not data.passed:  # type: ignore[union-attr]
                     failures.append(f"check {data.asset_check_key.name} failed")  # type: ignore[union-attr]
         return RunOutcome(result.success and not failures, result.run_id, failures)
+
+
+def _root_message(error: object) -> str:
+    """The message of the exception that started it, not Dagster's wrapper around it."""
+    while getattr(error, "cause", None) is not None:
+        error = error.cause  # type: ignore[attr-defined]
+    message = str(getattr(error, "message", "") or "").strip()
+    # Dagster keeps "ExceptionClass: text"; people need the text.
+    _, _, text = message.partition(": ")
+    return " ".join((text or message or "failed").split())

@@ -96,3 +96,42 @@ def source_statuses(hub: Hub) -> list[SourceStatus]:
             )
         )
     return statuses
+
+
+@dataclass(frozen=True)
+class BatchRecord:
+    """One committed sync of a source and how its rows were accounted for."""
+
+    batch_id: str
+    mode: str
+    finished_at: str
+    rows_read: int
+    rows_loaded: int | None
+    rows_quarantined: int | None
+    watermark: str | None
+    origins: str | None
+
+    @property
+    def holds(self) -> bool | None:
+        if self.rows_loaded is None or self.rows_quarantined is None:
+            return None  # not staged yet
+        return self.rows_read == self.rows_loaded + self.rows_quarantined
+
+    def as_dict(self) -> dict[str, object]:
+        return {**asdict(self), "reconciles": self.holds}
+
+
+def batch_history(hub: Hub, source: str, limit: int = 20) -> list[BatchRecord]:
+    """The source's latest committed batches, newest first, with their reconciliation."""
+    with hub.lake() as con:
+        meta.ensure_meta(con)
+        rows = con.execute(
+            """SELECT b.batch_id, b.mode, b.finished_at::VARCHAR, b.rows_read,
+                      r.rows_loaded, r.rows_quarantined, b.watermark, b.origins
+               FROM lake.meta.batches b
+               LEFT JOIN lake.meta.reconciliation r USING (batch_id)
+               WHERE b.source = ?
+               ORDER BY b.finished_at DESC LIMIT ?""",
+            [source, limit],
+        ).fetchall()
+    return [BatchRecord(*row) for row in rows]

@@ -16,6 +16,22 @@ class ProductContractError(RuntimeError):
     """A product's query does not yield the columns its contract lists."""
 
 
+class ProductInputMissing(RuntimeError):
+    """A product's input dataset has not been protected yet, so there is nothing to build from."""
+
+
+def _check_inputs(con: duckdb.DuckDBPyConnection, product: ProductContract) -> None:
+    from lakehouse.connection import table_exists
+
+    missing = [d for d in product.inputs if not table_exists(con, "protected", d)]
+    if missing:
+        needed = ", ".join(f"protected_{d}" for d in missing)
+        raise ProductInputMissing(
+            f"product {product.name} needs {needed}, which has not been built yet; "
+            "run the whole district once (`shuzhi run`) or sync those sources first"
+        )
+
+
 def communities_table(district: District) -> pa.Table:
     return pa.table(
         {
@@ -34,6 +50,7 @@ def build_product(
     today: dt.date | None = None,
 ) -> int:
     """(Re)build ``lake.products.<name>``; returns its row count."""
+    _check_inputs(con, product)
     module = importlib.import_module(f"products.{product.name}")
     sql: str = module.SQL
     params: list[object] = []

@@ -81,8 +81,31 @@ def test_check_lists_ready_files_and_changes_nothing(tmp_path: Path) -> None:
     path = settle(_touch(tmp_path / "a.csv", "x\n1\n"))
     before = path.stat().st_mtime
     info = connector(tmp_path).check()
-    assert info == {"folder": str(tmp_path), "ready_files": ["a.csv"]}
+    assert info == {
+        "folder": str(tmp_path),
+        "folder_exists": True,
+        "ready_files": ["a.csv"],
+        "processed_files": [],
+        "arriving_files": [],
+    }
     assert path.stat().st_mtime == before
+
+
+def test_check_tells_new_from_processed_and_arriving_files(tmp_path: Path) -> None:
+    done = settle(_touch(tmp_path / "done.csv", "x\n1\n"))
+    settle(_touch(tmp_path / "new.csv", "x\n2\n"))
+    _touch(tmp_path / "half.csv.part", "x\n")
+    _touch(tmp_path / "fresh.csv", "x\n3\n")
+    info = connector(tmp_path, settle_seconds=60).check({file_digest(done)})
+    assert info["ready_files"] == ["new.csv"]
+    assert info["processed_files"] == ["done.csv"]
+    assert info["arriving_files"] == ["fresh.csv", "half.csv.part"]
+
+
+def test_check_of_a_missing_folder_says_so(tmp_path: Path) -> None:
+    info = connector(tmp_path / "nowhere").check()
+    assert info["folder_exists"] is False
+    assert info["ready_files"] == []
 
 
 def test_folder_expands_shuzhi_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -101,3 +101,22 @@ def test_a_million_residents_within_a_minute(tmp_path: Path, district: District)
     elapsed = time.perf_counter() - started
     assert manifest.sources["population"].rows_written == 1_000_000
     assert elapsed < 60, f"{elapsed:.1f} s"
+
+
+def test_dropped_exports_are_complete_for_the_file_drop_connector(
+    small_demo: GeneratedDemo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A sync started right after generation must not mistake exports for half-written files."""
+    from catalog.registry import load_catalog
+    from connectors.files import FileDropConnector
+    from home.layout import config_dir
+
+    monkeypatch.setenv("SHUZHI_HOME", str(small_demo.home.root))
+    catalog = load_catalog(config_dir())
+    for name in ("hl_cases", "ca_assistance"):
+        source = catalog.sources[name]
+        states = FileDropConnector(source, settle_seconds=3600).survey()  # type: ignore[arg-type]
+        [planted] = [m for m in small_demo.manifest.sources.values() if m.dataset == source.dataset]
+        written = set(planted.files)
+        assert {f.path.name for f in states["ready"]} == {Path(f).name for f in written}
+        assert not states["arriving"]

@@ -1,0 +1,84 @@
+"""The file-drop sensor: a file is processed once, and a half-written file waits."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import dagster as dg
+import pytest
+
+from demo.generate import generate_district
+from demo.sizes import DistrictSize
+from encryption.master_key import create_key_file
+from home.layout import DEFAULT_CONFIG_DIR, Home
+from pipelines.hub import Hub
+from pipelines.resources import HubResource
+from pipelines.schedules import file_drop_sensor, sync_job
+
+
+@pytest.fixture
+def hub(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Hub:
+    home = Home(tmp_path / "home").ensure()
+    monkeypatch.setenv("SHUZHI_HOME", str(home.root))
+    create_key_file(home.keys / "master.key")
+    hub = Hub(home, DEFAULT_CONFIG_DIR)
+    generate_district(home, seed=5, size=DistrictSize.demo(0.02), district=hub.catalog.district)
+    return hub
+
+
+def _fire(hub: Hub) -> dg.SensorResult:
+    source = hub.catalog.sources["hl_cases"]
+    sensor = file_drop_sensor(source, sync_job(source.name, source.dataset))  # type: ignore[arg-type]
+    resource = HubResource(home=str(hub.home.root), config_dir=str(hub.config))
+    context = dg.build_sensor_context(resources={"hub": resource})
+    result = sensor(context)
+    assert isinstance(result, dg.SensorResult)
+    return result
+
+
+def _skipped(result: dg.SensorResult) -> str | None:
+    assert not result.run_requests
+    return result.skip_reason.skip_message if result.skip_reason else None
+
+
+def _drop_folder(hub: Hub) -> Path:
+    return hub.home.departments / "hotline_12345" / "drop"
+
+
+def test_firing_twice_for_the_same_files_asks_for_one_run(hub: Hub) -> None:
+    first, second = _fire(hub), _fire(hub)
+    assert first.run_requests and second.run_requests
+    assert [r.run_key for r in first.run_requests] == [r.run_key for r in second.run_requests]
+    assert "cases_2026-09.csv" in first.run_requests[0].tags["files"]
+
+
+def test_after_the_sync_the_same_files_start_nothing(hub: Hub) -> None:
+    from pipelines import steps
+
+    landed = steps.sync_dataset(hub, "cases")
+    assert landed.rows_read > 0
+    assert _skipped(_fire(hub)) == "no new finished files"
+    again = steps.sync_dataset(hub, "cases")
+    assert again.rows_read == 0  # the ledger skips them even when a sync runs anyway
+
+
+def test_a_half_written_file_waits_until_it_is_complete(hub: Hub) -> None:
+    from pipelines import steps
+
+    steps.sync_dataset(hub, "cases")
+    exported = _drop_folder(hub) / "cases_2026-09.csv"
+    partial = _drop_folder(hub) / "cases_2026-12.csv.part"
+    partial.write_bytes(exported.read_bytes().replace(b"2026-09", b"2026-12")[:5000])
+    assert _skipped(_fire(hub)) == "no new finished files"
+
+    complete = partial.with_name("cases_2026-12.csv")
+    partial.write_bytes(exported.read_bytes().replace(b"2026-09", b"2026-12"))
+    partial.rename(complete)  # the upload finishes; just written, it is still settling
+    assert _skipped(_fire(hub)) == "no new finished files"
+
+    settled = time.time() - 60
+    os.utime(complete, (settled, settled))
+    [request] = _fire(hub).run_requests or []
+    assert request.tags["files"] == "cases_2026-12.csv"
