@@ -10,13 +10,54 @@ from __future__ import annotations
 import os
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+SourceName = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
+# Keys a department might write a secret under; the file names the variable instead.
+SECRET_KEYS = {
+    "password": "password_env",
+    "token": "bearer_token_env",
+    "bearer_token": "bearer_token_env",
+    "api_key": "api_key_env",
+}
+
+
+def _refuse_inline_secrets(data: object) -> object:
+    if isinstance(data, dict):
+        for key, instead in SECRET_KEYS.items():
+            if key in data:
+                raise ValueError(
+                    f"{key!r} would put a secret in the file; name the environment "
+                    f"variable that holds it with {instead!r} instead"
+                )
+    return data
 
 
 class Schedule(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     cron: str
     timezone: str = "Asia/Shanghai"
+
+    @field_validator("cron")
+    @classmethod
+    def _cron(cls, value: str) -> str:
+        # Dagster runs the schedule, so its own parser decides what is valid.
+        from dagster._utils.schedules import is_valid_cron_string
+
+        if not is_valid_cron_string(value):
+            raise ValueError(f"{value!r} is not a cron expression (minute hour day month weekday)")
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _timezone(cls, value: str) -> str:
+        import zoneinfo
+
+        try:
+            zoneinfo.ZoneInfo(value)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"{value!r} is not a time zone name such as Asia/Shanghai") from None
+        return value
 
 
 class Incremental(BaseModel):
@@ -26,6 +67,7 @@ class Incremental(BaseModel):
 
 class SqlConnection(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+    _no_secrets = model_validator(mode="before")(_refuse_inline_secrets)
     path: str | None = None  # sqlite
     host: str | None = None
     port: int | None = None
@@ -38,7 +80,7 @@ class SqlConnection(BaseModel):
 class SqlSource(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     kind: Literal["sql"]
-    name: str
+    name: SourceName
     dataset: str
     dialect: Literal["sqlite", "postgres", "mysql"]
     connection: SqlConnection
@@ -64,6 +106,7 @@ class Pagination(BaseModel):
 
 class HttpAuth(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+    _no_secrets = model_validator(mode="before")(_refuse_inline_secrets)
     bearer_token_env: str | None = None
     api_key_env: str | None = None
     api_key_header: str = "X-API-Key"
@@ -72,7 +115,7 @@ class HttpAuth(BaseModel):
 class HttpJsonSource(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     kind: Literal["http_json"]
-    name: str
+    name: SourceName
     dataset: str
     base_url: str | None = None
     base_url_env: str | None = None
@@ -98,7 +141,7 @@ class HttpJsonSource(BaseModel):
 class FileDropSource(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     kind: Literal["file_drop"]
-    name: str
+    name: SourceName
     dataset: str
     folder: str
     patterns: list[str] = Field(default_factory=lambda: ["*.csv", "*.xlsx"])
@@ -106,6 +149,20 @@ class FileDropSource(BaseModel):
     sheet: str | None = None  # Excel: one sheet, or all sheets when None
     renames: dict[str, str] = Field(default_factory=dict)  # drifted header → expected header
     schedule: Schedule | None = None
+
+    @field_validator("encoding")
+    @classmethod
+    def _encoding(cls, value: str) -> str:
+        import codecs
+
+        if value != "auto":
+            try:
+                codecs.lookup(value)
+            except LookupError:
+                raise ValueError(
+                    f"{value!r} is not an encoding Python knows (gbk, gb18030, utf-8-sig…)"
+                ) from None
+        return value
 
 
 AnySource = SqlSource | HttpJsonSource | FileDropSource
