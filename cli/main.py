@@ -9,6 +9,7 @@ import typer
 
 from cli import (
     audit_command,
+    bench_command,
     catalog_command,
     demo_command,
     principals_command,
@@ -28,6 +29,7 @@ app = typer.Typer(
 app.command("demo")(demo_command.demo)
 app.command("query")(query_command.query)
 app.command("run")(run_command.run)
+app.command("bench")(bench_command.bench)
 app.add_typer(catalog_command.app, name="catalog")
 app.add_typer(principals_command.app, name="principals")
 app.add_typer(audit_command.app, name="audit")

@@ -13,6 +13,7 @@ from catalog.contracts import ColumnSpec, DatasetContract
 from encryption.field_cipher import open_column, seal_column
 from encryption.keystore import KeyStore
 from encryption.tokens import tokenise_column
+from metering.costs import CRYPTO, metered
 
 REJECTED_ROW_COLUMN = "_rejected_row"
 
@@ -29,7 +30,8 @@ def seal_raw(
     for name, array in zip(batch.schema.names, batch.columns, strict=True):
         spec = next((c for c in contract.columns if c.name == name), None)
         if spec is not None and is_protected(spec):
-            array = seal_column(array, dataset=contract.name, column=name, keystore=keystore)
+            with metered(CRYPTO, len(array)):
+                array = seal_column(array, dataset=contract.name, column=name, keystore=keystore)
         arrays.append(array)
         names.append(name)
     return pa.RecordBatch.from_arrays(arrays, names=names)
@@ -45,7 +47,10 @@ def open_raw(
             continue
         array = batch.column(spec.name)
         if is_protected(spec):
-            array = open_column(array, dataset=contract.name, column=spec.name, keystore=keystore)
+            with metered(CRYPTO, len(array)):
+                array = open_column(
+                    array, dataset=contract.name, column=spec.name, keystore=keystore
+                )
         out[spec.name] = array.to_pylist()
     return out
 
@@ -55,14 +60,15 @@ def protect_staged(
 ) -> dict[str, pa.Array]:
     """The staged columns that stand for one protected contract column."""
     result: dict[str, pa.Array] = {}
-    if spec.protection == "token+seal":
-        assert spec.token_domain is not None
-        result[f"{spec.name}_token"] = tokenise_column(
-            canonical, domain=spec.token_domain, keystore=keystore
+    with metered(CRYPTO, len(canonical)):
+        if spec.protection == "token+seal":
+            assert spec.token_domain is not None
+            result[f"{spec.name}_token"] = tokenise_column(
+                canonical, domain=spec.token_domain, keystore=keystore
+            )
+        result[f"{spec.name}_sealed"] = seal_column(
+            canonical, dataset=dataset, column=spec.name, keystore=keystore
         )
-    result[f"{spec.name}_sealed"] = seal_column(
-        canonical, dataset=dataset, column=spec.name, keystore=keystore
-    )
     return result
 
 

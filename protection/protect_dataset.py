@@ -19,6 +19,7 @@ import pyarrow as pa
 from catalog.contracts import DatasetContract
 from encryption.field_cipher import open_column
 from encryption.keystore import KeyStore
+from metering.costs import CRYPTO, PII, metered
 
 READ_ROWS = 50_000
 SAMPLE_ROWS = 500
@@ -93,7 +94,8 @@ def protect(
     from pii.text_scan import redact_column
 
     result = ProtectResult(contract.name)
-    result.columns_scanned = scan_unprotected_columns(con, contract)
+    with metered(PII):
+        result.columns_scanned = scan_unprotected_columns(con, contract)
     redact_cols = [c.name for c in contract.columns if c.protection == "redact"]
     select = ", ".join(f'"{c}"' for c in protected_select(contract))
     analyzer = build_analyzer()
@@ -102,19 +104,24 @@ def protect(
     try:
         con.execute(f"DROP TABLE IF EXISTS lake.protected.{contract.name}")
         created = False
-        reader = con.execute(
-            f"SELECT {select} FROM lake.staged.{contract.name}"
-        ).fetch_record_batch(READ_ROWS)
+        # A cursor of its own: a statement on ``con`` would close a reader opened on it.
+        reader = (
+            con.cursor()
+            .execute(f"SELECT {select} FROM lake.staged.{contract.name}")
+            .fetch_record_batch(READ_ROWS)
+        )
         for batch in reader:
             table = pa.Table.from_batches([batch])
             for name in redact_cols:
-                clear = open_column(
-                    table.column(f"{name}_sealed"),
-                    dataset=contract.name,
-                    column=name,
-                    keystore=keystore,
-                )
-                redaction = redact_column(clear, analyzer=analyzer)
+                with metered(CRYPTO, table.num_rows):
+                    clear = open_column(
+                        table.column(f"{name}_sealed"),
+                        dataset=contract.name,
+                        column=name,
+                        keystore=keystore,
+                    )
+                with metered(PII, table.num_rows):
+                    redaction = redact_column(clear, analyzer=analyzer)
                 table = table.append_column(name, redaction.redacted)
                 result.entity_counts.update(redaction.entity_counts)
                 result.rows_redacted += redaction.rows_with_pii

@@ -23,6 +23,7 @@ from catalog.contracts import ColumnSpec, DatasetContract
 from catalog.district import District
 from encryption.keystore import KeyStore
 from lakehouse import meta
+from metering.costs import CRYPTO, metered
 from protection.fields import is_protected, open_raw, protect_staged
 from quality.row_rules import derive, id_consistency
 from quality.standardise import Standardiser, ValueProblem, arrow_type
@@ -160,9 +161,12 @@ def stage(
     try:
         if replace:
             con.execute(f"DELETE FROM lake.staged.{contract.name}")
-        reader = con.execute(
-            f"SELECT * FROM lake.raw.{contract.name} WHERE _batch_id = ?", [batch_id]
-        ).fetch_record_batch(READ_ROWS)
+        # A cursor of its own: a statement on ``con`` would close a reader opened on it.
+        reader = (
+            con.cursor()
+            .execute(f"SELECT * FROM lake.raw.{contract.name} WHERE _batch_id = ?", [batch_id])
+            .fetch_record_batch(READ_ROWS)
+        )
         for raw in reader:
             plain = open_raw(raw, contract, keystore)
             positions = raw.column("_source_pos").to_pylist()
@@ -172,13 +176,16 @@ def stage(
             good_hash: list[str] = []
             bad: list[tuple[str, str, str, str]] = []
             replaced_keys: list[tuple] = []
+            parsed: list[tuple[int, dict[str, object]]] = []
             for i in range(raw.num_rows):
                 values = {name: col[i] for name, col in plain.items()}
                 clean, fld, reason = stager.row(values)
                 if clean is None:
                     bad.append((positions[i], origins[i], fld, reason))
-                    continue
-                key = tuple(_key_value(spec, clean[spec.name], keystore) for spec in key_specs)
+                else:
+                    parsed.append((i, clean))
+            row_keys = _key_tuples(key_specs, [clean for _, clean in parsed], keystore)
+            for (i, clean), key in zip(parsed, row_keys, strict=True):
                 fingerprint = stager.fingerprint(clean)
                 if key in stager.seen_keys:
                     first = stager.seen_keys[key]
@@ -235,13 +242,24 @@ def stage(
     return result
 
 
-def _key_value(spec: ColumnSpec, value: object, keystore: KeyStore) -> object:
-    if spec.protection == "token+seal" and value is not None:
-        from encryption.tokens import tokenise_value
+def _key_tuples(
+    key_specs: list[ColumnSpec], rows: list[dict[str, object]], keystore: KeyStore
+) -> list[tuple]:
+    """Each row's key, with tokens for protected identifiers, tokenised a column at a time."""
+    columns: list[list[object]] = []
+    for spec in key_specs:
+        values = [row[spec.name] for row in rows]
+        if spec.protection == "token+seal":
+            from encryption.tokens import tokenise_column
 
-        assert spec.token_domain
-        return tokenise_value(str(value), domain=spec.token_domain, keystore=keystore)
-    return value
+            assert spec.token_domain
+            text = pa.array([None if v is None else str(v) for v in values], pa.string())
+            with metered(CRYPTO, len(values)):
+                values = tokenise_column(
+                    text, domain=spec.token_domain, keystore=keystore
+                ).to_pylist()
+        columns.append(values)
+    return list(zip(*columns, strict=True)) if columns else [() for _ in rows]
 
 
 def _reason_kind(reason: str) -> str:

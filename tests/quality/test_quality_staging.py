@@ -199,3 +199,16 @@ def test_rows_going_missing_fail_staging_and_stage_nothing(hub: StagingHub) -> N
 def test_key_columns_use_tokens_for_protected_identifiers(hub: StagingHub) -> None:
     assert key_columns(hub.catalog.datasets["cases"]) == ["case_no"]
     assert key_columns(hub.catalog.datasets["population"]) == ["id_number_token"]
+
+
+def test_a_batch_larger_than_one_read_is_staged_whole(
+    hub: StagingHub, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Regression: writes between reads once closed the raw reader after its first block."""
+    import quality.staging
+
+    monkeypatch.setattr(quality.staging, "READ_ROWS", 100)
+    hub.drop_file("big.csv", [case(n) for n in range(1, 351)])
+    result = hub.stage(hub.land())
+    assert (result.rows_read, result.rows_loaded, result.rows_quarantined) == (350, 350, 0)
+    assert hub.rows("SELECT count(*) FROM lake.staged.cases") == [(350,)]

@@ -1,0 +1,84 @@
+"""``shuzhi bench --scale 0.1`` completes and reports every stage (never its timings)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bench.report import DATASETS
+
+pytestmark = pytest.mark.slow
+SHUZHI = Path(sys.executable).with_name("shuzhi")
+GOVERNED = {"sync", "standardise", "validate", "protect", "tokenise/encrypt", "PII detection"}
+
+
+@pytest.fixture(scope="module")
+def bench(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> tuple[subprocess.CompletedProcess[str], Path]:
+    out = tmp_path_factory.mktemp("bench")
+    env = {**os.environ, "COLUMNS": "200"}
+    env.pop("SHUZHI_HOME", None)
+    done = subprocess.run(
+        [str(SHUZHI), "bench", "--scale", "0.1", "--out", str(out)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=1800,
+        check=False,
+    )
+    return done, out
+
+
+def test_bench_completes_and_writes_json_chart_and_table(bench) -> None:
+    done, out = bench
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert (out / "bench.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert "Governed / floor per source" in done.stdout and "Targets" in done.stdout
+
+
+def test_every_stage_is_reported_for_every_source(bench) -> None:
+    _, out = bench
+    report = json.loads((out / "bench.json").read_text(encoding="utf-8"))
+    assert report["sizes"] == {
+        "residents": 100_000,
+        "enterprises": 10_000,
+        "cases": 100_000,
+        "assistance": 5_000,
+    }
+    stages = report["stages"]
+    for dataset in DATASETS:
+        names = {s["name"] for s in stages if s["dataset"] == dataset and s["group"] == "governed"}
+        assert names == GOVERNED, dataset
+        [floor] = [s for s in stages if s["dataset"] == dataset and s["group"] == "floor"]
+        assert floor["rows"] > 0
+        assert dataset in report["ratios"]
+    groups = {s["group"] for s in stages}
+    assert groups == {"floor", "governed", "query", "incremental", "pii"}
+    names = {s["name"] for s in stages}
+    assert {"products", "data room (one street)", "street query (gateway)"} <= names
+    assert {"PII detection (shuzhi)", "PII detection (plain Presidio batch)"} <= names
+    for stage in stages:
+        assert stage["seconds"] >= 0 and stage["peak_rss_mb"] > 0
+
+
+def test_governed_rows_reconcile_with_the_floor(bench) -> None:
+    """The governed sync reads exactly the rows the plain read loads: nothing skipped."""
+    _, out = bench
+    stages = json.loads((out / "bench.json").read_text(encoding="utf-8"))["stages"]
+    for dataset in DATASETS:
+        [floor] = [s for s in stages if s["dataset"] == dataset and s["group"] == "floor"]
+        [sync] = [s for s in stages if s["dataset"] == dataset and s["name"] == "sync"]
+        assert sync["rows"] == floor["rows"], dataset
+
+
+def test_incremental_reads_only_the_changed_rows(bench) -> None:
+    _, out = bench
+    stages = json.loads((out / "bench.json").read_text(encoding="utf-8"))["stages"]
+    [incremental] = [s for s in stages if s["group"] == "incremental"]
+    assert incremental["rows"] == 1_000  # person_id % 100 == 7 of 100,000 residents
