@@ -82,11 +82,16 @@ class _Stager:
         self.keystore = keystore
         std = Standardiser(district, today)
         self.parsers: dict[str, Callable[[str], object]] = {
-            c.name: std.for_column(c) for c in contract.columns if not c.derived_from
+            c.name: _memoised(std.for_column(c)) if c.type in REPEATING_TYPES else std.for_column(c)
+            for c in contract.columns
+            if not c.derived_from
         }
+        self.fingerprint_columns = [c.name for c in contract.columns]
         self.street_of_community = {c.code: s.code for s, c in district.communities}
         self.seen_keys: dict[tuple, str] = {}
-        self.fingerprint_key = keystore.token_key(ROW_FINGERPRINT_DOMAIN)
+        self._fingerprint_mac = hmac.new(
+            keystore.token_key(ROW_FINGERPRINT_DOMAIN), digestmod=hashlib.sha256
+        )
 
     def row(self, values: dict[str, str | None]) -> tuple[dict[str, object] | None, str, str]:
         """(clean row, "", "") or (None, field, reason)."""
@@ -120,9 +125,41 @@ class _Stager:
 
     def fingerprint(self, clean: dict[str, object]) -> str:
         canonical = json.dumps(
-            [str(clean.get(c.name)) for c in self.contract.columns], ensure_ascii=False
+            [str(clean.get(name)) for name in self.fingerprint_columns], ensure_ascii=False
         ).encode()
-        return hmac.new(self.fingerprint_key, canonical, hashlib.sha256).hexdigest()[:32]
+        mac = self._fingerprint_mac.copy()  # the keyed state, without re-keying per row
+        mac.update(canonical)
+        return mac.hexdigest()[:32]
+
+
+# Columns whose values repeat across rows (dates, codes, categories): each distinct
+# spelling is parsed once per batch run. Identifiers and names are unique; no cache.
+REPEATING_TYPES = {
+    "date",
+    "datetime",
+    "sex",
+    "enum",
+    "community_code",
+    "community_name",
+    "street_code",
+}
+MEMO_LIMIT = 200_000
+
+
+def _memoised(parse: Callable[[str], object]) -> Callable[[str], object]:
+    cache: dict[str, object] = {}
+
+    def parse_once(text: str) -> object:
+        try:
+            return cache[text]
+        except KeyError:
+            pass
+        value = parse(text)  # a bad value raises and is not cached; bad values are rare
+        if len(cache) < MEMO_LIMIT:
+            cache[text] = value
+        return value
+
+    return parse_once
 
 
 def _typed_array(spec: ColumnSpec, values: list[object]) -> pa.Array:
