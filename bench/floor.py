@@ -92,6 +92,8 @@ def read_files(con: duckdb.DuckDBPyConnection, source: FileDropSource) -> int:
     return _into(con, source.dataset, merged)
 
 
-def plain_connection(path: Path) -> duckdb.DuckDBPyConnection:
-    path.unlink(missing_ok=True)
+def plain_connection(path: Path, *, keep: bool = False) -> duckdb.DuckDBPyConnection:
+    """A plain DuckDB file: new unless ``keep`` opens what an earlier read wrote."""
+    if not keep:
+        path.unlink(missing_ok=True)
     return offline_connection(str(path))

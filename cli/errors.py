@@ -30,6 +30,7 @@ USER_FACING = (
     "UndeclaredPersonalData",
     "ReconciliationError",
     "ProductInputMissing",
+    "UnknownJob",
     "TamperedValueError",
     "AuditLogDamaged",
 )

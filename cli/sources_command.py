@@ -105,17 +105,14 @@ def check(name: str = typer.Argument(..., help="Source name (see `shuzhi sources
     from connectors.factory import connector_for
     from connectors.files import FileDropConnector
     from lakehouse import meta
-    from lakehouse.connection import table_exists
     from pipelines.hub import Hub
 
     hub = Hub.from_env()
     source = _source_or_fail(hub, name)
     connector = connector_for(source)  # type: ignore[arg-type]
     if isinstance(connector, FileDropConnector):
-        # Reading the ledger only: a check never writes to the lakehouse.
         with hub.lake() as con:
-            known = table_exists(con, "meta", "files")
-            done = meta.processed_files(con, name) if known else set()
+            done = meta.processed_files(con, name)
         report = connector.check(done)
     else:
         report = connector.check()

@@ -14,6 +14,10 @@ from pipelines.hub import Hub
 DAGSTER_YAML = "telemetry:\n  enabled: false\n"
 
 
+class UnknownJob(ValueError):
+    """The job asked for is not in the graph built from the configuration."""
+
+
 @dataclass
 class RunOutcome:
     success: bool
@@ -42,7 +46,11 @@ def run_job(hub: Hub, job_name: str, *, show_progress: bool = False) -> RunOutco
 
     from pipelines.definitions import build_definitions
 
-    job = build_definitions(hub.config).resolve_job_def(job_name)
+    defs = build_definitions(hub.config)
+    jobs = sorted(j.name for j in defs.resolve_all_job_defs() if not j.name.startswith("__"))
+    if job_name not in jobs:
+        raise UnknownJob(f"no job named {job_name!r}; jobs: {', '.join(jobs)}")
+    job = defs.resolve_job_def(job_name)
     run_config: dict[str, object] = {
         "resources": {
             "hub": {

@@ -12,16 +12,13 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parents[1] / "quality"))
 from staging_fixtures import StagingHub, case, staging_hub
 
-from encryption.master_key import MASTER_KEY_ENV
 from identifiers.resident_id import make
 from protection.protect_dataset import protect
 
 
 @pytest.fixture
 def hub(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[StagingHub]:
-    for var in (MASTER_KEY_ENV, "SHUZHI_LAKE_CATALOG", "SHUZHI_LAKE_DATA_PATH"):
-        monkeypatch.delenv(var, raising=False)
-    with staging_hub(tmp_path / "home") as opened:
+    with staging_hub(tmp_path / "home", monkeypatch) as opened:
         yield opened
 
 

@@ -13,11 +13,12 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import pytest
 
 from catalog.registry import Catalog, load_catalog
 from connectors.config import FileDropSource
 from encryption.keystore import KeyStore, open_keystore
-from encryption.master_key import create_key_file
+from encryption.master_key import MASTER_KEY_ENV, create_key_file
 from home.layout import Home, config_dir
 from lakehouse.connection import open_lake
 from lakehouse.raw_landing import land
@@ -101,8 +102,10 @@ class StagingHub:
 
 
 @contextmanager
-def staging_hub(root: Path) -> Iterator[StagingHub]:
-    """Callers clear SHUZHI_MASTER_KEY / SHUZHI_LAKE_* so the home's own files are used."""
+def staging_hub(root: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[StagingHub]:
+    """A hub in ``root`` that uses its own key file and lakehouse, whatever the environment."""
+    for var in (MASTER_KEY_ENV, "SHUZHI_LAKE_CATALOG", "SHUZHI_LAKE_DATA_PATH"):
+        monkeypatch.delenv(var, raising=False)
     home = Home(root).ensure()
     create_key_file(home.keys / "master.key")
     drop = home.departments / "hotline" / "drop"

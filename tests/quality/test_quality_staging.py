@@ -10,16 +10,13 @@ from pathlib import Path
 import pytest
 from staging_fixtures import CASE, StagingHub, case, staging_hub
 
-from encryption.master_key import MASTER_KEY_ENV
 from encryption.tokens import tokenise_value
 from quality.staging import ReconciliationError, key_columns, staged_columns
 
 
 @pytest.fixture
 def hub(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[StagingHub]:
-    for var in (MASTER_KEY_ENV, "SHUZHI_LAKE_CATALOG", "SHUZHI_LAKE_DATA_PATH"):
-        monkeypatch.delenv(var, raising=False)
-    with staging_hub(tmp_path / "home") as opened:
+    with staging_hub(tmp_path / "home", monkeypatch) as opened:
         yield opened
 
 
