@@ -17,6 +17,8 @@ TARGET_STRUCTURED_RATIO = 3.0
 TARGET_INCREMENTAL_SHARE = 0.05
 TARGET_QUERY_RATIO = 1.2
 TARGET_PEAK_MB = 2048
+# "Several times faster" than plain Presidio batch analysis, at identical findings.
+TARGET_PII_SPEEDUP = 3.0
 
 
 @dataclass
@@ -67,16 +69,16 @@ class BenchReport:
         peak = max((s.peak_rss_mb for s in self.stages), default=0.0)
         checks.append(_target("peak RSS (MiB)", peak, TARGET_PEAK_MB, ""))
         pii = {s.name: s.rows_per_second for s in self.of("pii")}
-        if len(pii) == 2:
-            speedup = pii["PII detection (shuzhi)"] / max(
-                pii["PII detection (plain Presidio batch)"], 1e-9
-            )
+        plain = pii.pop("PII detection (plain Presidio batch)", None)
+        ours = max(pii.values(), default=None)
+        if plain and ours:
+            speedup = ours / plain
             checks.append(
                 {
-                    "target": "PII texts/s vs plain Presidio",
+                    "target": "PII texts/s vs plain Presidio (same findings)",
                     "value": round(speedup, 2),
-                    "limit": "> 1",
-                    "met": speedup > 1,
+                    "limit": f">= {TARGET_PII_SPEEDUP}",
+                    "met": speedup >= TARGET_PII_SPEEDUP,
                 }
             )
         return checks
@@ -139,7 +141,7 @@ def print_report(report: BenchReport) -> None:
         ],
     )
     print_table(
-        "Targets (issue 4)",
+        "Targets (issues 4 and 5)",
         ["target", "value", "limit", "met"],
         [[t["target"], t["value"], t["limit"], "✓" if t["met"] else "✗"] for t in report.targets()],
     )

@@ -13,6 +13,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from pii.entities import ENTITIES
+
 Level = Literal["L1", "L2", "L3", "L4"]
 SharingType = Literal["unconditional", "conditional", "none"]
 
@@ -61,6 +63,9 @@ class ColumnSpec(BaseModel):
     token_domain: str | None = None
     values: list[str] | None = None  # allowed values for enum columns
     derived_from: str | None = None  # street_code derived from a community column
+    # Personal-data entities a steward reviewed and allowed in this column as it is
+    # protected, each with the reason (e.g. a business address in a public register).
+    reviewed: dict[str, str] = Field(default_factory=dict)
 
     @model_validator(mode="after")
     def _check(self) -> ColumnSpec:
@@ -72,6 +77,13 @@ class ColumnSpec(BaseModel):
             raise ValueError(f"column {self.name}: free_text must be protected by redact")
         if self.type in ("resident_id", "phone") and self.protection != "token+seal":
             raise ValueError(f"column {self.name}: direct identifiers must be token+seal")
+        for entity, reason in self.reviewed.items():
+            if entity not in ENTITIES:
+                raise ValueError(
+                    f"column {self.name}: reviewed entity {entity!r} is not one of {list(ENTITIES)}"
+                )
+            if not reason.strip():
+                raise ValueError(f"column {self.name}: reviewed {entity} needs a reason")
         return self
 
     @property

@@ -99,3 +99,69 @@ def list_(json_out: bool = typer.Option(False, "--json", help="Print JSON.")) ->
             for e in entries
         ],
     )
+
+
+@app.command("columns")
+def columns(
+    dataset: str = typer.Argument(..., help="A dataset name, e.g. cases."),
+    json_out: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """A dataset's columns: declared level and protection beside the personal data detected."""
+    from cli.errors import CliError
+    from lakehouse.connection import table_exists
+    from pipelines.hub import Hub
+
+    hub = Hub.from_env()
+    contract = hub.catalog.datasets.get(dataset)
+    if contract is None:
+        known = ", ".join(sorted(hub.catalog.datasets))
+        raise CliError(f"no dataset {dataset!r} in the catalogue (known: {known})")
+    detected: dict[str, tuple[object, ...]] = {}
+    with hub.lake() as con:
+        if table_exists(con, "meta", "pii_columns"):
+            for row in con.execute(
+                "SELECT column_name, entity, score, matched, sampled, also_seen, "
+                "classified_at::VARCHAR FROM lake.meta.pii_columns WHERE dataset = ?",
+                [dataset],
+            ).fetchall():
+                detected[row[0]] = row[1:]
+    entries = []
+    for spec in contract.columns:
+        entity, score, matched, sampled, also, at = detected.get(spec.name, (None,) * 6)
+        entries.append(
+            {
+                "column": spec.name,
+                "title": spec.title,
+                "type": spec.type,
+                "level": spec.level,
+                "protection": spec.protection,
+                "detected": entity,
+                "confidence": score,
+                "matched": matched,
+                "sampled": sampled,
+                "also_seen": also or None,
+                "reviewed": dict(spec.reviewed) or None,
+                "classified_at": at,
+            }
+        )
+    if json_out:
+        print_json({"dataset": dataset, "columns": entries})
+        return
+    print_table(
+        f"{dataset}: {contract.title}",
+        ["column", "title", "type", "level", "protection", "detected", "confidence", "also seen"],
+        [
+            [
+                e["column"],
+                e["title"],
+                e["type"],
+                e["level"],
+                e["protection"],
+                e["detected"] or ("-" if e["sampled"] is not None else "not classified"),
+                "" if e["confidence"] is None else f"{e['confidence']:.2f}",
+                e["also_seen"] or "",
+            ]
+            for e in entries
+        ],
+        caption="detected: from a sample of the staged data at the last protect step",
+    )

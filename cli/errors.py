@@ -33,6 +33,7 @@ USER_FACING = (
     "UnknownJob",
     "TamperedValueError",
     "AuditLogDamaged",
+    "TableReadError",
 )
 
 

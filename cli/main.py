@@ -12,6 +12,7 @@ from cli import (
     bench_command,
     catalog_command,
     demo_command,
+    pii_command,
     principals_command,
     query_command,
     run_command,
@@ -34,12 +35,16 @@ app.add_typer(catalog_command.app, name="catalog")
 app.add_typer(principals_command.app, name="principals")
 app.add_typer(audit_command.app, name="audit")
 app.add_typer(sources_command.app, name="sources")
+app.add_typer(pii_command.app, name="pii")
 
 
 def run() -> None:
     """Console entry point: every failure becomes one clear line on stderr."""
     try:
-        app(standalone_mode=False)
+        # Without standalone mode, click returns (not raises) a command's typer.Exit code.
+        code = app(standalone_mode=False)
+        if isinstance(code, int) and code:
+            sys.exit(code)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
     except (typer.Abort, KeyboardInterrupt):

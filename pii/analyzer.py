@@ -16,10 +16,11 @@ from pathlib import Path
 from presidio_analyzer import AnalyzerEngine
 from presidio_analyzer.nlp_engine import NoOpNlpEngine
 
+from pii.entities import ENTITIES
 from pii.registry import LANGUAGE, load_registry
 
-# Every entity a recognizer in pii.recognizers can report, enabled or not.
-ENTITIES: tuple[str, ...] = ("CN_RESIDENT_ID", "CN_MOBILE")
+# Every entity a recognizer in pii.recognizers can report (the contract lives in pii.entities).
+__all__ = ["ENTITIES", "build_analyzer"]
 
 
 @lru_cache(maxsize=4)

@@ -124,6 +124,7 @@ def protect_dataset(hub: Hub, dataset: str) -> ProtectResult:
             "rows_redacted": result.rows_redacted,
             "entities": dict(result.entity_counts),
             "columns_scanned": result.columns_scanned,
+            "detected": result.detected,
         },
     )
     return result

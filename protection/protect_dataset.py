@@ -5,7 +5,7 @@ redacted version (personal data found by the detector replaced by
 ``[ENTITY]``) beside the sealed original. Every column the contract leaves
 unprotected is sampled through the detector: if personal data turns up there,
 the stage stops (deny by default) and names the dataset, column and entity,
-never the value.
+never the value (``protection.pii_census``).
 """
 
 from __future__ import annotations
@@ -20,16 +20,9 @@ from catalog.contracts import DatasetContract
 from encryption.field_cipher import open_column
 from encryption.keystore import KeyStore
 from metering.costs import CRYPTO, PII, metered
+from protection.pii_census import take_census
 
 READ_ROWS = 50_000
-SAMPLE_ROWS = 500
-# A column is treated as holding personal data when this share of its sampled
-# non-empty values has a finding (a stray match in a company name is not enough).
-LEAK_SHARE = 0.02
-
-
-class UndeclaredPersonalData(RuntimeError):
-    """A column declared unprotected holds personal data."""
 
 
 @dataclass
@@ -39,39 +32,8 @@ class ProtectResult:
     entity_counts: Counter[str] = field(default_factory=Counter)
     rows_redacted: int = 0
     columns_scanned: list[str] = field(default_factory=list)
-
-
-def scan_unprotected_columns(
-    con: duckdb.DuckDBPyConnection, contract: DatasetContract
-) -> list[str]:
-    """Sample each clear text column through the detector; raise on personal data."""
-    from pii.text_scan import find
-
-    scanned = []
-    for spec in contract.columns:
-        if spec.protection != "none" or spec.type not in ("text",):
-            continue
-        values = [
-            r[0]
-            for r in con.execute(
-                f'SELECT "{spec.name}" FROM lake.staged.{contract.name} '
-                f'WHERE "{spec.name}" IS NOT NULL USING SAMPLE {SAMPLE_ROWS} ROWS'
-            ).fetchall()
-        ]
-        scanned.append(spec.name)
-        if not values:
-            continue
-        hits: Counter[str] = Counter()
-        for value in values:
-            hits.update({f.entity for f in find(str(value))})
-        for entity, count in hits.items():
-            if count / len(values) >= LEAK_SHARE:
-                raise UndeclaredPersonalData(
-                    f"dataset {contract.name}, column {spec.name}: {entity} found in {count} of "
-                    f"{len(values)} sampled values, but the contract declares no protection. "
-                    f"Declare it in config/datasets/{contract.name}.yaml."
-                )
-    return scanned
+    # column → the entity the census found in it (None: nothing found).
+    detected: dict[str, str | None] = field(default_factory=dict)
 
 
 def protected_select(contract: DatasetContract) -> list[str]:
@@ -90,15 +52,18 @@ def protected_select(contract: DatasetContract) -> list[str]:
 def protect(
     con: duckdb.DuckDBPyConnection, contract: DatasetContract, keystore: KeyStore
 ) -> ProtectResult:
-    from pii.analyzer import build_analyzer
+    from pii.parallel import available_workers, prestart
     from pii.text_scan import redact_column
 
     result = ProtectResult(contract.name)
-    with metered(PII):
-        result.columns_scanned = scan_unprotected_columns(con, contract)
     redact_cols = [c.name for c in contract.columns if c.protection == "redact"]
+    workers = available_workers() if redact_cols else 1
+    prestart(workers)  # the workers start while the census runs
+    with metered(PII):
+        census = take_census(con, contract, keystore)
+    result.columns_scanned = [item.spec.name for item in census]
+    result.detected = {item.spec.name: item.classification.entity for item in census}
     select = ", ".join(f'"{c}"' for c in protected_select(contract))
-    analyzer = build_analyzer()
 
     con.execute("BEGIN TRANSACTION")
     try:
@@ -121,7 +86,7 @@ def protect(
                         keystore=keystore,
                     )
                 with metered(PII, table.num_rows):
-                    redaction = redact_column(clear, analyzer=analyzer)
+                    redaction = redact_column(clear, workers=workers)
                 table = table.append_column(name, redaction.redacted)
                 result.entity_counts.update(redaction.entity_counts)
                 result.rows_redacted += redaction.rows_with_pii

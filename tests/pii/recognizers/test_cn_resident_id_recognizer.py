@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 
 from identifiers.resident_id import check_char, make
+from pii.detector import Detector
 from pii.recognizers import CnResidentIdRecognizer
 from pii.text_scan import find
 
@@ -110,7 +111,7 @@ def test_legacy_form_is_reported_only_with_context(context_word: str) -> None:
     )
     assert 0.5 <= finding.score < 0.9
     assert find(f"编号：{LEGACY_15}") == []
-    [low] = find(f"编号：{LEGACY_15}", threshold=0.1)
+    [low] = find(f"编号：{LEGACY_15}", detector=Detector(threshold=0.1))
     assert 0.1 <= low.score < 0.5
 
 
