@@ -15,6 +15,7 @@ from demo import corruptions
 from demo.addresses import Place
 from demo.names import NameMaker
 from demo.people import Person
+from identifiers import bank_card as bank_card_number
 
 # Category: (weight, departments that handle it).
 CATEGORIES: dict[str, tuple[int, tuple[str, ...]]] = {
@@ -94,15 +95,7 @@ _PLATE_CHARS = "ABCDEFGHJKLMNPQRSTUVWXYZ0123456789"
 
 def luhn_complete(digits: str) -> str:
     """Append the Luhn check digit bank card numbers carry."""
-    total = 0
-    for position, char in enumerate(reversed(digits)):
-        value = int(char)
-        if position % 2 == 0:  # these are doubled once the check digit is appended
-            value *= 2
-            if value > 9:
-                value -= 9
-        total += value
-    return digits + str((10 - total % 10) % 10)
+    return digits + bank_card_number.check_digit(digits)
 
 
 def bank_card(rng: random.Random) -> str:

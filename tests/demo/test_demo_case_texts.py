@@ -16,14 +16,7 @@ from demo.case_texts import (
 )
 from demo.people import HOUSEHOLD_BIRTHS, IdNumberAllocator, PersonMaker
 from identifiers import resident_id
-
-
-def _luhn_valid(number: str) -> bool:
-    total = 0
-    for position, char in enumerate(reversed(number)):
-        value = int(char) * (2 if position % 2 else 1)
-        total += value - 9 if value > 9 else value
-    return total % 10 == 0
+from identifiers.bank_card import is_luhn_valid
 
 
 def test_enough_templates_and_every_category_has_some() -> None:
@@ -47,7 +40,7 @@ def test_bank_cards_pass_luhn_and_plates_look_guangdong() -> None:
     assert luhn_complete("7992739871") == "79927398713"
     rng = random.Random(4)
     for _ in range(100):
-        assert _luhn_valid(bank_card(rng))
+        assert is_luhn_valid(bank_card(rng))
         assert re.fullmatch(r"粤B([0-9A-HJ-NP-Z]{5}|[DF]\d{5})", licence_plate(rng))
 
 
