@@ -36,7 +36,11 @@ COMPOUND_SUFFIXES = _words(
     "小区 花园 家园 新村 公寓 雅居 名苑 华庭 大厦 大楼 广场 山庄 花城 "
     "商城 宿舍 大院 城 苑 园 庭 府 邸 居 阁 湾"
 )
-_SUFFIXES = sorted({*ADMIN_SUFFIXES, *ROAD_SUFFIXES, *COMPOUND_SUFFIXES}, key=len, reverse=True)
+# Longest first, so that 社区 is tried before 区; then by text, so the pattern is the same
+# in every process (a set's order changes with the hash seed).
+_SUFFIXES = sorted(
+    {*ADMIN_SUFFIXES, *ROAD_SUFFIXES, *COMPOUND_SUFFIXES}, key=lambda s: (-len(s), s)
+)
 
 # One named part: up to six characters of name and a place ending (东湖街道, 桂花路,
 # 幸福里小区), or a village group (三组).

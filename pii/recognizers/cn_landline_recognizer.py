@@ -10,25 +10,24 @@ from presidio_analyzer import Pattern
 from identifiers import phone
 from identifiers.text import strip_separators, to_halfwidth
 from pii.recognizers.cn_pattern_recognizer import (
+    COUNTRY_CODE,
     DIGIT,
-    GROUP_SEPARATOR,
     LEFT_EDGE,
+    OPTIONAL_SEPARATOR,
     RIGHT_EDGE,
     CnPatternRecognizer,
     digits_with_separators,
 )
 
-_S = f"{GROUP_SEPARATOR}?"
 # Area code without its trunk 0: 10 (Beijing), 20-29, or three digits 3xx-9xx.
 _AREA = "(?:[1１][0０]|[2２][0-9０-９]|[3-9３-９][0-9０-９]{2})"
-_COUNTRY = "(?:[+＋]|[0０]{2})[8８][6６]"
 _WITH_AREA = (
-    f"(?:{_COUNTRY}{_S}{_AREA}"  # +86 10 ..., 0086-755-...
+    f"(?:{COUNTRY_CODE}{OPTIONAL_SEPARATOR}{_AREA}"  # +86 10 ..., 0086-755-...
     f"|[0０]{_AREA}"  # 010..., 0755...
     f"|[(（][0０]{_AREA}[)）])"  # (010), （0755）
 )
 # The local number: 7 or 8 digits, never starting 0 or 1, grouped 3-4 or 4-4 if at all.
-_LOCAL = f"[2-9２-９]{DIGIT}{{2,3}}{_S}{DIGIT}{{4}}"
+_LOCAL = f"[2-9２-９]{DIGIT}{{2,3}}{OPTIONAL_SEPARATOR}{DIGIT}{{4}}"
 _EXTENSION = f"(?:(?:[转轉]|分机|[\\-－]|ext\\.?){DIGIT}{{1,5}})?"
 # A bare local number must not be one group of a longer grouped number
 # (138 8888 6666, (010)8888 6666, 4111 1111 1111 1111).
@@ -56,7 +55,7 @@ class CnLandlineRecognizer(CnPatternRecognizer):
     PATTERNS: ClassVar[list[Pattern]] = [
         Pattern(
             "landline with area code",
-            f"{LEFT_EDGE}{_WITH_AREA}{_S}{_LOCAL}{_EXTENSION}{RIGHT_EDGE}",
+            f"{LEFT_EDGE}{_WITH_AREA}{OPTIONAL_SEPARATOR}{_LOCAL}{_EXTENSION}{RIGHT_EDGE}",
             0.6,
         ),
         Pattern(

@@ -8,16 +8,16 @@ from presidio_analyzer import Pattern
 
 from identifiers import phone
 from pii.recognizers.cn_pattern_recognizer import (
+    COUNTRY_CODE,
     DIGIT,
-    GROUP_SEPARATOR,
     LEFT_EDGE,
+    OPTIONAL_SEPARATOR,
     RIGHT_EDGE,
     CnPatternRecognizer,
     digits_with_separators,
 )
 
-_S = f"{GROUP_SEPARATOR}?"
-_COUNTRY_PREFIX = f"(?:(?:[+＋]|[0０]{{2}})[8８][6６]{_S})?"
+_COUNTRY_PREFIX = f"(?:{COUNTRY_CODE}{OPTIONAL_SEPARATOR})?"
 
 
 class CnMobileRecognizer(CnPatternRecognizer):
@@ -34,7 +34,7 @@ class CnMobileRecognizer(CnPatternRecognizer):
     PATTERNS: ClassVar[list[Pattern]] = [
         Pattern(
             "mobile",
-            f"{LEFT_EDGE}{_COUNTRY_PREFIX}[1１][3-9３-９]{DIGIT}{_S}{DIGIT}{{4}}{_S}{DIGIT}{{4}}"
+            f"{LEFT_EDGE}{_COUNTRY_PREFIX}[1１][3-9３-９]{DIGIT}{OPTIONAL_SEPARATOR}{DIGIT}{{4}}{OPTIONAL_SEPARATOR}{DIGIT}{{4}}"
             f"{RIGHT_EDGE}",
             0.6,
         ),

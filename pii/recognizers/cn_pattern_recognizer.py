@@ -25,6 +25,10 @@ if TYPE_CHECKING:
 DIGIT = "[0-9０-９]"
 # What people type between digit groups: space, ideographic space, no-break space, dashes.
 GROUP_SEPARATOR = "[ \u3000\u00a0\\-－]"
+# At most one separator between two digit groups.
+OPTIONAL_SEPARATOR = f"{GROUP_SEPARATOR}?"
+# China's country calling code as people write it: +86, ＋86 or 0086.
+COUNTRY_CODE = "(?:[+＋]|[0０]{2})[8８][6６]"
 
 _ALNUM = "0-9A-Za-z０-９Ａ-Ｚａ-ｚ"
 # `\b` is meaningless beside Chinese characters, so a number's edges are spelled out:
@@ -36,7 +40,7 @@ RIGHT_EDGE = f"(?![{_ALNUM}])(?![.．\\-－][0-9０-９])"
 
 def digits_with_separators(count: int) -> str:
     """A run of ``count`` digits with at most one separator between any two of them."""
-    return f"{DIGIT}(?:{GROUP_SEPARATOR}?{DIGIT}){{{count - 1}}}"
+    return f"{DIGIT}(?:{OPTIONAL_SEPARATOR}{DIGIT}){{{count - 1}}}"
 
 
 class CnPatternRecognizer(PatternRecognizer):

@@ -9,14 +9,13 @@ from presidio_analyzer import Pattern
 from identifiers import resident_id
 from pii.recognizers.cn_pattern_recognizer import (
     DIGIT,
-    GROUP_SEPARATOR,
     LEFT_EDGE,
+    OPTIONAL_SEPARATOR,
     RIGHT_EDGE,
     CnPatternRecognizer,
     digits_with_separators,
 )
 
-_S = f"{GROUP_SEPARATOR}?"
 _CHECK = "[0-9０-９XxＸｘ]"
 
 
@@ -35,13 +34,13 @@ class CnResidentIdRecognizer(CnPatternRecognizer):
     PATTERNS: ClassVar[list[Pattern]] = [
         Pattern(
             "resident id (18)",
-            f"{LEFT_EDGE}{DIGIT}{{6}}{_S}{DIGIT}{{4}}{_S}{DIGIT}{{4}}{_S}{DIGIT}{{3}}{_CHECK}"
+            f"{LEFT_EDGE}{DIGIT}{{6}}{OPTIONAL_SEPARATOR}{DIGIT}{{4}}{OPTIONAL_SEPARATOR}{DIGIT}{{4}}{OPTIONAL_SEPARATOR}{DIGIT}{{3}}{_CHECK}"
             f"{RIGHT_EDGE}",
             0.5,
         ),
         Pattern(
             "legacy resident id (15)",
-            f"{LEFT_EDGE}{DIGIT}{{6}}{_S}{DIGIT}{{6}}{_S}{DIGIT}{{3}}{RIGHT_EDGE}",
+            f"{LEFT_EDGE}{DIGIT}{{6}}{OPTIONAL_SEPARATOR}{DIGIT}{{6}}{OPTIONAL_SEPARATOR}{DIGIT}{{3}}{RIGHT_EDGE}",
             0.3,
         ),
     ]
