@@ -84,23 +84,18 @@ def redact_column(
     detector = detector or default_detector()
     column = texts.combine_chunks() if isinstance(texts, pa.ChunkedArray) else texts
     per_row = find_column(column, detector=detector, workers=workers)
-    values = column.cast(pa.string()).to_pylist() if any(per_row) else None
+    text_column = column.cast(pa.string())
+    hit_rows = [row for row, findings in enumerate(per_row) if findings]
+    if not hit_rows:
+        return RedactionResult(redacted=text_column, entity_counts={}, rows_with_pii=0)
 
+    values = text_column.to_pylist()
     counts: Counter[str] = Counter()
-    rows_with_pii = 0
-    redacted: list[str | None] = []
-    for row, findings in enumerate(per_row):
-        if not findings:
-            continue
-        assert values is not None
-        rows_with_pii += 1
-        counts.update(finding.entity for finding in findings)
-        values[row] = redact(values[row], findings)
-    if values is None:
-        out = column.cast(pa.string())
-    else:
-        redacted = values
-        out = pa.array(redacted, type=pa.string())
+    for row in hit_rows:
+        counts.update(finding.entity for finding in per_row[row])
+        values[row] = redact(values[row], per_row[row])
     return RedactionResult(
-        redacted=out, entity_counts=dict(sorted(counts.items())), rows_with_pii=rows_with_pii
+        redacted=pa.array(values, type=pa.string()),
+        entity_counts=dict(sorted(counts.items())),
+        rows_with_pii=len(hit_rows),
     )
