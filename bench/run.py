@@ -102,7 +102,7 @@ def _case_texts(hub: Hub, plain_dir: Path, limit: int) -> pa.Array:
 
 
 def _warm_up(hub: Hub, say: Say) -> None:
-    """Load what a running code server holds already: GX, the PII analyzer, the lakehouse.
+    """Load what a running code server holds already: GX, the PII detector, the lakehouse.
 
     One-off import and start-up costs would otherwise land on whichever dataset
     comes first and say nothing about governing data.
@@ -110,13 +110,13 @@ def _warm_up(hub: Hub, say: Say) -> None:
     started = time.monotonic()
     import great_expectations  # noqa: F401
 
-    from pii.analyzer import build_analyzer
+    from pii.warm_worker import warm
     from quality import expectations  # noqa: F401
 
-    build_analyzer()
+    warm()
     with hub.lake() as con:
         con.execute("SELECT 1")
-    say(f"warmed up (imports, analyzer, lakehouse) in {time.monotonic() - started:.1f}s")
+    say(f"warmed up (imports, PII detector, lakehouse) in {time.monotonic() - started:.1f}s")
 
 
 def run_bench(out: Path, *, scale: float, seed: int, asked: Iterable[str], say: Say) -> BenchReport:

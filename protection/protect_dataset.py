@@ -52,13 +52,19 @@ def protected_select(contract: DatasetContract) -> list[str]:
 def protect(
     con: duckdb.DuckDBPyConnection, contract: DatasetContract, keystore: KeyStore
 ) -> ProtectResult:
-    from pii.parallel import available_workers, prestart
+    from pii.parallel import PARALLEL_MIN_ROWS, available_workers, prestart
     from pii.text_scan import redact_column
 
     result = ProtectResult(contract.name)
     redact_cols = [c.name for c in contract.columns if c.protection == "redact"]
-    workers = available_workers() if redact_cols else 1
-    prestart(workers)  # the workers start while the census runs
+    workers = 1
+    if redact_cols:
+        staged = con.execute(f"SELECT count(*) FROM lake.staged.{contract.name}").fetchone()
+        # Start workers only for a table large enough to be split; they start while
+        # the census runs.
+        if staged and staged[0] >= PARALLEL_MIN_ROWS:
+            workers = available_workers()
+            prestart(workers)
     with metered(PII):
         census = take_census(con, contract, keystore)
     result.columns_scanned = [item.spec.name for item in census]
