@@ -62,6 +62,16 @@ def test_every_pattern_recognizer_has_patterns_context_and_a_precheck() -> None:
             assert cls.PRECHECK, f"{cls.__name__} has no PRECHECK"
 
 
+@pytest.mark.parametrize("class_name", sorted(_recognizer_classes_in_package()))
+def test_recognizer_defaults_follow_presidio_conventions(class_name: str) -> None:
+    cls = _recognizer_classes_in_package()[class_name]
+    recognizer = cls()  # type: ignore[call-arg]
+    assert recognizer.supported_entities == [cls.ENTITY]  # type: ignore[attr-defined]
+    assert cls.ENTITY in ENTITIES  # type: ignore[attr-defined]
+    assert recognizer.supported_language == "zh"
+    assert _name(recognizer) == class_name
+
+
 def test_default_registry_holds_the_enabled_recognizers_for_chinese() -> None:
     registry = load_registry()
     enabled = [e for e in read_recognizers_yaml() if e.enabled]

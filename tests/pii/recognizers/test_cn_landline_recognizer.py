@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 
-import pyarrow as pa
-import pyarrow.compute as pc
 import pytest
+from recognizer_checks import assert_precheck_admits
 
 from identifiers.resident_id import make
 from pii.analyzer import build_analyzer
@@ -148,15 +146,4 @@ def test_validation_rejects_service_numbers_and_dates() -> None:
 
 
 def test_every_true_match_passes_the_precheck_in_python_and_arrow() -> None:
-    precheck = re.compile(CnLandlineRecognizer.PRECHECK)
-    texts = [text for text, _ in TRUE_MATCHES]
-    assert all(precheck.search(text) for text in texts)
-    in_arrow = pc.match_substring_regex(pa.array(texts), CnLandlineRecognizer.PRECHECK)
-    assert all(in_arrow.to_pylist())
-
-
-def test_recognizer_defaults_follow_presidio_conventions() -> None:
-    recognizer = CnLandlineRecognizer()
-    assert recognizer.supported_entities == [ENTITY]
-    assert recognizer.supported_language == "zh"
-    assert recognizer.name == "CnLandlineRecognizer"
+    assert_precheck_admits(CnLandlineRecognizer, [text for text, _ in TRUE_MATCHES])

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 
-import pyarrow as pa
-import pyarrow.compute as pc
 import pytest
+from recognizer_checks import assert_precheck_admits
 
 from identifiers import credit_code, resident_id
 from pii.recognizers import CnUsccRecognizer
@@ -116,15 +114,4 @@ def test_recognizer_on_its_own_validates_with_the_shared_identifier_rules() -> N
 
 
 def test_every_true_match_passes_the_precheck_in_python_and_arrow() -> None:
-    precheck = re.compile(CnUsccRecognizer.PRECHECK)
-    texts = [text for text, _ in TRUE_MATCHES]
-    assert all(precheck.search(text) for text in texts)
-    in_arrow = pc.match_substring_regex(pa.array(texts), CnUsccRecognizer.PRECHECK)
-    assert all(in_arrow.to_pylist())
-
-
-def test_recognizer_defaults_follow_presidio_conventions() -> None:
-    recognizer = CnUsccRecognizer()
-    assert recognizer.supported_entities == [ENTITY]
-    assert recognizer.supported_language == "zh"
-    assert recognizer.name == "CnUsccRecognizer"
+    assert_precheck_admits(CnUsccRecognizer, [text for text, _ in TRUE_MATCHES])

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import re
-
-import pyarrow as pa
-import pyarrow.compute as pc
 import pytest
+from recognizer_checks import assert_precheck_admits
 
 from pii.analyzer import build_analyzer
 from pii.recognizers import EmailRecognizer
@@ -88,15 +85,4 @@ def test_context_from_the_caller_raises_the_score() -> None:
 
 
 def test_every_true_match_passes_the_precheck_in_python_and_arrow() -> None:
-    precheck = re.compile(EmailRecognizer.PRECHECK)
-    texts = [text for text, _ in TRUE_MATCHES]
-    assert all(precheck.search(text) for text in texts)
-    in_arrow = pc.match_substring_regex(pa.array(texts), EmailRecognizer.PRECHECK)
-    assert all(in_arrow.to_pylist())
-
-
-def test_recognizer_defaults_follow_presidio_conventions() -> None:
-    recognizer = EmailRecognizer()
-    assert recognizer.supported_entities == [ENTITY]
-    assert recognizer.supported_language == "zh"
-    assert recognizer.name == "EmailRecognizer"
+    assert_precheck_admits(EmailRecognizer, [text for text, _ in TRUE_MATCHES])
