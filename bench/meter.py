@@ -16,7 +16,7 @@ SAMPLE_SECONDS = 0.02
 @dataclass
 class Stage:
     name: str
-    group: str  # "governed", "floor", "query", "incremental", "pii"
+    group: str  # "governed", "floor", "query", "incremental", "pii", "crypto"
     dataset: str | None = None
     seconds: float = 0.0
     rows: int = 0

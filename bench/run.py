@@ -1,4 +1,9 @@
-"""Run the benchmark: generate (or reuse) the district, then floor and governed side by side."""
+"""Run the benchmark: generate (or reuse) the district, then floor and governed side by side.
+
+The crypto stage needs no district: it measures whole-column sealing, opening
+and tokenising on synthetic values, and runs first (it is short, and a
+mismatch with its per-row baseline should stop the run before the long stages).
+"""
 
 from __future__ import annotations
 
@@ -10,7 +15,7 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from bench import extras, floor
+from bench import crypto, extras, floor
 from bench.governed import governed_dataset
 from bench.meter import Stage, measure
 from bench.report import DATASETS, BenchReport
@@ -19,7 +24,7 @@ from demo.sizes import DistrictSize
 from home.layout import Home, config_dir
 from pipelines.hub import Hub
 
-STAGES = ("floor", "governed", "products", "room", "query", "incremental", "pii")
+STAGES = ("floor", "governed", "products", "room", "query", "incremental", "pii", "crypto")
 # What each stage needs to have run before it (run, but not reported, when not asked for).
 NEEDS = {
     "products": {"governed"},
@@ -27,9 +32,13 @@ NEEDS = {
     "query": {"governed", "products", "room"},
     "incremental": {"governed"},
 }
+# Stages that read the generated district (all but crypto).
+DISTRICT_STAGES = frozenset(STAGES) - {"crypto"}
 PII_SAMPLE = 20_000
+CRYPTO_VALUES = 200_000
 
 Say = Callable[[str], None]
+Keep = Callable[[list[Stage], str], None]  # report these stages if this stage was asked for
 
 
 def plan(asked: Iterable[str]) -> tuple[set[str], set[str]]:
@@ -119,29 +128,18 @@ def _warm_up(hub: Hub, say: Say) -> None:
     say(f"warmed up (imports, PII detector, lakehouse) in {time.monotonic() - started:.1f}s")
 
 
-def run_bench(out: Path, *, scale: float, seed: int, asked: Iterable[str], say: Say) -> BenchReport:
-    from demo.enterprise_api import EnterpriseApiServer
-    from demo.generate import api_token_path
-    from encryption.master_key import MASTER_KEY_FILE, create_key_file
-
+def run_bench(
+    out: Path,
+    *,
+    scale: float,
+    seed: int,
+    asked: Iterable[str],
+    say: Say,
+    crypto_values: int = CRYPTO_VALUES,
+) -> BenchReport:
     report_stages, run_stages = plan(asked)
     out.mkdir(parents=True, exist_ok=True)
-    home = Home(out.resolve() / "home").ensure()
-    os.environ["SHUZHI_HOME"] = str(home.root)  # source paths say ${SHUZHI_HOME}
-    os.environ.pop("SHUZHI_MASTER_KEY", None)
-    hub = Hub(home, config_dir())
-    if not (home.keys / MASTER_KEY_FILE).exists():
-        create_key_file(home.keys / MASTER_KEY_FILE)
     size = DistrictSize.bench(scale)
-    _district(hub, seed, size, say)
-    for folder in (home.lakehouse, home.rooms):
-        shutil.rmtree(folder, ignore_errors=True)
-    home.ensure()
-    plain_dir = out.resolve() / "plain"
-    shutil.rmtree(plain_dir, ignore_errors=True)
-    plain_dir.mkdir()
-
-    _warm_up(hub, say)
     report = BenchReport(
         scale,
         seed,
@@ -161,6 +159,37 @@ def run_bench(out: Path, *, scale: float, seed: int, asked: Iterable[str], say: 
                     f"{s.group:<11} {s.dataset or '':<12} {s.name:<34} {s.seconds:8.2f}s  {s.rows:>10,} rows  {s.peak_rss_mb:7.0f} MiB"
                 )
 
+    if "crypto" in run_stages:
+        say(f"crypto: {crypto_values:,} values per column, ours next to per-row loops…")
+        keep(crypto.crypto_throughput(crypto_values, seed=seed), "crypto")
+    if run_stages & DISTRICT_STAGES:
+        _district_stages(out, seed, size, run_stages, keep, say)
+    return report
+
+
+def _district_stages(
+    out: Path, seed: int, size: DistrictSize, run_stages: set[str], keep: Keep, say: Say
+) -> None:
+    """Every stage that reads the generated district, in its order."""
+    from demo.enterprise_api import EnterpriseApiServer
+    from demo.generate import api_token_path
+    from encryption.master_key import MASTER_KEY_FILE, create_key_file
+
+    home = Home(out.resolve() / "home").ensure()
+    os.environ["SHUZHI_HOME"] = str(home.root)  # source paths say ${SHUZHI_HOME}
+    os.environ.pop("SHUZHI_MASTER_KEY", None)
+    hub = Hub(home, config_dir())
+    if not (home.keys / MASTER_KEY_FILE).exists():
+        create_key_file(home.keys / MASTER_KEY_FILE)
+    _district(hub, seed, size, say)
+    for folder in (home.lakehouse, home.rooms):
+        shutil.rmtree(folder, ignore_errors=True)
+    home.ensure()
+    plain_dir = out.resolve() / "plain"
+    shutil.rmtree(plain_dir, ignore_errors=True)
+    plain_dir.mkdir()
+
+    _warm_up(hub, say)
     token = api_token_path(home).read_text(encoding="utf-8").strip()
     data = home.departments / "market_regulation" / "enterprises.jsonl"
     with EnterpriseApiServer(data, token) as api:
@@ -191,4 +220,3 @@ def run_bench(out: Path, *, scale: float, seed: int, asked: Iterable[str], say: 
     if "pii" in run_stages:
         texts = _case_texts(hub, plain_dir, PII_SAMPLE)
         keep(extras.pii_anchor(texts), "pii")
-    return report

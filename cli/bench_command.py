@@ -14,16 +14,23 @@ def bench(
         1.0, "--scale", help="1 = 1,000,000 residents, 100,000 enterprises, 1,000,000 cases."
     ),
     stages: str = typer.Option(
-        "floor,governed,products,room,query,incremental,pii",
+        "floor,governed,products,room,query,incremental,pii,crypto",
         "--stages",
         help="Comma-separated stages to report (prerequisites run anyway).",
     ),
     out: Path = typer.Option("bench-out", "--out", help="Folder for data, JSON and chart."),
     seed: int = typer.Option(7, "--seed", help="Seed of the generated district."),
+    crypto_values: int = typer.Option(
+        200_000,
+        "--crypto-values",
+        help="Values per synthetic column in the crypto stage (resident IDs, then phones).",
+    ),
 ) -> None:
     """Run floor and governed paths on the same generated sources; write JSON, table and chart."""
     if scale <= 0:
         raise CliError("--scale must be greater than 0")
+    if crypto_values <= 0:
+        raise CliError("--crypto-values must be greater than 0")
     from rich.console import Console
 
     from bench.report import print_report, write_chart
@@ -40,6 +47,7 @@ def bench(
         scale=scale,
         seed=seed,
         asked=asked,
+        crypto_values=crypto_values,
         say=lambda line: console.print(line, highlight=False),
     )
     report.write_json(out / "bench.json")

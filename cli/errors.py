@@ -32,6 +32,10 @@ USER_FACING = (
     "ProductInputMissing",
     "UnknownJob",
     "TamperedValueError",
+    "ShreddedValueError",
+    "UnknownKeyVersionError",
+    "DestroyedKeyError",
+    "RotationIncomplete",
     "AuditLogDamaged",
     "TableReadError",
 )

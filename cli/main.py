@@ -12,9 +12,11 @@ from cli import (
     bench_command,
     catalog_command,
     demo_command,
+    keys_command,
     pii_command,
     principals_command,
     query_command,
+    reveal_command,
     run_command,
     sources_command,
 )
@@ -29,6 +31,7 @@ app = typer.Typer(
 )
 app.command("demo")(demo_command.demo)
 app.command("query")(query_command.query)
+app.command("reveal")(reveal_command.reveal)
 app.command("run")(run_command.run)
 app.command("bench")(bench_command.bench)
 app.add_typer(catalog_command.app, name="catalog")
@@ -36,6 +39,7 @@ app.add_typer(principals_command.app, name="principals")
 app.add_typer(audit_command.app, name="audit")
 app.add_typer(sources_command.app, name="sources")
 app.add_typer(pii_command.app, name="pii")
+app.add_typer(keys_command.app, name="keys")
 
 
 def run() -> None:

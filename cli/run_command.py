@@ -18,7 +18,9 @@ def run(
     from pipelines.hub import Hub
     from pipelines.run import run_job
 
-    outcome = run_job(Hub.from_env(), job, show_progress=True)
+    hub = Hub.from_env()
+    hub.keystore  # noqa: B018 -- a missing or wrong master key fails here, before any run starts
+    outcome = run_job(hub, job, show_progress=True)
     if not outcome.success:
         raise CliError(f"run {outcome.run_id} failed: " + "; ".join(outcome.failures[:5]))
     print(f"run {outcome.run_id} succeeded")

@@ -8,6 +8,10 @@ Each value is sealed with a fresh random 96-bit nonce under the data key of its
 The associated data binds the format, key version, dataset and column, so a
 value copied into another column or dataset fails to open instead of
 decrypting there. Nulls stay null.
+
+Because the key version is in clear in the header, rotation can find the
+values still under an old key (:func:`key_versions`) and re-encrypt only those
+(:func:`reseal_column`).
 """
 
 from __future__ import annotations
@@ -15,13 +19,15 @@ from __future__ import annotations
 import os
 import struct
 from collections.abc import Callable
+from typing import Literal
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from encryption.keystore import KeyStore, UnknownKeyVersionError
+from encryption.keystore import DestroyedKeyError, KeyStore, UnknownKeyVersionError
 
 FORMAT_V1 = 1
 _HEADER = struct.Struct(">BI")  # format byte, key version
@@ -34,6 +40,14 @@ _NONCE_END = HEADER_BYTES + NONCE_BYTES
 
 class TamperedValueError(ValueError):
     """A sealed value failed authentication; names the row, never the value."""
+
+    def __init__(self, row: int, dataset: str, column: str, reason: str) -> None:
+        super().__init__(f"row {row} of {dataset}.{column}: {reason}")
+        self.row = row
+
+
+class ShreddedValueError(ValueError):
+    """A value was sealed under a key that has since been destroyed: it no longer exists."""
 
     def __init__(self, row: int, dataset: str, column: str, reason: str) -> None:
         super().__init__(f"row {row} of {dataset}.{column}: {reason}")
@@ -61,16 +75,32 @@ def seal_column(
 
 
 def open_column(
-    sealed: pa.Array | pa.ChunkedArray, *, dataset: str, column: str, keystore: KeyStore
+    sealed: pa.Array | pa.ChunkedArray,
+    *,
+    dataset: str,
+    column: str,
+    keystore: KeyStore,
+    shredded: Literal["raise", "null"] = "raise",
 ) -> pa.Array:
     """Decrypt a binary column sealed by :func:`seal_column` → string column.
 
-    Raises :class:`TamperedValueError` naming the first row that fails to open.
+    Raises :class:`TamperedValueError` naming the first row that fails to open,
+    and :class:`ShreddedValueError` for a value whose key was destroyed, unless
+    ``shredded="null"``: a shredded value then reads as null, as it no longer exists.
     """
     blobs = _as_binary(sealed, text=False, column=column)
     rows = blobs.to_pylist()
     headers = _distinct_headers(blobs)
-    openers = _openers_for(headers, dataset, column, keystore)
+    openers, destroyed = _openers_for(headers, dataset, column, keystore)
+    if destroyed and shredded == "null":
+        rows = [None if v is not None and v[:HEADER_BYTES] in destroyed else v for v in rows]
+        blobs = pa.array(rows, type=pa.binary())
+        headers = [h for h in headers if h not in destroyed]
+    elif destroyed:
+        first = next(
+            i for i, v in enumerate(rows) if v is not None and v[:HEADER_BYTES] in destroyed
+        )
+        raise ShreddedValueError(first, dataset, column, destroyed[rows[first][:HEADER_BYTES]])
     plain: list[bytes | None] | None = None
     if len(headers) == 1 and headers[0] in openers and _all_long_enough(blobs):
         # Fast path: every row carries the same valid header (the usual case).
@@ -123,9 +153,13 @@ def _distinct_headers(blobs: pa.Array) -> list[bytes]:
 
 def _openers_for(
     headers: list[bytes], dataset: str, column: str, keystore: KeyStore
-) -> dict[bytes, _Opener]:
-    """An opener per valid header; invalid ones are reported by the row that carries them."""
+) -> tuple[dict[bytes, _Opener], dict[bytes, str]]:
+    """An opener per valid header, and the headers whose key was destroyed (→ why).
+
+    Invalid headers are reported by the first row that carries them.
+    """
     openers: dict[bytes, _Opener] = {}
+    destroyed: dict[bytes, str] = {}
     for header in headers:
         if len(header) != HEADER_BYTES:
             continue
@@ -134,10 +168,62 @@ def _openers_for(
             continue
         try:
             key = keystore.data_key_at(dataset, column, version)
+        except DestroyedKeyError as gone:
+            destroyed[header] = str(gone)
+            continue
         except UnknownKeyVersionError:
             continue  # reported against the first row that needs it
         openers[header] = (AESGCM(key).decrypt, _associated_data(header, dataset, column))
-    return openers
+    return openers, destroyed
+
+
+def key_versions(sealed: pa.Array | pa.ChunkedArray) -> pa.Array:
+    """The key version each sealed value was made with (int64; null for null or malformed)."""
+    array = sealed.combine_chunks() if isinstance(sealed, pa.ChunkedArray) else sealed
+    blobs = array.cast(pa.binary())
+    well_formed = pc.and_(
+        pc.greater_equal(pc.binary_length(blobs), OVERHEAD_BYTES),
+        pc.equal(pc.binary_slice(blobs, 0, 1), pa.scalar(bytes([FORMAT_V1]), pa.binary())),
+    )
+    digits = pc.binary_slice(blobs, 1, HEADER_BYTES)
+    # Four big-endian bytes → integer, vectorised through a fixed-width view.
+    fixed = pc.if_else(well_formed, digits, pa.scalar(b"\0\0\0\0", pa.binary())).cast(pa.binary(4))
+    values = np.frombuffer(
+        fixed.buffers()[1], dtype=">u4", count=len(fixed), offset=fixed.offset * 4
+    )
+    return pa.array(values.astype(np.int64), mask=~np.asarray(well_formed.fill_null(False)))
+
+
+def reseal_column(
+    sealed: pa.Array | pa.ChunkedArray, *, dataset: str, column: str, keystore: KeyStore
+) -> pa.Array:
+    """Re-encrypt the values not under the current key version; others are kept as they are.
+
+    Used by key rotation: running it twice changes nothing the second time.
+    """
+    array = sealed.combine_chunks() if isinstance(sealed, pa.ChunkedArray) else sealed
+    blobs = array.cast(pa.binary())
+    current, _ = keystore.data_key(dataset, column)
+    # Malformed values count as stale, so opening them fails loudly instead of keeping them.
+    stale = pc.and_(
+        pc.is_valid(blobs), pc.fill_null(pc.not_equal(key_versions(blobs), current), True)
+    )
+    if not pc.any(stale).as_py():
+        return blobs
+    positions = np.flatnonzero(np.asarray(stale))
+    try:
+        clear = open_column(blobs.filter(stale), dataset=dataset, column=column, keystore=keystore)
+    except (TamperedValueError, ShreddedValueError) as error:
+        # Name the row of the whole column, not of the stale subset.
+        raise type(error)(
+            int(positions[error.row]), dataset, column, str(error).split(": ", 1)[1]
+        ) from None
+    moved = seal_column(clear, dataset=dataset, column=column, keystore=keystore)
+    # Scatter the re-sealed values back into their rows.
+    merged = blobs.to_pylist()
+    for position, value in zip(positions, moved.to_pylist(), strict=True):
+        merged[position] = value
+    return pa.array(merged, type=pa.binary())
 
 
 def _unknown_header_reason(value: bytes) -> str:

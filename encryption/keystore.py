@@ -13,7 +13,21 @@ Layout (format 1)::
 
 Data keys are per (dataset, column, version). Token keys are per identifier
 domain, not per dataset, so one person gets one token in every department's
-data. Versions exist so that rotation and crypto-shredding can be added.
+data.
+
+Key life cycle (each change under the file lock, written atomically):
+
+- ``begin_rotation``: a new data key version becomes current; the slot records
+  ``rotating_to`` until every value is re-encrypted, so a rerun of a killed
+  rotation resumes with the same version instead of starting another.
+- ``retire``: an old version no value uses any more is deleted.
+- ``shred``: every version of a dataset's keys is deleted (crypto-shredding);
+  a tombstone keeps when and why, and version numbers are never reused, so a
+  later key can never be mistaken for a destroyed one.
+- token keys: ``stage_token_key`` adds a pending version that tokens are
+  recomputed with, ``promote_token_key`` makes it current once every token
+  column has moved (see ``protection.token_rotation``).
+- ``rewrap``: every key wrapped again under a new master key.
 """
 
 from __future__ import annotations
@@ -28,9 +42,10 @@ import logging
 import os
 import tempfile
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -49,6 +64,7 @@ log = logging.getLogger(__name__)
 # A slot is where one family of key versions lives: ("data_keys", dataset, column)
 # or ("token_keys", domain).
 Slot = tuple[str, ...]
+T = TypeVar("T")
 
 
 class KeyStoreError(Exception):
@@ -57,6 +73,10 @@ class KeyStoreError(Exception):
 
 class UnknownKeyVersionError(KeyStoreError):
     """The store holds no such key version (never made, or later shredded)."""
+
+
+class DestroyedKeyError(UnknownKeyVersionError):
+    """The key version was deliberately destroyed (retired or crypto-shredded)."""
 
 
 class KeyStore:
@@ -102,6 +122,194 @@ class KeyStore:
         """The token key of one version of a domain."""
         return self._key_at(_token_slot(domain), version)
 
+    # -- life cycle -----------------------------------------------------------
+
+    def slots(self) -> list[SlotInfo]:
+        """Every key slot with its versions, for status reports."""
+        self._document = self._read()
+        found: list[SlotInfo] = []
+        for dataset, columns in sorted(self._document.get("data_keys", {}).items()):
+            for column, entry in sorted(columns.items()):
+                found.append(_slot_info(_data_slot(dataset, column), entry))
+        for domain, entry in sorted(self._document.get("token_keys", {}).items()):
+            found.append(_slot_info(_token_slot(domain), entry))
+        return found
+
+    def data_columns(self, dataset: str) -> list[str]:
+        """The columns of a dataset that have a current data key (shredded ones have none)."""
+        self._document = self._read()
+        columns = self._document.get("data_keys", {}).get(dataset, {})
+        return sorted(c for c, entry in columns.items() if entry.get("current") is not None)
+
+    def begin_rotation(self, dataset: str, column: str) -> int:
+        """Make a new data key version current and return it; resumes an unfinished rotation."""
+        slot = _data_slot(dataset, column)
+
+        def change(document: dict[str, Any]) -> int:
+            entry = _find(document, slot) or _place(document, slot, _empty_entry())
+            pending = entry.get("rotating_to")
+            if isinstance(pending, int) and str(pending) in entry["versions"]:
+                return pending
+            version = _next_version(entry)
+            entry["versions"][str(version)] = self._wrap(slot, version, _new_key())
+            entry["current"] = version
+            entry["rotating_to"] = version
+            log.info("rotating %s to version %d", _describe(slot), version)
+            return version
+
+        return self._mutate(change)
+
+    def rotation_target(self, dataset: str, column: str) -> int | None:
+        """The version an unfinished rotation of this slot moves values to, if any."""
+        entry = _find(self._read(), _data_slot(dataset, column))
+        pending = entry.get("rotating_to") if entry else None
+        return pending if isinstance(pending, int) else None
+
+    def finish_rotation(self, dataset: str, column: str) -> None:
+        """Record that no value is left to re-encrypt for this slot."""
+        slot = _data_slot(dataset, column)
+
+        def change(document: dict[str, Any]) -> None:
+            entry = _find(document, slot)
+            if entry is not None:
+                entry.pop("rotating_to", None)
+
+        self._mutate(change)
+
+    def retire(self, dataset: str, column: str, version: int) -> None:
+        """Delete one old data key version; refused for the current or a rotating version."""
+        slot = _data_slot(dataset, column)
+
+        def change(document: dict[str, Any]) -> None:
+            entry = _find(document, slot)
+            if entry is None or str(version) not in entry.get("versions", {}):
+                raise UnknownKeyVersionError(f"{_describe(slot)} has no version {version}")
+            if version in (entry.get("current"), entry.get("rotating_to")):
+                raise KeyStoreError(
+                    f"{_describe(slot)} version {version} is in use and cannot be retired"
+                )
+            del entry["versions"][str(version)]
+            entry.setdefault("destroyed", {})[str(version)] = {"at": _now(), "why": "retired"}
+
+        self._mutate(change)
+
+    def shred(self, dataset: str, reason: str) -> dict[str, list[int]]:
+        """Destroy every data key version of a dataset (crypto-shredding) → column: versions."""
+        if not reason.strip():
+            raise ValueError("crypto-shredding needs a reason (it is kept with the tombstone)")
+
+        def change(document: dict[str, Any]) -> dict[str, list[int]]:
+            columns = document.get("data_keys", {}).get(dataset)
+            if not columns:
+                raise UnknownKeyVersionError(f"dataset {dataset!r} has no data keys to shred")
+            destroyed: dict[str, list[int]] = {}
+            for column, entry in columns.items():
+                versions = sorted(int(v) for v in entry.get("versions", {}))
+                tombstone = {"at": _now(), "why": f"shredded: {reason.strip()}"}
+                for version in versions:
+                    entry.setdefault("destroyed", {})[str(version)] = tombstone
+                entry["versions"] = {}
+                entry["current"] = None
+                entry.pop("rotating_to", None)
+                destroyed[column] = versions
+            log.info("crypto-shredded every data key of dataset %r", dataset)
+            return destroyed
+
+        return self._mutate(change)
+
+    def stage_token_key(self, domain: str) -> int:
+        """Add a pending token key version (not yet current); returns it, or the one pending."""
+        slot = _token_slot(domain)
+        self.current_token_key(domain)  # a domain rotates from an existing key
+
+        def change(document: dict[str, Any]) -> int:
+            entry = _find(document, slot)
+            assert entry is not None
+            pending = entry.get("pending")
+            if isinstance(pending, int) and str(pending) in entry["versions"]:
+                return pending
+            version = _next_version(entry)
+            entry["versions"][str(version)] = self._wrap(slot, version, _new_key())
+            entry["pending"] = version
+            return version
+
+        return self._mutate(change)
+
+    def pending_token_version(self, domain: str) -> int | None:
+        entry = _find(self._read(), _token_slot(domain))
+        pending = entry.get("pending") if entry else None
+        return pending if isinstance(pending, int) else None
+
+    def promote_token_key(self, domain: str) -> int:
+        """Make the pending token key current; returns the version now current."""
+        slot = _token_slot(domain)
+
+        def change(document: dict[str, Any]) -> int:
+            entry = _find(document, slot)
+            pending = entry.get("pending") if entry else None
+            if entry is None or not isinstance(pending, int):
+                raise KeyStoreError(f"{_describe(slot)} has no pending version to promote")
+            entry["current"] = pending
+            del entry["pending"]
+            return pending
+
+        return self._mutate(change)
+
+    def retire_token_key(self, domain: str, version: int) -> None:
+        """Delete an old token key version (its tokens can no longer be recomputed)."""
+        slot = _token_slot(domain)
+
+        def change(document: dict[str, Any]) -> None:
+            entry = _find(document, slot)
+            if entry is None or str(version) not in entry.get("versions", {}):
+                raise UnknownKeyVersionError(f"{_describe(slot)} has no version {version}")
+            if version in (entry.get("current"), entry.get("pending")):
+                raise KeyStoreError(
+                    f"{_describe(slot)} version {version} is in use and cannot be retired"
+                )
+            del entry["versions"][str(version)]
+            entry.setdefault("destroyed", {})[str(version)] = {"at": _now(), "why": "retired"}
+
+        self._mutate(change)
+
+    def rewrap(self, new_master: bytes) -> int:
+        """Wrap every key again under ``new_master`` (one atomic write); returns keys rewrapped.
+
+        After this only the new master key opens the store.
+        """
+        new_wrapper = AESGCM(new_master)
+        count = 0
+
+        def change(document: dict[str, Any]) -> None:
+            nonlocal count
+            for slot, entry in _entries(document):
+                for number, wrapped in entry.get("versions", {}).items():
+                    key = self._unwrap(slot, int(number), entry)
+                    nonce = os.urandom(_NONCE_BYTES)
+                    sealed = new_wrapper.encrypt(nonce, key, _identity(slot, int(number)))
+                    wrapped["wrapped"] = base64.b64encode(nonce + sealed).decode("ascii")
+                    count += 1
+            nonce = os.urandom(_NONCE_BYTES)
+            check = nonce + new_wrapper.encrypt(nonce, b"", _CHECK_AAD)
+            document["check"] = base64.b64encode(check).decode("ascii")
+            document["rewrapped"] = _now()
+
+        self._mutate(change)
+        self._wrapper = new_wrapper
+        return count
+
+    def _mutate(self, change: Callable[[dict[str, Any]], T]) -> T:
+        """Apply ``change`` to a fresh read of the file under the lock, then write it."""
+        with self._thread_lock, self._file_lock():
+            document = self._read()
+            result = change(document)
+            self._write(document)
+            self._document = document
+            # Versions may have moved or been destroyed: nothing cached outlives a change.
+            self._current.clear()
+            self._unwrapped.clear()
+            return result
+
     # -- keys -----------------------------------------------------------------
 
     def _current_key(self, slot: Slot) -> tuple[int, bytes]:
@@ -110,10 +318,10 @@ class KeyStore:
             return version, self._unwrapped[(slot, version)]
         with self._thread_lock:
             entry = _find(self._document, slot)
-            if entry is None:
+            if entry is None or entry.get("current") is None:
                 self._document = self._read()  # another process may have made it since
                 entry = _find(self._document, slot)
-            if entry is None:
+            if entry is None or entry.get("current") is None:
                 entry = self._create(slot)
             version = _current_version(entry, slot)
             key = self._unwrap(slot, version, entry)
@@ -130,21 +338,30 @@ class KeyStore:
                 self._document = self._read()
                 entry = _find(self._document, slot)
             if entry is None or str(version) not in entry.get("versions", {}):
+                gone = (entry or {}).get("destroyed", {}).get(str(version))
+                if isinstance(gone, dict):
+                    raise DestroyedKeyError(
+                        f"{_describe(slot)} version {version} was destroyed on "
+                        f"{gone.get('at')} ({gone.get('why')}); its values are unrecoverable"
+                    )
                 raise UnknownKeyVersionError(
                     f"{_describe(slot)} has no version {version} in {self.path}"
                 )
             return self._unwrap(slot, version, entry)
 
     def _create(self, slot: Slot) -> dict[str, Any]:
-        """Add version 1 of a slot, re-reading under the file lock so only one process does."""
+        """Add a first (or, after shredding, a fresh) version of a slot, re-reading under the
+        file lock so only one process does."""
         with self._file_lock():
             document = self._read()
             entry = _find(document, slot)
-            if entry is None:
-                entry = {"current": 1, "versions": {"1": self._wrap(slot, 1, _new_key())}}
-                _place(document, slot, entry)
+            if entry is None or entry.get("current") is None:
+                entry = entry or _place(document, slot, _empty_entry())
+                version = _next_version(entry)
+                entry["versions"][str(version)] = self._wrap(slot, version, _new_key())
+                entry["current"] = version
                 self._write(document)
-                log.info("created %s version 1 in %s", _describe(slot), self.path)
+                log.info("created %s version %d in %s", _describe(slot), version, self.path)
             self._document = document
             return entry
 
@@ -254,9 +471,16 @@ class KeyStore:
 
 
 def open_keystore(keys_dir: Path) -> KeyStore:
-    """The key store of a Home's keys folder, with the master key from env or key file."""
+    """The key store of a Home's keys folder, with the master key from its provider.
+
+    A master key rotation stopped after re-wrapping is completed first.
+    """
+    from encryption.master_rotation import finish_interrupted_rotation
+
     keys_dir = Path(keys_dir)
-    return KeyStore(keys_dir / KEYSTORE_FILE, resolve_master_key(keys_dir))
+    provider = resolve_master_key(keys_dir)
+    finish_interrupted_rotation(keys_dir, provider)
+    return KeyStore(keys_dir / KEYSTORE_FILE, provider)
 
 
 def _data_slot(dataset: str, column: str) -> Slot:
@@ -293,11 +517,70 @@ def _find(document: dict[str, Any], slot: Slot) -> dict[str, Any] | None:
     return node if isinstance(node, dict) else None
 
 
-def _place(document: dict[str, Any], slot: Slot, entry: dict[str, Any]) -> None:
+def _place(document: dict[str, Any], slot: Slot, entry: dict[str, Any]) -> dict[str, Any]:
     node = document
     for part in slot[:-1]:
         node = node.setdefault(part, {})
     node[slot[-1]] = entry
+    return entry
+
+
+def _entries(document: dict[str, Any]) -> Iterator[tuple[Slot, dict[str, Any]]]:
+    for dataset, columns in document.get("data_keys", {}).items():
+        for column, entry in columns.items():
+            yield _data_slot(dataset, column), entry
+    for domain, entry in document.get("token_keys", {}).items():
+        yield _token_slot(domain), entry
+
+
+def _empty_entry() -> dict[str, Any]:
+    return {"current": None, "versions": {}}
+
+
+def _next_version(entry: dict[str, Any]) -> int:
+    """One above every version ever made, destroyed ones included: numbers are never reused."""
+    used = [int(v) for v in entry.get("versions", {})] + [
+        int(v) for v in entry.get("destroyed", {})
+    ]
+    return max(used, default=0) + 1
+
+
+@dataclass(frozen=True)
+class SlotInfo:
+    """One key slot as a status report shows it (no key material)."""
+
+    kind: str  # "data" or "token"
+    dataset: str | None
+    column: str | None
+    domain: str | None
+    current: int | None
+    versions: tuple[int, ...]  # held
+    destroyed: dict[int, str]  # version → when and why
+    rotating_to: int | None
+    pending: int | None
+
+    @property
+    def name(self) -> str:
+        return f"{self.dataset}.{self.column}" if self.kind == "data" else f"{self.domain}"
+
+
+def _slot_info(slot: Slot, entry: dict[str, Any]) -> SlotInfo:
+    destroyed = {
+        int(v): f"{info.get('why')} {info.get('at')}"
+        for v, info in entry.get("destroyed", {}).items()
+    }
+    is_data = slot[0] == "data_keys"
+    return SlotInfo(
+        kind="data" if is_data else "token",
+        dataset=slot[1] if is_data else None,
+        column=slot[2] if is_data else None,
+        domain=None if is_data else slot[1],
+        current=entry.get("current"),
+        versions=tuple(sorted(int(v) for v in entry.get("versions", {}))),
+        destroyed=destroyed,
+        rotating_to=entry.get("rotating_to"),
+        pending=entry.get("pending"),
+    )
 
 
 def _current_version(entry: dict[str, Any], slot: Slot) -> int:

@@ -2,13 +2,15 @@
 
 The master key never enters the lakehouse. It comes from a provider: a key
 file readable by its owner only, or an environment variable. A KMS or Vault
-provider can replace both by implementing :class:`MasterKeyProvider`.
+provider can replace both by implementing :class:`MasterKeyProvider` and being
+named in ``SHUZHI_MASTER_KEY_PROVIDER=package.module:factory``.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import importlib
 import os
 import stat
 from pathlib import Path
@@ -144,7 +146,34 @@ def create_key_file(path: Path) -> None:
 
 
 def resolve_master_key(keys_dir: Path) -> MasterKeyProvider:
-    """The environment variable when set, else the key file ``keys_dir/master.key``."""
+    """The provider named in ``SHUZHI_MASTER_KEY_PROVIDER`` if set, else the environment
+    variable when set, else the key file ``keys_dir/master.key``."""
+    spec = os.environ.get(PROVIDER_ENV, "").strip()
+    if spec:
+        return provider_from_spec(spec)
     if os.environ.get(MASTER_KEY_ENV, "").strip():
         return EnvMasterKey(MASTER_KEY_ENV)
     return FileMasterKey(Path(keys_dir) / MASTER_KEY_FILE)
+
+
+PROVIDER_ENV = "SHUZHI_MASTER_KEY_PROVIDER"
+
+
+def provider_from_spec(spec: str) -> MasterKeyProvider:
+    """A provider named as ``package.module:factory`` (a KMS or Vault client, say).
+
+    The factory is called with no arguments and must return an object with
+    ``name`` and ``load()``; it reads its own settings (endpoint, key id) from
+    its environment. Errors name the spec, never a key.
+    """
+    module_name, _, attribute = spec.partition(":")
+    if not module_name or not attribute:
+        raise MasterKeyError(f"{PROVIDER_ENV}={spec!r}: expected 'package.module:factory'")
+    try:
+        factory = getattr(importlib.import_module(module_name), attribute)
+    except (ImportError, AttributeError) as error:
+        raise MasterKeyError(f"{PROVIDER_ENV}={spec!r} cannot be loaded: {error}") from None
+    provider = factory()
+    if not isinstance(provider, MasterKeyProvider):
+        raise MasterKeyError(f"{PROVIDER_ENV}={spec!r} did not return a master key provider")
+    return provider

@@ -42,16 +42,21 @@ def tokenise_column(
     domain: str,
     keystore: KeyStore,
     on_invalid: OnInvalid = "raise",
+    version: int | None = None,
 ) -> pa.Array:
     """Tokens for a string column of one identifier domain; nulls stay null.
 
     A value that cannot be normalised (e.g. a resident ID mangled by Excel)
     raises :class:`NormalisationError` naming its row, or becomes null with
-    ``on_invalid="null"``.
+    ``on_invalid="null"``. ``version`` picks a token key other than the current
+    one (a token-key rotation computes the next version's tokens this way).
     """
     canonicalise = normaliser_for(domain)
     strings = _as_string(values)
-    version, key = keystore.current_token_key(domain)
+    if version is None:
+        version, key = keystore.current_token_key(domain)
+    else:
+        key = keystore.token_key_at(domain, version)
     mac = _hmac_sha256(key)
     # Each distinct spelling is normalised and hashed once; repeats are common.
     encoded = strings.dictionary_encode()

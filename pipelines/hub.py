@@ -12,7 +12,7 @@ import duckdb
 
 from audit.log import AuditLog
 from catalog.registry import Catalog, load_catalog
-from encryption.keystore import KeyStore, open_keystore
+from encryption.keystore import KEYSTORE_FILE, KeyStore, KeyStoreError, open_keystore
 from home.layout import Home, config_dir
 from lakehouse.connection import open_lake
 from policies.loader import load_policies
@@ -38,6 +38,13 @@ class Hub:
 
     @cached_property
     def keystore(self) -> KeyStore:
+        store = self.home.keys / KEYSTORE_FILE
+        if not store.exists() and any(self.home.lakehouse.rglob("*.parquet")):
+            # A new, empty store would seal new data while every old value stayed unreadable.
+            raise KeyStoreError(
+                f"key store {store} is missing but the lakehouse holds data sealed under it; "
+                "restore it from its backup"
+            )
         return open_keystore(self.home.keys)
 
     @cached_property

@@ -34,9 +34,10 @@ def sync_dataset(
     source = hub.catalog.source_for(dataset)
     contract = hub.catalog.datasets[dataset]
     started = meta.utcnow()
+    keystore = hub.keystore  # a missing or wrong master key stops here, before the lake opens
     with hub.lake() as con:
         try:
-            result = land(con, source, contract, hub.keystore, full=full, progress=progress)
+            result = land(con, source, contract, keystore, full=full, progress=progress)
         except Exception as failure:
             error = " ".join(str(failure).split())[:500] or type(failure).__name__
             meta.record_sync_run(con, source.name, None, "failed", error, started)

@@ -1,4 +1,4 @@
-"""Load principals and grants from the configuration folder.
+"""Load principals, grants, deny rules and reveal grants from the configuration folder.
 
 Each file is validated on its own, so an error names the file it is in.
 """
@@ -11,7 +11,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
 from catalog.errors import ConfigError, load_model
-from policies.models import Deny, Grant, PolicySet, Principal
+from policies.models import Deny, Grant, PolicySet, Principal, RevealGrant
 
 
 class PrincipalsFile(BaseModel):
@@ -23,6 +23,7 @@ class GrantsFile(BaseModel):
     model_config = ConfigDict(extra="forbid")
     grants: list[Grant] = Field(default_factory=list)
     denies: list[Deny] = Field(default_factory=list)
+    reveals: list[RevealGrant] = Field(default_factory=list)
 
 
 def _read(path: Path) -> object:
@@ -42,4 +43,10 @@ def load_policies(config_dir: Path) -> PolicySet:
     ids = [p.id for p in principals]
     if len(ids) != len(set(ids)):
         raise ConfigError(f"{principals_path}: principals: ids must be unique")
-    return PolicySet(principals=principals, grants=rules.grants, denies=rules.denies)
+    for key, items in (("grants", rules.grants), ("reveals", rules.reveals)):
+        rule_ids = [item.id for item in items]
+        if len(rule_ids) != len(set(rule_ids)):
+            raise ConfigError(f"{grants_path}: {key}: ids must be unique")
+    return PolicySet(
+        principals=principals, grants=rules.grants, denies=rules.denies, reveals=rules.reveals
+    )

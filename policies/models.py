@@ -80,15 +80,67 @@ class Grant(BaseModel):
         return self.valid_from <= day <= self.valid_until
 
 
-class Deny(BaseModel):
+class RevealGrant(BaseModel):
+    """Leave to re-identify: open the sealed values of some columns of some datasets.
+
+    ``columns`` are contract column names whose sealed originals may be decrypted,
+    ``"*"`` meaning every protected column of the dataset. ``datasets`` must be
+    named one by one: re-identification is never granted by wildcard.
+    """
+
     model_config = ConfigDict(extra="forbid", frozen=True)
     id: str
     to: Target
-    products: list[str]
+    datasets: list[str] = Field(min_length=1)
+    columns: list[str] = Field(min_length=1)
+    rows: RowScope
+    purpose: str
+    valid_from: dt.date
+    valid_until: dt.date
     reason: str
+
+    @model_validator(mode="after")
+    def _check(self) -> RevealGrant:
+        if "*" in self.datasets:
+            raise ValueError(f"reveal grant {self.id}: name each dataset, not '*'")
+        if self.valid_until < self.valid_from:
+            raise ValueError(f"reveal grant {self.id}: valid_until is before valid_from")
+        if not self.purpose.strip() or not self.reason.strip():
+            raise ValueError(f"reveal grant {self.id}: needs a purpose and a reason")
+        return self
+
+    def covers(self, dataset: str) -> bool:
+        return dataset in self.datasets
+
+    def valid_on(self, day: dt.date) -> bool:
+        return self.valid_from <= day <= self.valid_until
+
+    def allows_column(self, column: str) -> bool:
+        return column in self.columns or "*" in self.columns
+
+
+class Deny(BaseModel):
+    """Forbids products (data rooms, queries) and/or re-identification in datasets."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    id: str
+    to: Target
+    products: list[str] = Field(default_factory=list)
+    datasets: list[str] = Field(default_factory=list)
+    reason: str
+
+    @model_validator(mode="after")
+    def _check(self) -> Deny:
+        if not self.products and not self.datasets:
+            raise ValueError(f"deny rule {self.id}: names no products and no datasets")
+        return self
 
     def covers(self, product: str) -> bool:
         return product in self.products or "*" in self.products
+
+    def covers_dataset(self, dataset: str) -> bool:
+        """Whether the rule forbids re-identification in this dataset."""
+        return dataset in self.datasets or "*" in self.datasets
 
 
 class PolicySet(BaseModel):
@@ -96,6 +148,7 @@ class PolicySet(BaseModel):
     principals: list[Principal]
     grants: list[Grant] = Field(default_factory=list)
     denies: list[Deny] = Field(default_factory=list)
+    reveals: list[RevealGrant] = Field(default_factory=list)
 
     def principal(self, principal_id: str) -> Principal | None:
         return next((p for p in self.principals if p.id == principal_id), None)

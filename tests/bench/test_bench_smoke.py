@@ -25,7 +25,7 @@ def bench(
     env = {**os.environ, "COLUMNS": "200"}
     env.pop("SHUZHI_HOME", None)
     done = subprocess.run(
-        [str(SHUZHI), "bench", "--scale", "0.1", "--out", str(out)],
+        [str(SHUZHI), "bench", "--scale", "0.1", "--out", str(out), "--crypto-values", "20000"],
         env=env,
         capture_output=True,
         text=True,
@@ -59,7 +59,7 @@ def test_every_stage_is_reported_for_every_source(bench) -> None:
         assert floor["rows"] > 0
         assert dataset in report["ratios"]
     groups = {s["group"] for s in stages}
-    assert groups == {"floor", "governed", "query", "incremental", "pii"}
+    assert groups == {"floor", "governed", "query", "incremental", "pii", "crypto"}
     names = {s["name"] for s in stages}
     assert {"products", "data room (one street)", "street query (gateway)"} <= names
     assert {
@@ -71,6 +71,12 @@ def test_every_stage_is_reported_for_every_source(bench) -> None:
         if stage["group"] == "pii":
             # Speed is compared at equal recall: the findings must be the same.
             assert "identical to plain Presidio" in stage["note"], stage
+    crypto = [s for s in stages if s["group"] == "crypto"]
+    assert len(crypto) == 12  # seal, open, tokenise × ours, per-row loop × IDs, phones
+    for stage in crypto:
+        assert stage["rows"] == 20_000
+        assert "input" in stage["note"] or "tokens identical" in stage["note"], stage
+    assert set(report["crypto"]) == {"resident_id", "phone"}
     for stage in stages:
         assert stage["seconds"] >= 0 and stage["peak_rss_mb"] > 0
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import os
 import re
 import sqlite3
 import subprocess
 import sys
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -52,24 +54,113 @@ def run_demo(home: Path, *, scale: float = 0.1, seed: int = 11) -> DemoRun:
     return DemoRun(home, done.stdout + done.stderr, done.returncode)
 
 
+# The source columns that hold identifiers, and those of free text that may mention them.
+ID_COLUMNS = frozenset({"id_number", "legal_rep_id", "身份证号"})
+PHONE_COLUMNS = frozenset({"phone", "legal_rep_phone", "联系电话"})
+TEXT_COLUMNS = frozenset({"问题描述", "诉求内容"})
+
+
 def known_identifiers(departments: Path) -> tuple[set[str], set[str]]:
-    """Every resident ID and mobile number the department systems hold, canonical."""
+    """Every resident ID and mobile number the department systems hold, canonical.
+
+    Read from every source (the registry, the enterprise API's data, the
+    hotline's CSV and Excel drops, the civil-affairs roll): its identifier
+    columns in whatever spelling was planted (blanks, dashes, +86, full-width
+    digits, a lower-case x, the 15-digit legacy ID, upgraded here), and the
+    IDs and mobiles written inside its free text.
+    """
     ids: set[str] = set()
     phones: set[str] = set()
-    id_pattern = re.compile(r"\d{17}[\dXx]")
-    phone_pattern = re.compile(r"1[3-9]\d{9}")
-    db = sqlite3.connect(departments / "public_security" / "population.sqlite")
-    for id_number, phone in db.execute("SELECT id_number, phone FROM residents"):
-        ids.update(m.upper() for m in id_pattern.findall(str(id_number or "").replace(" ", "")))
-        phones.update(phone_pattern.findall(str(phone or "").replace(" ", "").replace("-", "")))
-    db.close()
-    for line in (departments / "market_regulation" / "enterprises.jsonl").read_text().splitlines():
-        record = json.loads(line)
-        ids.update(id_pattern.findall(str(record.get("legal_rep_id") or "")))
-        phones.update(phone_pattern.findall(str(record.get("legal_rep_phone") or "")))
+    for record in _department_records(departments):
+        for column, value in record.items():
+            if value is None or value == "":
+                continue
+            if column in ID_COLUMNS | PHONE_COLUMNS | TEXT_COLUMNS:
+                found_ids, found_phones = identifiers_in(str(value), legacy=column in ID_COLUMNS)
+                ids |= found_ids
+                phones |= found_phones
     return ids, phones
 
 
+def searched_forms(ids: set[str], phones: set[str]) -> set[str]:
+    """What a leak looks like once digits are half-width and blanks gone: each ID, the
+    legacy 15-digit form of IDs born in the 1900s, and each mobile number."""
+    legacy = {i[:6] + i[8:17] for i in ids if i[6:8] == "19"}
+    return ids | legacy | phones
+
+
+# Runs of digits as typed, allowing the blanks and dashes people put inside numbers.
+_SPACED_RUN = re.compile(r"[0-9](?:[ \t\-]{0,2}[0-9])*[Xx]?")
+_PLAIN_RUN = re.compile(r"[0-9]+[Xx]?")
+_ID_18 = re.compile(r"[0-9]{17}[0-9X]")
+_MOBILE = re.compile(r"(?:0086|86)?(1[3-9][0-9]{9})")
+
+
+def identifiers_in(text: str, *, legacy: bool = False) -> tuple[set[str], set[str]]:
+    """Resident IDs and mobile numbers in a text, canonical; with ``legacy``, a
+    15-digit run is read as a legacy resident ID (only in ID columns: elsewhere
+    15 digits are as likely a grid code)."""
+    from identifiers.resident_id import upgrade_15_to_18
+    from identifiers.text import to_halfwidth
+
+    ids: set[str] = set()
+    phones: set[str] = set()
+    half = to_halfwidth(text)
+    runs = {m.group() for m in _SPACED_RUN.finditer(half)} | set(_PLAIN_RUN.findall(half))
+    for run in runs:
+        compact = re.sub(r"[ \t\-]", "", run).upper()
+        if _ID_18.fullmatch(compact):
+            ids.add(compact)
+        elif legacy and len(compact) == 15 and compact.isdigit():
+            ids.add(upgrade_15_to_18(compact))
+        mobile = _MOBILE.fullmatch(compact)
+        if mobile:
+            phones.add(mobile.group(1))
+    return ids, phones
+
+
+def _department_records(departments: Path) -> Iterator[Mapping[str, object]]:
+    """Every row of every source file the demo wrote (per its manifest), as {column: value}."""
+    from python_calamine import CalamineWorkbook
+
+    from demo.manifest import DemoManifest
+
+    manifest = DemoManifest.load(departments)
+    files = sorted({f for source in manifest.sources.values() for f in source.files})
+    for path in (departments / f for f in files):
+        if path.suffix == ".sqlite":
+            db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+            db.row_factory = sqlite3.Row
+            try:
+                tables = db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+                for (table,) in tables.fetchall():
+                    yield from (dict(row) for row in db.execute(f'SELECT * FROM "{table}"'))
+            finally:
+                db.close()
+        elif path.suffix == ".jsonl":
+            yield from (json.loads(line) for line in path.read_text(encoding="utf-8").splitlines())
+        elif path.suffix == ".csv":
+            with path.open(encoding="gb18030", newline="") as handle:  # the hotline's GBK
+                yield from csv.DictReader(handle)
+        elif path.suffix == ".xlsx":
+            workbook = CalamineWorkbook.from_path(str(path))
+            for name in workbook.sheet_names:
+                header, *rows = workbook.get_sheet_by_name(name).to_python()
+                names = [str(cell) for cell in header]
+                yield from (dict(zip(names, row, strict=False)) for row in rows)
+
+
+_FULLWIDTH_DIGIT = re.compile(rb"\xef\xbc([\x90-\x99\xb8])|\xef\xbd\x98")
+
+
 def digit_runs(blob: bytes) -> set[str]:
-    """Runs of 11-18 ASCII digits (with a trailing X) found anywhere in a file."""
+    """Runs of 11-18 ASCII digits (with a trailing X) found anywhere in a file;
+    full-width digits (UTF-8) count as digits."""
+    blob = _FULLWIDTH_DIGIT.sub(_halfwidth_digit, blob)
     return {m.decode().upper() for m in re.findall(rb"\d{11,17}[\dXx]?", blob)}
+
+
+def _halfwidth_digit(match: re.Match[bytes]) -> bytes:
+    if match.group(1) is None or match.group(1) == b"\xb8":
+        return b"X"
+    return bytes([match.group(1)[0] - 0x90 + 0x30])

@@ -9,7 +9,15 @@ import json
 from pathlib import Path
 
 import pytest
-from demo_run import STREET_OFFICES, DemoRun, digit_runs, known_identifiers, run_demo
+from demo_run import (
+    STREET_OFFICES,
+    DemoRun,
+    digit_runs,
+    known_identifiers,
+    run_demo,
+    searched_forms,
+)
+from identifier_scan import SCHEMAS, scan_cells, scan_lake, scan_sqlite, scan_text_file
 
 pytestmark = pytest.mark.slow
 
@@ -91,6 +99,54 @@ def test_lakehouse_files_and_catalogue_hold_no_plaintext_identifiers(demo: DemoR
         runs = digit_runs(path.read_bytes())
         leaked = {r for r in runs if r in ids or r[-11:] in phones or r in phones}
         assert not leaked, f"{path.name} holds {len(leaked)} plaintext identifiers"
+
+
+def test_lakehouse_tables_hold_no_plaintext_identifiers_when_read(demo: DemoRun) -> None:
+    """Decrypted by DuckLake, every text and binary value of every table, in every layer."""
+    from home.layout import Home
+    from pipelines.hub import Hub
+
+    searched = searched_forms(*known_identifiers(demo.home / "departments"))
+    with Hub(Home(demo.home)).lake() as con:
+        scan = scan_lake(con, searched)
+    assert {table.split(".")[0] for table in scan.tables} == set(SCHEMAS)
+    assert len(scan.tables) >= 20 and len(scan.cells) >= 200
+    assert sum(scan.cells.values()) > 50_000
+    for sealed in ("staged.population.id_number_sealed", "protected.cases.reporter_phone_sealed"):
+        assert scan.cells[sealed] > 0, sealed
+    assert scan.cells["protected.cases.description"] > 0  # redacted free text, read as text
+    assert not scan.leaks, f"plaintext identifiers in {scan.leaks}"
+
+
+def test_lake_catalogue_and_key_store_hold_no_plaintext_identifiers(demo: DemoRun) -> None:
+    import sqlite3
+
+    from demo.corruptions import fullwidth
+
+    ids, phones = known_identifiers(demo.home / "departments")
+    searched = searched_forms(ids, phones)
+    catalogue = scan_sqlite(demo.home / "lakehouse" / "catalog.sqlite", searched)
+    keystore = scan_text_file(demo.home / "keys" / "keystore.json", searched)
+    assert {"ducklake_file_column_stats", "ducklake_data_file"} <= catalogue.tables
+    assert sum(catalogue.cells.values()) > 1_000 and sum(keystore.cells.values()) > 10
+    assert not catalogue.leaks, f"plaintext identifiers in catalog.sqlite: {catalogue.leaks}"
+    assert not keystore.leaks, f"plaintext identifiers in keystore.json: {keystore.leaks}"
+
+    # The same scan finds every identifier where it belongs: in the registry that planted
+    # them in every spelling (full-width, blanks, lower-case x, the 15-digit legacy form).
+    registry = demo.home / "departments" / "public_security" / "population.sqlite"
+    source = scan_sqlite(registry, searched)
+    for column in ("residents.id_number", "residents.phone"):
+        assert source.hits[column] == source.cells[column] > 1_000, column
+    with sqlite3.connect(registry) as db:
+        spellings = [r[0] for r in db.execute("SELECT id_number FROM residents")]
+    assert any(s and len(s) == 15 for s in spellings)
+    assert any(s and "\uff10" <= s[0] <= "\uff19" for s in spellings)
+    # ... and inside binary values (bytes in UTF-8 or GBK, as a sealed column would not be).
+    phone, legacy = min(phones), next(i[:6] + i[8:17] for i in sorted(ids) if i[6:8] == "19")
+    planted = [f"电话{fullwidth(phone)}".encode(), f"身份证{legacy}".encode("gbk")]
+    found = scan_cells(["utf-8", "gbk"], [None, None], planted, searched)
+    assert found.leaks == {"utf-8": 1, "gbk": 1}
 
 
 def test_audit_log_rooms_and_dagster_storage_hold_no_plaintext_identifiers(demo: DemoRun) -> None:
