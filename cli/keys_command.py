@@ -102,7 +102,8 @@ def retire(
     dataset: list[str] = typer.Option(None, "--dataset", help="Only these datasets."),
     by: str | None = BY,
 ) -> None:
-    """Destroy old data key versions that no value in the lake uses any more."""
+    """Destroy old data key versions that no value in the lake uses any more (and, without
+    --dataset, old token key versions no token uses; their old→new maps stay)."""
     from pipelines.hub import Hub
     from pipelines.key_steps import retire_keys_step
 
@@ -112,7 +113,7 @@ def retire(
         ["key", "version", "outcome"],
         [
             [
-                f"{o.dataset}.{o.column}",
+                o.key,
                 f"v{o.version}",
                 "retired" if o.retired else f"kept: {o.values_left:,} values still use it",
             ]

@@ -178,13 +178,17 @@ class KeyStore:
 
     def retire(self, dataset: str, column: str, version: int) -> None:
         """Delete one old data key version; refused for the current or a rotating version."""
-        slot = _data_slot(dataset, column)
+        self._retire(_data_slot(dataset, column), version)
+
+    def _retire(self, slot: Slot, version: int) -> None:
+        """Delete one version of a slot unless it is current, rotated to, or pending."""
 
         def change(document: dict[str, Any]) -> None:
             entry = _find(document, slot)
             if entry is None or str(version) not in entry.get("versions", {}):
                 raise UnknownKeyVersionError(f"{_describe(slot)} has no version {version}")
-            if version in (entry.get("current"), entry.get("rotating_to")):
+            in_use = (entry.get("current"), entry.get("rotating_to"), entry.get("pending"))
+            if version in in_use:
                 raise KeyStoreError(
                     f"{_describe(slot)} version {version} is in use and cannot be retired"
                 )
@@ -257,20 +261,7 @@ class KeyStore:
 
     def retire_token_key(self, domain: str, version: int) -> None:
         """Delete an old token key version (its tokens can no longer be recomputed)."""
-        slot = _token_slot(domain)
-
-        def change(document: dict[str, Any]) -> None:
-            entry = _find(document, slot)
-            if entry is None or str(version) not in entry.get("versions", {}):
-                raise UnknownKeyVersionError(f"{_describe(slot)} has no version {version}")
-            if version in (entry.get("current"), entry.get("pending")):
-                raise KeyStoreError(
-                    f"{_describe(slot)} version {version} is in use and cannot be retired"
-                )
-            del entry["versions"][str(version)]
-            entry.setdefault("destroyed", {})[str(version)] = {"at": _now(), "why": "retired"}
-
-        self._mutate(change)
+        self._retire(_token_slot(domain), version)
 
     def rewrap(self, new_master: bytes) -> int:
         """Wrap every key again under ``new_master`` (one atomic write); returns keys rewrapped.

@@ -82,3 +82,16 @@ def table_exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> boo
         [LAKE, schema, table],
     ).fetchone()
     return bool(row and row[0])
+
+
+@contextmanager
+def lake_transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """One DuckLake transaction: committed when the block ends, rolled back when it raises
+    (a killed process never commits, so readers see all of the block or none of it)."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        yield
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise

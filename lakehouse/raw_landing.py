@@ -22,6 +22,7 @@ from connectors.factory import connector_for
 from connectors.files import DropFile, FileDropConnector
 from encryption.keystore import KeyStore
 from lakehouse import meta
+from lakehouse.connection import lake_transaction
 from protection.fields import is_protected, seal_raw, seal_rejected_rows
 
 Progress = Callable[[int], None]
@@ -122,8 +123,7 @@ def land(
     else:
         batches = connector.read(since=since)
 
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with lake_transaction(con):
         for batch in batches:
             _write_batch(con, batch, contract, keystore, result)
             if progress:
@@ -151,10 +151,6 @@ def land(
                 json.dumps(result.origins, ensure_ascii=False),
             ],
         )
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
     return result
 
 

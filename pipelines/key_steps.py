@@ -25,6 +25,7 @@ from protection.token_rotation import (
     TokenRotationResult,
     apply_token_rotation,
     plan_token_rotation,
+    retire_unused_token_versions,
 )
 
 Progress = Callable[[str], None]
@@ -107,18 +108,17 @@ def rotate_master_step(hub: Hub, actor: str, new_key_file: Path | None = None) -
 
 
 def retire_keys_step(hub: Hub, actor: str, datasets: set[str] | None) -> list[RetireOutcome]:
+    """Old data key versions (of ``datasets``) and, for the whole lake, old token key versions."""
     with hub.lake() as con:
         outcomes = retire_unused_versions(con, hub.keystore, hub.catalog, datasets)
+        if datasets is None:
+            outcomes += retire_unused_token_versions(con, hub.keystore, hub.catalog)
     hub.audit.append(
         "key_retire",
         actor,
         {
-            "retired": [f"{o.dataset}.{o.column} v{o.version}" for o in outcomes if o.retired],
-            "kept": {
-                f"{o.dataset}.{o.column} v{o.version}": o.values_left
-                for o in outcomes
-                if not o.retired
-            },
+            "retired": [f"{o.key} v{o.version}" for o in outcomes if o.retired],
+            "kept": {f"{o.key} v{o.version}": o.values_left for o in outcomes if not o.retired},
         },
     )
     return outcomes

@@ -10,6 +10,7 @@ import pyarrow as pa
 
 from catalog.contracts import ProductContract
 from catalog.district import District
+from lakehouse.connection import lake_transaction
 
 
 class ProductContractError(RuntimeError):
@@ -66,13 +67,8 @@ def build_product(
             raise ProductContractError(
                 f"product {product.name}: query yields {columns}, contract lists {expected}"
             )
-        con.execute("BEGIN TRANSACTION")
-        try:
+        with lake_transaction(con):
             con.execute(f"CREATE OR REPLACE TABLE lake.products.{product.name} AS {sql}", params)
-            con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
     finally:
         con.unregister("communities")
     row = con.execute(f"SELECT count(*) FROM lake.products.{product.name}").fetchone()

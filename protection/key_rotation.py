@@ -29,6 +29,7 @@ from duckdb import func, sqltypes
 from catalog.registry import Catalog
 from encryption.field_cipher import key_versions, reseal_column
 from encryption.keystore import KeyStore, KeyStoreError
+from lakehouse.connection import lake_transaction
 from protection.sealed_columns import SealedColumn, sealed_columns, unlisted_binary_columns
 
 MAX_PASSES = 3  # a writer that opened the key store before the rotation may add stale values
@@ -133,13 +134,8 @@ def _reseal_table(
         return 0
     assignments = ", ".join(f'"{c.column}" = {fn.reseal}("{c.column}", ?, ?)' for c in columns)
     params = [part for c in columns for part in (c.dataset, c.key_column)]
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with lake_transaction(con):
         con.execute(f"UPDATE lake.{table} SET {assignments} WHERE {where}", params)
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
     return int(stale[0])
 
 
@@ -223,8 +219,7 @@ def version_counts(
 
 @dataclass(frozen=True)
 class RetireOutcome:
-    dataset: str
-    column: str
+    key: str  # "dataset.column" for a data key, "token:domain" for a token key
     version: int
     retired: bool
     values_left: int
@@ -256,5 +251,5 @@ def retire_unused_versions(
             left = counts.get((info.dataset, info.column), Counter())[version]
             if not left:
                 keystore.retire(info.dataset, info.column, version)
-            outcomes.append(RetireOutcome(info.dataset, info.column, version, not left, left))
+            outcomes.append(RetireOutcome(info.name, version, not left, left))
     return outcomes

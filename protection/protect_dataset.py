@@ -19,6 +19,7 @@ import pyarrow as pa
 from catalog.contracts import DatasetContract
 from encryption.field_cipher import open_column
 from encryption.keystore import KeyStore
+from lakehouse.connection import lake_transaction
 from metering.costs import CRYPTO, PII, metered
 from protection.pii_census import take_census
 
@@ -71,8 +72,7 @@ def protect(
     result.detected = {item.spec.name: item.classification.entity for item in census}
     select = ", ".join(f'"{c}"' for c in protected_select(contract))
 
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with lake_transaction(con):
         con.execute(f"DROP TABLE IF EXISTS lake.protected.{contract.name}")
         created = False
         # A cursor of its own: a statement on ``con`` would close a reader opened on it.
@@ -118,8 +118,4 @@ def protect(
                 + "".join(f', NULL::VARCHAR AS "{n}"' for n in redact_cols)
                 + f" FROM lake.staged.{contract.name} LIMIT 0"
             )
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
     return result

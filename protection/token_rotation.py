@@ -34,7 +34,8 @@ from encryption.field_cipher import open_column
 from encryption.keystore import KeyStore, KeyStoreError
 from encryption.normalisers import NORMALISERS
 from encryption.tokens import tokenise_column
-from lakehouse.connection import table_exists
+from lakehouse.connection import lake_transaction, table_exists
+from protection.key_rotation import RetireOutcome
 from protection.sealed_columns import TokenColumn, token_columns
 
 MAP_TABLE = "lake.meta.token_maps"
@@ -170,8 +171,7 @@ def apply_token_rotation(
             "ESCAPE '\\'"
             for c in (location.column for location in plan.locations)
         )
-        con.execute("BEGIN TRANSACTION")
-        try:
+        with lake_transaction(con):
             con.execute(
                 f"DELETE FROM {MAP_TABLE} WHERE domain = ? AND to_version = ?", [domain, target]
             )
@@ -198,10 +198,6 @@ def apply_token_rotation(
                 raise KeyStoreError(
                     f"{left} tokens of {domain!r} could not be mapped; nothing changed"
                 )
-            con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
     mapped = con.execute(
         f"SELECT count(*) FROM {MAP_TABLE} WHERE domain = ? AND to_version = ?", [domain, target]
     ).fetchone()
@@ -240,3 +236,31 @@ def translate_token(
         token = row[0]
         seen.add(token)
     return token
+
+
+def retire_unused_token_versions(
+    con: duckdb.DuckDBPyConnection, keystore: KeyStore, catalog: Catalog
+) -> list[RetireOutcome]:
+    """Delete old token key versions no token column of record uses any more.
+
+    The old→new map stays, so tokens kept elsewhere can still be translated.
+    """
+    outcomes: list[RetireOutcome] = []
+    for info in keystore.slots():
+        if info.kind != "token" or info.domain not in NORMALISERS:
+            continue
+        for version in info.versions:
+            if version in (info.current, info.pending):
+                continue
+            left = 0
+            for c in token_columns(con, catalog, info.domain):
+                row = con.execute(
+                    f'SELECT count(*) FROM lake.{c.schema}.{c.table} WHERE "{c.column}" '
+                    "LIKE ? ESCAPE '\\'",
+                    [_prefix(version)],
+                ).fetchone()
+                left += int(row[0]) if row else 0
+            if not left:
+                keystore.retire_token_key(info.domain, version)
+            outcomes.append(RetireOutcome(f"token:{info.domain}", version, not left, left))
+    return outcomes

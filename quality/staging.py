@@ -23,6 +23,7 @@ from catalog.contracts import ColumnSpec, DatasetContract
 from catalog.district import District
 from encryption.keystore import KeyStore
 from lakehouse import meta
+from lakehouse.connection import lake_transaction
 from metering.costs import CRYPTO, metered
 from protection.fields import is_protected, open_raw, protect_staged
 from quality.row_rules import derive, id_consistency
@@ -194,8 +195,7 @@ def stage(
     else:
         existing_hash = {}
 
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with lake_transaction(con):
         if replace:
             con.execute(f"DELETE FROM lake.staged.{contract.name}")
         # A cursor of its own: a statement on ``con`` would close a reader opened on it.
@@ -272,10 +272,6 @@ def stage(
         if n_rejected:
             result.reasons["unreadable row"] += n_rejected
         _reconcile(con, contract, batch_id, result)
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
     return result
 
 

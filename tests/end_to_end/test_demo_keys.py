@@ -64,6 +64,22 @@ def _versions(hub: Hub) -> dict[tuple[str, str], set[int | None]]:
         return {slot: set(c) for slot, c in version_counts(con, hub.keystore, hub.catalog).items()}
 
 
+def _reveal_population(demo: DemoRun, token: str) -> list[dict]:
+    """The rows civil affairs re-identifies in the population behind ``token``."""
+    done = demo.shuzhi(
+        "reveal",
+        "--as",
+        "dept_civil_affairs",
+        "--purpose",
+        "救助对象核查",
+        "--json",
+        "population",
+        token,
+    )
+    assert done.returncode == 0, done.stderr
+    return list(json.loads(done.stdout)["rows"])
+
+
 def _lake_fingerprint(home: Path) -> dict[str, str]:
     files = sorted(p for p in (home / "lakehouse").rglob("*") if p.is_file())
     return {str(p): hashlib.sha256(p.read_bytes()).hexdigest() for p in files}
@@ -161,22 +177,65 @@ def test_token_rotation_moves_every_token_together_and_joins_still_hold(demo: De
     assert mapped and mapped[0].startswith("t2_")
 
     # A token kept from before the rotation still re-identifies, through the map, audited.
-    revealed = demo.shuzhi(
-        "reveal",
-        "--as",
-        "dept_civil_affairs",
-        "--purpose",
-        "救助对象核查",
-        "--json",
-        "population",
-        old[0],
-    )
-    assert revealed.returncode == 0, revealed.stderr
-    assert json.loads(revealed.stdout)["rows"]
+    assert _reveal_population(demo, old[0])
     events = [json.loads(line) for line in (demo.home / "audit" / "audit.log").open()]
     last = next(e for e in reversed(events) if e["kind"] == "reveal")
     assert last["details"]["token"] == old[0]
     assert last["details"]["translated_to"] == mapped[0]
+
+
+def test_a_token_rotation_killed_midway_changes_nothing_and_completes_when_run_again(
+    demo: DemoRun,
+) -> None:
+    join = (
+        "SELECT count(*) FROM lake.protected.assistance a "
+        "JOIN lake.protected.population p ON p.phone_token = a.phone_token"
+    )
+    prefixes = (
+        "SELECT DISTINCT left(t, 3) FROM (SELECT phone_token t FROM lake.staged.population "
+        "UNION ALL SELECT reporter_phone_token FROM lake.protected.cases) WHERE t IS NOT NULL"
+    )
+    with Hub(Home(demo.home)).lake() as con:
+        before = con.execute(join).fetchone()
+    assert before and before[0] > 0
+    assert demo.shuzhi("keys", "rotate-tokens", "--domain", "phone").returncode == 0
+    killed = subprocess.run(
+        [sys.executable, str(HERE / "killable_rotation.py"), str(demo.home), "2", "phone"],
+        env={**os.environ, "SHUZHI_HOME": str(demo.home)},
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert killed.returncode == -9, killed.stderr[-2000:]
+    with Hub(Home(demo.home)).lake() as con:
+        assert con.execute(prefixes).fetchall() == [("t1_",)]  # nothing moved
+        assert con.execute(join).fetchone() == before
+    assert "token rotation to v2 planned" in demo.shuzhi("keys", "status").stdout
+
+    rerun = demo.shuzhi("keys", "rotate-tokens", "--domain", "phone", "--apply")
+    assert rerun.returncode == 0, rerun.stderr
+    with Hub(Home(demo.home)).lake() as con:
+        assert con.execute(prefixes).fetchall() == [("t2_",)]
+        assert con.execute(join).fetchone() == before
+
+
+def test_retiring_old_token_keys_keeps_old_tokens_translatable(demo: DemoRun) -> None:
+    with Hub(Home(demo.home)).lake() as con:
+        old = con.execute(
+            "SELECT old_token FROM lake.meta.token_maps WHERE domain = 'resident_id' "
+            "AND old_token IN (SELECT old_token FROM lake.meta.token_maps m JOIN "
+            "lake.protected.population p ON p.id_number_token = m.new_token) LIMIT 1"
+        ).fetchone()
+    assert old
+    done = demo.shuzhi("keys", "retire")
+    assert done.returncode == 0, done.stderr
+    status = {
+        row["name"]: row for row in json.loads(demo.shuzhi("keys", "status", "--json").stdout)
+    }
+    assert status["resident_id"]["held"] == [2] and status["resident_id"]["destroyed"] == [1]
+    assert status["phone"]["held"] == [2] and status["phone"]["destroyed"] == [1]
+    assert _reveal_population(demo, old[0])
 
 
 def test_a_wrong_or_missing_master_key_stops_before_any_data_is_touched(demo: DemoRun) -> None:
