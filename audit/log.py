@@ -18,6 +18,7 @@ from typing import Any
 
 from audit.events import GENESIS_HASH, AuditEvent, canonical_json, seal
 from audit.plaintext_guard import assert_no_plaintext_identifiers
+from home.private_files import fsync_directory
 
 FILE_MODE = 0o600
 _TAIL_CHUNK = 64 * 1024
@@ -68,7 +69,7 @@ class AuditLog:
         finally:
             os.close(fd)  # closing releases the flock
         if created:
-            _fsync_directory(self.path.parent)
+            fsync_directory(self.path.parent)
         return event
 
     def events(self, kind: str | None = None) -> Iterator[AuditEvent]:
@@ -143,15 +144,6 @@ def _write_all(fd: int, data: bytes) -> None:
     while view:
         written = os.write(fd, view)
         view = view[written:]
-
-
-def _fsync_directory(directory: Path) -> None:
-    """Make the new file's directory entry durable too."""
-    dir_fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)
 
 
 def _utc_now() -> str:

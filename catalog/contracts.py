@@ -13,19 +13,30 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from catalog.levels import (
+    LEVEL_GRADES,
+    LEVELS,
+    SHARING_LABELS,
+    SHARING_STRICTNESS,
+    Level,
+    SharingType,
+    strictest,
+)
 from pii.entities import ENTITIES
 
-Level = Literal["L1", "L2", "L3", "L4"]
-SharingType = Literal["unconditional", "conditional", "none"]
-
-SHARING_LABELS: dict[str, str] = {
-    "unconditional": "无条件共享",
-    "conditional": "有条件共享",
-    "none": "不予共享",
-}
-
-# How each personal-data level maps to the national grades (GB/T 43697-2024).
-LEVEL_GRADES: dict[str, str] = {"L1": "一般", "L2": "一般", "L3": "重要", "L4": "重要"}
+# The level table lives in catalog.levels; these names stay importable from here.
+__all__ = [
+    "LEVELS",
+    "LEVEL_GRADES",
+    "SHARING_LABELS",
+    "ColumnSpec",
+    "DatasetContract",
+    "Downgrade",
+    "Level",
+    "ProductColumn",
+    "ProductContract",
+    "SharingType",
+]
 
 ColumnType = Literal[
     "text",
@@ -135,7 +146,7 @@ class DatasetContract(BaseModel):
     @property
     def level(self) -> Level:
         """The dataset's level: the strictest of its columns (就高从严)."""
-        return max((c.level for c in self.columns), key=lambda lv: int(lv[1]))
+        return strictest(c.level for c in self.columns)
 
 
 class ProductColumn(BaseModel):
@@ -148,15 +159,52 @@ class ProductColumn(BaseModel):
     sealed_from: str | None = None
     mask: str | None = None  # the named mask used when the treatment is "masked"
     token_domain: str | None = None  # domain of the pseudonym used when the treatment is "token"
+    # The column's sharing type; by default the one its level defaults to (see
+    # catalog.levels). A looser one than that default needs the steward's reason.
+    sharing: SharingType | None = None
+    sharing_reason: str | None = None
+
+    @model_validator(mode="after")
+    def _check(self) -> ProductColumn:
+        default = LEVELS[self.level].default_sharing
+        if (
+            self.sharing is not None
+            and SHARING_STRICTNESS[self.sharing] < SHARING_STRICTNESS[default]
+            and not (self.sharing_reason or "").strip()
+        ):
+            raise ValueError(
+                f"column {self.name}: sharing {self.sharing} is looser than level "
+                f"{self.level}'s default {default} ({SHARING_LABELS[default]}); "
+                "give a sharing_reason"
+            )
+        return self
+
+    @property
+    def effective_sharing(self) -> SharingType:
+        """The column's own sharing type: declared, or its level's default."""
+        return self.sharing or LEVELS[self.level].default_sharing
 
 
 class Downgrade(BaseModel):
-    """A steward's recorded decision to publish below the inputs' level."""
+    """A steward's recorded decision to publish below the inputs' level.
+
+    ``by`` names the steward principal who decided it (checked against
+    ``principals.yaml`` when the catalogue loads); ``reason`` says why the
+    product is safe at the lower level (e.g. aggregated, small cells suppressed).
+    """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
     to: Level
-    by: str
+    by: str = Field(min_length=1)
     reason: str
+
+    @model_validator(mode="after")
+    def _check(self) -> Downgrade:
+        if not self.by.strip():
+            raise ValueError("downgrade needs `by`: the steward who decided it")
+        if not self.reason.strip():
+            raise ValueError("downgrade needs a stated reason")
+        return self
 
 
 class ProductContract(BaseModel):
@@ -174,8 +222,25 @@ class ProductContract(BaseModel):
     small_count_threshold: int | None = None
     downgrade: Downgrade | None = None
 
+    @model_validator(mode="after")
+    def _check(self) -> ProductContract:
+        names = [c.name for c in self.columns]
+        if len(set(names)) != len(names):
+            raise ValueError("column names must be unique")
+        return self
+
+    @property
+    def columns_level(self) -> Level:
+        """The strictest level of the product's own columns."""
+        return strictest(c.level for c in self.columns)
+
     @property
     def level(self) -> Level:
+        """The product's level: a recorded downgrade's, else its strictest column's.
+
+        At load the registry checks it is at least the strictest level of the
+        input datasets (就高从严) unless a steward recorded a downgrade.
+        """
         if self.downgrade:
             return self.downgrade.to
-        return max((c.level for c in self.columns), key=lambda lv: int(lv[1]))
+        return self.columns_level

@@ -11,7 +11,11 @@ import yaml
 from catalog.contracts import DatasetContract, ProductContract
 from catalog.district import District, load_district
 from catalog.errors import ConfigError, load_model
+from catalog.levels import level_rank, strictest
 from connectors.config import AnySource, Department
+from policies.masks import MASKS
+
+PRINCIPALS_FILE = "principals.yaml"
 
 
 def _read_yaml(path: Path) -> object:
@@ -96,7 +100,13 @@ def _cross_check(catalog: Catalog) -> None:
         for index, input_name in enumerate(product.inputs):
             if input_name not in catalog.datasets:
                 raise ConfigError(f"{path}: inputs.{index}: no dataset named {input_name!r}")
+        _check_product_level(catalog, path, product)
         for index, column in enumerate(product.columns):
+            if column.mask is not None and column.mask not in MASKS:
+                raise ConfigError(
+                    f"{path}: columns.{index}.mask: no mask named {column.mask!r} "
+                    f"(known: {', '.join(MASKS)})"
+                )
             if column.sealed_from:
                 ds, _, col = column.sealed_from.partition(".")
                 if ds not in catalog.datasets or col not in {
@@ -105,3 +115,55 @@ def _cross_check(catalog: Catalog) -> None:
                     raise ConfigError(
                         f"{path}: columns.{index}.sealed_from: unknown column {column.sealed_from!r}"
                     )
+
+
+def _stewards(config_dir: Path) -> set[str] | None:
+    """Ids of the steward principals in principals.yaml; None when there is no such file.
+
+    Read as plain data: the catalogue checks a name, it does not load policies.
+    """
+    path = config_dir / PRINCIPALS_FILE
+    if not path.exists():
+        return None
+    data = _read_yaml(path)
+    principals = data.get("principals") if isinstance(data, dict) else None
+    return {
+        str(p["id"])
+        for p in principals or []
+        if isinstance(p, dict) and p.get("kind") == "steward" and "id" in p
+    }
+
+
+def _check_product_level(catalog: Catalog, path: Path, product: ProductContract) -> None:
+    """A derived product is at least as strict as its inputs, unless a steward downgraded it."""
+    inputs = {n: catalog.datasets[n].level for n in product.inputs if n in catalog.datasets}
+    floor = strictest(inputs.values())
+    if product.downgrade is None:
+        if level_rank(product.level) < level_rank(floor):
+            strict_inputs = ", ".join(n for n, lv in inputs.items() if lv == floor)
+            raise ConfigError(
+                f"{path}: columns: the product's strictest column is {product.level} but its "
+                f"input {strict_inputs} is {floor}; a derived product takes the strictest level "
+                "of its inputs (就高从严): raise the columns' levels or record a downgrade "
+                "(to, by, reason)"
+            )
+        return
+    downgrade = product.downgrade
+    top = product.columns_level
+    if level_rank(downgrade.to) < level_rank(top):
+        strictest_column = next(c.name for c in product.columns if c.level == top)
+        raise ConfigError(
+            f"{path}: downgrade.to: {downgrade.to} is below column {strictest_column}'s "
+            f"level {top}; a product is never less strict than its own columns"
+        )
+    if level_rank(downgrade.to) >= level_rank(floor):
+        raise ConfigError(
+            f"{path}: downgrade.to: {downgrade.to} is not below the inputs' level {floor}; "
+            "nothing to downgrade, remove the downgrade"
+        )
+    stewards = _stewards(catalog.config_dir)
+    if stewards is not None and downgrade.by not in stewards:
+        raise ConfigError(
+            f"{path}: downgrade.by: {downgrade.by!r} is not a steward principal in "
+            f"{catalog.config_dir / PRINCIPALS_FILE}"
+        )

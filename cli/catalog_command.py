@@ -12,7 +12,7 @@ LAYERS = ("raw", "staged", "protected")
 
 
 def catalog_entries() -> list[dict[str, object]]:
-    from catalog.contracts import LEVEL_GRADES, SHARING_LABELS
+    from catalog.contracts import LEVEL_GRADES, LEVELS, SHARING_LABELS
     from lakehouse import meta
     from lakehouse.connection import table_exists
     from pipelines.hub import Hub
@@ -45,6 +45,7 @@ def catalog_entries() -> list[dict[str, object]]:
                         "owner": ds.owner,
                         "steward": ds.steward,
                         "level": ds.level,
+                        "level_name": LEVELS[ds.level].name,
                         "grade": LEVEL_GRADES[ds.level],
                         "sharing": ds.sharing,
                         "sharing_label": SHARING_LABELS[ds.sharing],
@@ -64,7 +65,9 @@ def catalog_entries() -> list[dict[str, object]]:
                     "owner": product.owner,
                     "steward": product.steward,
                     "level": product.level,
+                    "level_name": LEVELS[product.level].name,
                     "grade": LEVEL_GRADES[product.level],
+                    "downgraded_by": product.downgrade.by if product.downgrade else None,
                     "sharing": product.sharing,
                     "sharing_label": SHARING_LABELS[product.sharing],
                     "rows": count("products", name),
@@ -90,7 +93,7 @@ def list_(json_out: bool = typer.Option(False, "--json", help="Print JSON.")) ->
                 e["name"],
                 e["layer"],
                 e["owner"],
-                e["level"],
+                f"{e['level']} {e['level_name']}",
                 e["grade"],
                 e["sharing_label"],
                 "-" if e["rows"] is None else f"{e['rows']:,}",
@@ -107,6 +110,7 @@ def columns(
     json_out: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """A dataset's columns: declared level and protection beside the personal data detected."""
+    from catalog.contracts import LEVELS, SHARING_LABELS
     from cli.errors import CliError
     from lakehouse.connection import table_exists
     from pipelines.hub import Hub
@@ -134,6 +138,9 @@ def columns(
                 "title": spec.title,
                 "type": spec.type,
                 "level": spec.level,
+                "level_name": LEVELS[spec.level].name,
+                "grade": LEVELS[spec.level].grade,
+                "default_sharing": LEVELS[spec.level].default_sharing,
                 "protection": spec.protection,
                 "detected": entity,
                 "confidence": score,
@@ -155,7 +162,7 @@ def columns(
                 e["column"],
                 e["title"],
                 e["type"],
-                e["level"],
+                f"{e['level']} {e['grade']}",
                 e["protection"],
                 e["detected"] or ("-" if e["sampled"] is not None else "not classified"),
                 "" if e["confidence"] is None else f"{e['confidence']:.2f}",
@@ -163,5 +170,8 @@ def columns(
             ]
             for e in entries
         ],
-        caption="detected: from a sample of the staged data at the last protect step",
+        caption="level: L1 public, L2 internal (一般), L3 sensitive (重要), L4 highly sensitive "
+        "(核心); a column defaults to "
+        + ", ".join(f"{lv} {SHARING_LABELS[info.default_sharing]}" for lv, info in LEVELS.items())
+        + ". detected: from a sample of the staged data at the last protect step",
     )

@@ -8,6 +8,7 @@ import sys
 import typer
 
 from cli import (
+    access_command,
     audit_command,
     bench_command,
     catalog_command,
@@ -40,6 +41,7 @@ app.add_typer(audit_command.app, name="audit")
 app.add_typer(sources_command.app, name="sources")
 app.add_typer(pii_command.app, name="pii")
 app.add_typer(keys_command.app, name="keys")
+app.add_typer(access_command.app, name="access")
 
 
 def run() -> None:

@@ -36,11 +36,9 @@ import base64
 import binascii
 import contextlib
 import datetime as dt
-import fcntl
 import json
 import logging
 import os
-import tempfile
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -51,6 +49,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from encryption.master_key import MasterKeyError, MasterKeyProvider, resolve_master_key
+from home.private_files import exclusive_lock, write_private_json
 
 KEYSTORE_FILE = "keystore.json"
 FORMAT = 1
@@ -434,31 +433,10 @@ class KeyStore:
 
     def _write(self, document: dict[str, Any]) -> None:
         """Atomic replace: readers see the old file or the new one, never half of one."""
-        fd, temp_name = tempfile.mkstemp(
-            dir=self.path.parent, prefix=f".{self.path.name}.", suffix=".tmp"
-        )
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                os.fchmod(handle.fileno(), 0o600)
-                json.dump(document, handle, ensure_ascii=False, indent=1, sort_keys=True)
-                handle.write("\n")
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(temp_name, self.path)
-        except BaseException:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(temp_name)
-            raise
-        _fsync_dir(self.path.parent)
+        write_private_json(self.path, document)
 
-    @contextlib.contextmanager
-    def _file_lock(self) -> Iterator[None]:
-        fd = os.open(self._lock_path, os.O_RDWR | os.O_CREAT, 0o600)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX)
-            yield
-        finally:
-            os.close(fd)  # closing releases the flock
+    def _file_lock(self) -> contextlib.AbstractContextManager[None]:
+        return exclusive_lock(self._lock_path)
 
 
 def open_keystore(keys_dir: Path) -> KeyStore:
@@ -587,11 +565,3 @@ def _new_key() -> bytes:
 
 def _now() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-
-
-def _fsync_dir(folder: Path) -> None:
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

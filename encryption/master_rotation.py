@@ -26,6 +26,7 @@ from encryption.master_key import (
     MasterKeyProvider,
     create_key_file,
 )
+from home.private_files import fsync_directory
 
 NEXT_SUFFIX = ".next"
 log = logging.getLogger(__name__)
@@ -84,8 +85,4 @@ def finish_interrupted_rotation(keys_dir: Path, provider: MasterKeyProvider) -> 
 
 def _swap(following: Path, key_file: Path) -> None:
     os.replace(following, key_file)
-    fd = os.open(key_file.parent, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+    fsync_directory(key_file.parent)

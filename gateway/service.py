@@ -19,7 +19,7 @@ from sqlglot import exp
 from audit.log import AuditLog
 from catalog.registry import Catalog
 from gateway.room_connection import QueryResult, run_query
-from gateway.statement import StatementRefused, check_statement
+from gateway.statement import StatementRefused, check_statement, typed_as_text
 from policies.engine import decide
 from policies.models import PolicySet
 from policies.rooms import MANIFEST_TABLE, room_path
@@ -42,10 +42,19 @@ def statement_shape(sql: str) -> str:
         tree = sqlglot.parse_one(sql, read="duckdb")
     except sqlglot.errors.ParseError:
         return "<unparseable statement>"
-    shaped = tree.transform(
-        lambda node: exp.Placeholder() if isinstance(node, exp.Literal) else node
-    )
-    return shaped.sql(dialect="duckdb")
+    if isinstance(tree, exp.Command):
+        # sqlglot keeps the rest of a statement it cannot parse as raw text (LOAD 'path').
+        return f"{tree.name.upper()} ?"
+
+    def shape(node: exp.Expr) -> exp.Expr:
+        if isinstance(node, exp.Literal):
+            return exp.Placeholder()
+        # FROM 'file.csv' reaches sqlglot as a quoted name: it is still typed text.
+        if isinstance(node, exp.Identifier) and typed_as_text(node, sql):
+            return exp.Placeholder()
+        return node
+
+    return tree.transform(shape).sql(dialect="duckdb")
 
 
 @dataclass

@@ -12,6 +12,7 @@ import logging
 import re
 from dataclasses import dataclass
 
+import duckdb
 import sqlglot
 from sqlglot import exp
 from sqlglot.tokens import Token, TokenType
@@ -281,7 +282,6 @@ def _check_table_functions(tree: exp.Expr) -> None:
 
 
 def _check_tables(tree: exp.Expr, sql: str) -> list[str]:
-    cte_names = {cte.alias_or_name.lower() for cte in tree.find_all(exp.CTE)}
     tables: list[str] = []
     for table in tree.find_all(exp.Table):
         source = table.this
@@ -299,11 +299,74 @@ def _check_tables(tree: exp.Expr, sql: str) -> list[str]:
         name = source.name
         if not name or _PATH_LIKE.search(name):
             raise StatementRefused("A table name that looks like a file path is not allowed.")
-        if not table.db and name.lower() in cte_names:
+        if not table.db and _names_a_cte(table):
             continue
         if name not in tables:
             tables.append(name)
+    # DuckDB's own parser names the tables the statement will read; when it can
+    # tell, every one of them is decided too (deny by default on disagreement).
+    for name in sorted(_duckdb_table_names(sql)):
+        if not name or _PATH_LIKE.search(name):
+            raise StatementRefused("A table name that looks like a file path is not allowed.")
+        if name not in tables:
+            tables.append(name)
     return tables
+
+
+def _names_a_cte(table: exp.Table) -> bool:
+    """Whether DuckDB binds this unqualified name to a CTE visible where it is used.
+
+    A CTE is visible in the body of its own WITH and in the CTEs after it, not in
+    its own definition (unless RECURSIVE) nor in an earlier CTE, nor outside the
+    query it belongs to: there the same name reads the room's table.
+    """
+    name = table.name.lower()
+    child: exp.Expr = table
+    node = table.parent
+    while node is not None:
+        with_ = node.args.get("with_")
+        if isinstance(with_, exp.With):
+            ctes = [cte for cte in with_.expressions if isinstance(cte, exp.CTE)]
+            if child is with_:
+                # Used inside one of this WITH's CTEs: only the ones before it count.
+                inside = next((i for i, cte in enumerate(ctes) if _contains(cte, table)), None)
+                if inside is None:
+                    visible: list[exp.CTE] = []
+                else:
+                    visible = ctes[: inside + 1] if with_.args.get("recursive") else ctes[:inside]
+            else:
+                visible = ctes
+            if any(cte.alias_or_name.lower() == name for cte in visible):
+                return True
+        child = node
+        node = node.parent
+    return False
+
+
+def _contains(ancestor: exp.Expr, node: exp.Expr) -> bool:
+    current: exp.Expr | None = node
+    while current is not None:
+        if current is ancestor:
+            return True
+        current = current.parent
+    return False
+
+
+def _duckdb_table_names(sql: str) -> set[str]:
+    try:
+        return set(duckdb.get_table_names(sql, qualified=False))
+    except duckdb.Error:
+        # DuckDB's parser binds some valid statements too eagerly (unnest aliases);
+        # the scope-aware sqlglot reading above then stands alone.
+        return set()
+
+
+def typed_as_text(identifier: exp.Identifier, sql: str) -> bool:
+    """Whether a name is text the user typed rather than a name: a string in FROM
+    (DuckDB reads it as a file) or a quoted name that looks like a path."""
+    return _came_from_string_literal(identifier, sql) or (
+        identifier.quoted and bool(_PATH_LIKE.search(identifier.name))
+    )
 
 
 def _came_from_string_literal(identifier: exp.Identifier, sql: str) -> bool:

@@ -15,6 +15,7 @@ from catalog.registry import Catalog, load_catalog
 from encryption.keystore import KEYSTORE_FILE, KeyStore, KeyStoreError, open_keystore
 from home.layout import Home, config_dir
 from lakehouse.connection import open_lake
+from policies.access_requests import AccessRequestStore
 from policies.loader import load_policies
 from policies.models import PolicySet
 
@@ -33,8 +34,20 @@ class Hub:
         return load_catalog(self.config)
 
     @cached_property
-    def policies(self) -> PolicySet:
+    def config_policies(self) -> PolicySet:
+        """Principals, grants and deny rules as configured in ``config/``."""
         return load_policies(self.config)
+
+    @cached_property
+    def access_requests(self) -> AccessRequestStore:
+        return AccessRequestStore.in_folder(self.home.state)
+
+    @property
+    def policies(self) -> PolicySet:
+        """The configured policies plus the grants of approved access requests, read fresh
+        each time so an approval or revocation counts at once (a lapsed grant stays, for the
+        engine to refuse by its date and name in its reasons)."""
+        return self.access_requests.policies(self.config_policies)
 
     @cached_property
     def keystore(self) -> KeyStore:

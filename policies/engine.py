@@ -1,19 +1,48 @@
 """The one place where access is decided, and explained.
 
+``decide(principal, product)`` answers whether a principal may see a product,
+which rows, and how each column is shown. Data rooms are built from its
+decisions and the gateway asks it again before every query; nothing else
+decides. Every decision explains itself: ``reasons`` for the product, and a
+``because`` for every column.
+
 Precedence, first match wins:
 
 1. An unknown principal or product is denied.
 2. A product shared as 不予共享 is denied, with the steward's stated reason.
-3. A deny rule that covers the principal and product is denied: deny beats grant.
-4. Without a grant valid today that covers the principal and product, access is
-   denied (deny by default). A 有条件共享 product is covered only by a grant
-   that names it; a wildcard grant does not reach it.
-5. Rows: a district-wide grant shows every row; otherwise the principal's own
-   jurisdiction (its community if it has one, else its street). A principal
-   without a jurisdiction gets no rows from an own-jurisdiction grant.
-6. Columns: each column gets the most revealing treatment any applying grant
-   gives it (a grant's per-column treatment overrides its per-level one);
-   a column no grant treats is withheld.
+3. A deny rule whose target matches the principal (by principal id, kind,
+   role or group; every field given must match) and that covers the product
+   (or ``"*"``) is denied: deny beats any grant.
+4. Without a grant that matches the principal, covers the product and is
+   valid on the day (``valid_from`` ≤ day ≤ ``valid_until``), access is denied
+   (deny by default); grants that would apply on another day are named. A
+   有条件共享 product is covered only by a grant that names it; a wildcard
+   grant (``"*"``) does not reach it.
+5. Rows. Each valid grant's row scope is resolved for the principal:
+   ``district`` is every row; ``own_street`` the principal's street;
+   ``own_community`` its community (through the product's community column);
+   ``own_jurisdiction`` its community if it has one, else its street. A grant
+   whose scope the principal (or product) cannot meet — no street, no
+   community, no community column — gives no rows, and if no grant gives rows
+   that is a denial. The widest scope among the grants that give rows is the
+   room's rows (district > street > community). Only grants with that scope
+   apply from here on: a narrower grant's columns are never stretched over a
+   wider grant's rows; the grants left out are named in the reasons.
+6. Columns. Every column has a sharing type: the one its contract declares,
+   else the default of its level (L1, L2 无条件共享; L3 有条件共享; L4 不予共享;
+   see ``catalog.levels``).
+
+   a. A 不予共享 column is withheld, whatever any grant says.
+   b. A 有条件共享 column is treated only by grants that name the product;
+      wildcard grants leave it withheld.
+   c. Within one grant, a column rule (``column_treatments``) beats the
+      grant's rule for the column's level (``treatments``), whether it shows
+      more or less.
+   d. Across grants, the most revealing treatment wins: withheld < token <
+      year_only < masked < clear. Between equal ranks (two masks) the earlier
+      grant in ``grants.yaml`` wins.
+   e. A column no applying grant treats is withheld.
+7. If every column is withheld, access is denied.
 """
 
 from __future__ import annotations
@@ -21,8 +50,13 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from catalog.contracts import SHARING_LABELS, ProductContract
-from policies.models import TREATMENT_RANK, Grant, PolicySet, Principal
+from catalog.contracts import SHARING_LABELS, ProductColumn, ProductContract
+from policies.models import TREATMENT_RANK, Grant, PolicySet, Principal, parse_treatment
+
+# How wide each resolved row scope is; the widest one that gives rows is used.
+SCOPE_WIDTH: dict[str, int] = {"community": 0, "street": 1, "district": 2}
+# The mask used when a treatment says "masked" and neither grant nor column names one.
+DEFAULT_MASK = "hide_all"
 
 
 @dataclass(frozen=True)
@@ -36,8 +70,9 @@ class RowFilter:
 class ColumnDecision:
     name: str
     level: str
-    treatment: str
+    treatment: str  # withheld | token | year_only | masked | clear
     because: str
+    mask: str | None = None  # the named mask applied when the treatment is "masked"
 
 
 @dataclass
@@ -55,6 +90,16 @@ class Decision:
         return [c for c in self.columns if c.treatment != "withheld"]
 
 
+@dataclass(frozen=True)
+class _Scope:
+    """A grant's row scope, resolved for one principal and product."""
+
+    grant: Grant
+    width: int
+    row_filter: RowFilter | None
+    description: str
+
+
 def _deny(principal: str, product: str, reason: str) -> Decision:
     return Decision(principal, product, False, [reason])
 
@@ -67,6 +112,7 @@ def decide(
     day: dt.date | None = None,
     product_name: str | None = None,
 ) -> Decision:
+    """Decide one principal's access to one product; see the module docstring for the order."""
     day = day or dt.date.today()
     name = product.name if product else (product_name or "?")
     who = policies.principal(principal_id)
@@ -79,7 +125,11 @@ def decide(
 
     for rule in policies.denies:
         if rule.covers(name) and rule.to.matches(who):
-            return _deny(who.id, name, f"denied by rule {rule.id}: {rule.reason}")
+            return _deny(
+                who.id,
+                name,
+                f"denied by rule {rule.id} (to {rule.to.describe()}): {rule.reason}",
+            )
 
     covering = [g for g in policies.grants if g.covers(name) and g.to.matches(who)]
     if product.sharing == "conditional":
@@ -91,24 +141,49 @@ def decide(
         if lapsed:
             reason += f"; grants not valid on {day}: {', '.join(lapsed)}"
         if product.sharing == "conditional":
-            reason += f"; {SHARING_LABELS['conditional']} needs an approved request"
+            reason += f"; {SHARING_LABELS['conditional']} needs a grant that names {name}"
         return _deny(who.id, name, reason)
+
+    scopes: list[_Scope] = []
+    no_rows: list[str] = []
+    for grant in valid:
+        scope = _scope(who, product, grant)
+        if isinstance(scope, str):
+            no_rows.append(scope)
+        else:
+            scopes.append(scope)
+    if not scopes:
+        return _deny(who.id, name, "no rows: " + "; ".join(no_rows))
+    widest = max(s.width for s in scopes)
+    applying = [s for s in scopes if s.width == widest]
+    chosen = applying[0]
+    grants = [s.grant for s in applying]
 
     decision = Decision(
         who.id,
         name,
         True,
-        grants=[g.id for g in valid],
-        purpose="; ".join(sorted({g.purpose for g in valid})),
+        grants=[g.id for g in grants],
+        purpose="; ".join(sorted({g.purpose for g in grants})),
     )
-    row_filter, row_reason = _rows(who, product, valid)
-    if row_reason.startswith("no rows"):
-        return _deny(who.id, name, row_reason)
-    decision.row_filter = row_filter
-    decision.reasons.append(row_reason)
-    decision.columns = [_column(col.name, col.level, valid) for col in product.columns]
+    decision.row_filter = chosen.row_filter
+    decision.reasons.append(f"{chosen.description} (grant {chosen.grant.id})")
+    narrower = [s for s in scopes if s.width < widest]
+    if narrower:
+        decision.reasons.append(
+            "not applied, their rows are narrower than the room's: "
+            + ", ".join(f"{s.grant.id} ({s.description})" for s in narrower)
+        )
+    if no_rows:
+        decision.reasons.append("not applied: " + "; ".join(no_rows))
+    decision.columns = [_column(col, product, grants) for col in product.columns]
     if not decision.visible_columns():
-        return _deny(who.id, name, "every column is withheld by the applying grants")
+        return _deny(
+            who.id,
+            name,
+            "every column is withheld: "
+            + "; ".join(f"{c.name}: {c.because}" for c in decision.columns),
+        )
     decision.reasons.append(
         f"{len(decision.visible_columns())} of {len(product.columns)} "
         f"columns visible; grants {', '.join(decision.grants)}"
@@ -116,35 +191,85 @@ def decide(
     return decision
 
 
-def _rows(
-    who: Principal, product: ProductContract, grants: list[Grant]
-) -> tuple[RowFilter | None, str]:
-    district = [g for g in grants if g.rows == "district"]
-    if district:
-        return None, f"all rows of the district (grant {district[0].id})"
-    grant = grants[0]
-    if who.community and product.community_column:
-        return (
-            RowFilter(product.community_column, who.community, f"community {who.community}"),
-            f"rows of its own community {who.community} only (grant {grant.id})",
-        )
-    if who.street:
-        return (
+def _scope(who: Principal, product: ProductContract, grant: Grant) -> _Scope | str:
+    """The rows ``grant`` gives ``who`` in ``product``, or why it gives none."""
+    scope = grant.rows
+    if scope == "district":
+        return _Scope(grant, SCOPE_WIDTH["district"], None, "all rows of the district")
+    if scope == "own_jurisdiction":
+        scope = "own_community" if who.community else "own_street"
+    if scope == "own_street":
+        if not who.street:
+            return f"grant {grant.id} gives rows of the principal's own street, and it has none"
+        return _Scope(
+            grant,
+            SCOPE_WIDTH["street"],
             RowFilter(product.street_column, who.street, f"street {who.street}"),
-            f"rows of its own street {who.street} only (grant {grant.id})",
+            f"rows of its own street {who.street} only",
         )
-    return None, "no rows: the principal has no jurisdiction for an own-jurisdiction grant"
+    if not who.community:
+        return f"grant {grant.id} gives rows of the principal's own community, and it has none"
+    if not product.community_column:
+        return (
+            f"grant {grant.id} gives rows of community {who.community}, "
+            f"and {product.name} has no community column"
+        )
+    return _Scope(
+        grant,
+        SCOPE_WIDTH["community"],
+        RowFilter(product.community_column, who.community, f"community {who.community}"),
+        f"rows of its own community {who.community} only",
+    )
 
 
-def _column(name: str, level: str, grants: list[Grant]) -> ColumnDecision:
-    best: tuple[str, str] = ("withheld", "no grant treats this column or its level")
-    for grant in grants:
-        if name in grant.column_treatments:
-            treatment, why = grant.column_treatments[name], f"grant {grant.id}, column rule"
+def _column(col: ProductColumn, product: ProductContract, grants: list[Grant]) -> ColumnDecision:
+    level = col.level
+    sharing = col.effective_sharing
+    origin = "declared by the column" if col.sharing else f"level {level} default"
+    if sharing == "none":
+        return ColumnDecision(
+            col.name,
+            level,
+            "withheld",
+            f"{SHARING_LABELS['none']} ({origin}): withheld whatever the grants say",
+        )
+    candidates = grants
+    skipped: list[str] = []
+    if sharing == "conditional":
+        candidates = [g for g in grants if product.name in g.products]
+        skipped = [g.id for g in grants if g not in candidates]
+
+    best: ColumnDecision | None = None
+    for grant in candidates:
+        if col.name in grant.column_treatments:
+            given, rule = grant.column_treatments[col.name], "column rule"
         elif level in grant.treatments:
-            treatment, why = grant.treatments[level], f"grant {grant.id}, level {level}"
+            given, rule = grant.treatments[level], f"level {level}"
         else:
             continue
-        if TREATMENT_RANK[treatment] > TREATMENT_RANK[best[0]]:
-            best = (treatment, why)
-    return ColumnDecision(name, level, best[0], best[1])
+        treatment, mask, shown = _resolve(given, col)
+        if best is None or TREATMENT_RANK[treatment] > TREATMENT_RANK[best.treatment]:
+            best = ColumnDecision(
+                col.name, level, treatment, f"grant {grant.id}, {rule} → {shown}", mask
+            )
+    if best is not None:
+        return best
+    because = f"no applying grant treats column {col.name} or level {level} → withheld"
+    if skipped:
+        because = (
+            f"{SHARING_LABELS['conditional']} ({origin}): only a grant naming {product.name} "
+            f"may show it, and {', '.join(skipped)} name it only by wildcard → withheld"
+        )
+    return ColumnDecision(col.name, level, "withheld", because)
+
+
+def _resolve(given: str, col: ProductColumn) -> tuple[str, str | None, str]:
+    """A grant's treatment for a column: (treatment, mask, how to explain it)."""
+    treatment, grant_mask = parse_treatment(given)
+    if treatment != "masked":
+        return treatment, None, treatment
+    if grant_mask:
+        return treatment, grant_mask, f"masked {grant_mask} (the grant's mask)"
+    if col.mask:
+        return treatment, col.mask, f"masked {col.mask} (the column's mask)"
+    return treatment, DEFAULT_MASK, f"masked {DEFAULT_MASK} (the column names no mask)"

@@ -1,18 +1,73 @@
-"""Principals, grants and deny rules, as data with a reason attached."""
+"""Principals, grants and deny rules, as data with a reason attached.
+
+Treatments a grant can give a column (per level in ``treatments``, per column
+in ``column_treatments``), from least to most revealing:
+
+- ``withheld``: the column is not in the room at all.
+- ``token``: a keyed pseudonym: joins across datasets, shows nothing.
+- ``year_only``: a date reduced to its year (an integer; text dates keep their
+  first four characters).
+- ``masked``: the value with the column's named mask applied (``mask:`` in the
+  product contract; ``hide_all`` if it names none), or ``masked:<mask>`` to
+  name the mask in the grant, one of ``policies.masks.MASKS`` (e.g.
+  ``masked:keep_first3_last4``).
+- ``clear``: the value itself.
+
+``year_only`` ranks below ``masked`` because a year is a coarse value many
+people share, while a mask keeps parts of the value itself (a phone's first
+three and last four digits). When several grants treat a column, the most
+revealing treatment wins (``TREATMENT_RANK``); between two masks the earlier
+grant in ``grants.yaml`` wins.
+
+Row scopes of a grant: ``own_street``, ``own_community``, ``district``, and
+``own_jurisdiction`` (kept for older files): the principal's community if it
+has one, else its street.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+
+from policies.masks import MASKS
 
 PrincipalKind = Literal["street_office", "department", "steward", "reviewer"]
-Treatment = Literal["clear", "masked", "token", "withheld"]
-RowScope = Literal["own_jurisdiction", "district"]
+TreatmentKind = Literal["withheld", "token", "year_only", "masked", "clear"]
+RowScope = Literal["own_street", "own_community", "own_jurisdiction", "district"]
+# Re-identification keeps its own, older scopes (see policies.reveal_decision).
+RevealRowScope = Literal["own_jurisdiction", "district"]
 
 # How much each treatment reveals; when several grants apply, the most revealing wins.
-TREATMENT_RANK: dict[str, int] = {"withheld": 0, "token": 1, "masked": 2, "clear": 3}
+TREATMENT_RANK: dict[str, int] = {
+    "withheld": 0,
+    "token": 1,
+    "year_only": 2,
+    "masked": 3,
+    "clear": 4,
+}
+
+
+def parse_treatment(value: str) -> tuple[str, str | None]:
+    """``"masked:keep_first6"`` → ``("masked", "keep_first6")``; others carry no mask."""
+    kind, _, mask = value.partition(":")
+    return kind, (mask or None)
+
+
+def _check_treatment(value: str) -> str:
+    kind, mask = parse_treatment(value)
+    if kind not in TREATMENT_RANK:
+        raise ValueError(f"unknown treatment {value!r} (known: {', '.join(TREATMENT_RANK)})")
+    if ":" in value and kind != "masked":
+        raise ValueError(f"treatment {value!r}: only masked takes a mask name")
+    if ":" in value and mask not in MASKS:
+        raise ValueError(f"treatment {value!r}: no mask named {mask!r} (known: {', '.join(MASKS)})")
+    return value
+
+
+# clear | masked | masked:<mask> | token | year_only | withheld
+Treatment = Annotated[str, AfterValidator(_check_treatment)]
 
 
 class Principal(BaseModel):
@@ -24,11 +79,14 @@ class Principal(BaseModel):
     community: str | None = None
     department: str | None = None
     roles: list[str] = Field(default_factory=list)
+    groups: list[str] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _check(self) -> Principal:
         if self.kind == "street_office" and not self.street:
             raise ValueError(f"street office {self.id} needs a street")
+        if self.community and not self.street:
+            raise ValueError(f"principal {self.id}: a community jurisdiction needs its street too")
         return self
 
     @property
@@ -41,18 +99,24 @@ class Principal(BaseModel):
 
 
 class Target(BaseModel):
-    """Who a rule applies to: a principal id, a kind, or a role."""
+    """Who a rule applies to: a principal id, a kind, a role, a group.
+
+    Every field given must match (they are combined with AND); none given
+    means everyone.
+    """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
     principal: str | None = None
     kind: PrincipalKind | None = None
     role: str | None = None
+    group: str | None = None
 
     def matches(self, who: Principal) -> bool:
         return (
             (self.principal is None or self.principal == who.id)
             and (self.kind is None or self.kind == who.kind)
             and (self.role is None or self.role in who.roles)
+            and (self.group is None or self.group in who.groups)
         )
 
     def describe(self) -> str:
@@ -72,6 +136,12 @@ class Grant(BaseModel):
     valid_from: dt.date
     valid_until: dt.date
     reason: str
+
+    @model_validator(mode="after")
+    def _check(self) -> Grant:
+        if self.valid_until < self.valid_from:
+            raise ValueError(f"grant {self.id}: valid_until is before valid_from")
+        return self
 
     def covers(self, product: str) -> bool:
         return product in self.products or "*" in self.products
@@ -93,7 +163,7 @@ class RevealGrant(BaseModel):
     to: Target
     datasets: list[str] = Field(min_length=1)
     columns: list[str] = Field(min_length=1)
-    rows: RowScope
+    rows: RevealRowScope
     purpose: str
     valid_from: dt.date
     valid_until: dt.date

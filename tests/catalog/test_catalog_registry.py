@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
-import yaml
+from catalog_fixtures import copy_config, edit, set_column
 
 from catalog.errors import ConfigError
 from catalog.registry import load_catalog
@@ -15,15 +14,7 @@ from home.layout import DEFAULT_CONFIG_DIR
 
 @pytest.fixture
 def config_copy(tmp_path: Path) -> Path:
-    target = tmp_path / "config"
-    shutil.copytree(DEFAULT_CONFIG_DIR, target)
-    return target
-
-
-def _edit(path: Path, change: object) -> None:
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    change(data)  # type: ignore[operator]
-    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    return copy_config(tmp_path)
 
 
 def test_shipped_config_loads_and_cross_checks() -> None:
@@ -38,7 +29,7 @@ def test_shipped_config_loads_and_cross_checks() -> None:
 
 def test_unknown_key_names_file_and_key(config_copy: Path) -> None:
     path = config_copy / "datasets" / "cases.yaml"
-    _edit(path, lambda d: d["columns"][0].update({"colour": "red"}))
+    edit(path, lambda d: d["columns"][0].update({"colour": "red"}))
     with pytest.raises(ConfigError) as err:
         load_catalog(config_copy)
     assert str(path) in str(err.value)
@@ -46,21 +37,14 @@ def test_unknown_key_names_file_and_key(config_copy: Path) -> None:
 
 
 def test_identifier_column_must_be_protected(config_copy: Path) -> None:
-    path = config_copy / "datasets" / "population.yaml"
-
-    def unprotect(data: dict) -> None:
-        for col in data["columns"]:
-            if col["name"] == "id_number":
-                col["protection"] = "none"
-
-    _edit(path, unprotect)
+    set_column(config_copy / "datasets" / "population.yaml", "id_number", "protection", "none")
     with pytest.raises(ConfigError, match="direct identifiers must be token"):
         load_catalog(config_copy)
 
 
 def test_source_pointing_at_missing_dataset(config_copy: Path) -> None:
     path = config_copy / "departments" / "civil_affairs.yaml"
-    _edit(path, lambda d: d["sources"][0].update({"dataset": "ghosts"}))
+    edit(path, lambda d: d["sources"][0].update({"dataset": "ghosts"}))
     with pytest.raises(ConfigError) as err:
         load_catalog(config_copy)
     assert "sources.0.dataset" in str(err.value) and "ghosts" in str(err.value)
@@ -68,7 +52,7 @@ def test_source_pointing_at_missing_dataset(config_copy: Path) -> None:
 
 def test_refusal_needs_a_reason(config_copy: Path) -> None:
     path = config_copy / "datasets" / "assistance.yaml"
-    _edit(path, lambda d: d.update({"sharing": "none"}))
+    edit(path, lambda d: d.update({"sharing": "none"}))
     with pytest.raises(ConfigError, match="refusal_reason"):
         load_catalog(config_copy)
 

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from cli_home import demo_config, shuzhi_in
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "protection"))
 from reveal_fixtures import LI, WANG, ZHANG, fill_lake, new_home
@@ -19,22 +17,14 @@ from audit.verify import verify
 from catalog.registry import load_catalog
 from encryption.keystore import open_keystore
 from encryption.tokens import tokenise_value
-from home.layout import DEFAULT_CONFIG_DIR
 from lakehouse.connection import open_lake
-
-SHUZHI = Path(sys.executable).with_name("shuzhi")
 
 
 def test_reveal_answers_under_a_grant_refuses_without_one_and_audits_both(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # The demo configuration, with its grants valid whatever the date the test runs on.
-    config = tmp_path / "config"
-    shutil.copytree(DEFAULT_CONFIG_DIR, config)
-    grants = config / "grants.yaml"
-    text = grants.read_text(encoding="utf-8")
-    text = text.replace("valid_from: 2026-01-01", "valid_from: 2000-01-01")
-    grants.write_text(text.replace("valid_until: 2027-12-31", "valid_until: 2099-12-31"))
+    config = demo_config(tmp_path / "config")
 
     home = new_home(tmp_path / "home", monkeypatch)
     keystore = open_keystore(home.keys)
@@ -43,21 +33,7 @@ def test_reveal_answers_under_a_grant_refuses_without_one_and_audits_both(
     shared_phone = tokenise_value(LI.phone, domain="phone", keystore=keystore)
     zhang = tokenise_value(ZHANG.id_number, domain="resident_id", keystore=keystore)
 
-    env = {**os.environ, "SHUZHI_HOME": str(home.root), "SHUZHI_CONFIG": str(config)}
-    env["COLUMNS"] = "200"
-    for name in (
-        "SHUZHI_DEBUG",
-        "SHUZHI_MASTER_KEY",
-        "SHUZHI_LAKE_CATALOG",
-        "SHUZHI_LAKE_DATA_PATH",
-    ):
-        env.pop(name, None)
-
-    def shuzhi(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [str(SHUZHI), *args], env=env, capture_output=True, text=True, timeout=300, check=False
-        )
-
+    shuzhi = shuzhi_in(home.root, config, timeout=300)
     purpose = ("--purpose", "入户走访")
     done = shuzhi("reveal", "--as", "street_xiling", *purpose, "--json", "population", shared_phone)
     assert done.returncode == 0, done.stderr

@@ -243,3 +243,28 @@ def test_refusals_are_one_line_with_exit_code_2(demo: DemoRun) -> None:
         assert done.returncode == 2, (args, done.stderr)
         assert done.stderr.startswith("refused: ") and done.stderr.count("\n") == 1, done.stderr
         assert "Traceback" not in done.stderr
+
+
+def test_rooms_are_rebuilt_only_when_what_they_are_made_from_changes(demo: DemoRun) -> None:
+    import datetime as dt
+
+    from home.layout import Home
+    from pipelines.hub import Hub
+    from pipelines.steps import build_product_step, build_rooms_step
+
+    hub = Hub(Home(demo.home))
+    assert all(r.reused for r in build_rooms_step(hub))  # nothing changed since the demo
+
+    build_product_step(hub, "street_case_stats")  # new files for one product
+    rebuilt = {r.principal: not r.reused for r in build_rooms_step(hub)}
+    assert rebuilt["street_donghu"] and rebuilt["dept_hotline_12345"]
+    assert all(r.reused for r in build_rooms_step(hub))
+
+    # After every grant has lapsed, each room that held products is rebuilt without them...
+    held = {r.principal for r in build_rooms_step(hub) if r.products}
+    lapsed = {r.principal: r for r in build_rooms_step(hub, day=dt.date(2099, 1, 1))}
+    assert held and all(not r.products for r in lapsed.values())
+    assert all(not lapsed[p].reused for p in held)
+    # ...and rebuilt again for today, so the room files never serve a stale decision.
+    today = {r.principal: r for r in build_rooms_step(hub)}
+    assert not today["street_donghu"].reused and today["street_donghu"].products

@@ -1,0 +1,226 @@
+"""``shuzhi access``: ask for a 有条件共享 product, decide, revoke, and explain access."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING
+
+import typer
+
+from cli.errors import CliError, Refused
+from cli.output import print_json, print_table
+
+if TYPE_CHECKING:
+    from pipelines.access_steps import AccessOutcome
+    from pipelines.hub import Hub
+
+app = typer.Typer(
+    help="Access requests (有条件共享): request, approve, deny, revoke, list; explain access.",
+    no_args_is_help=True,
+)
+
+
+def _hub() -> Hub:
+    from pipelines.access_steps import expire_due
+    from pipelines.hub import Hub
+
+    hub = Hub.from_env()
+    for outcome in expire_due(hub):
+        typer.echo(
+            f"{outcome.request.id}: grant for {outcome.request.product} to "
+            f"{outcome.request.principal} expired on {outcome.request.until}; room rebuilt",
+            err=True,
+        )
+    return hub
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise CliError(f"--until {text!r} is not a date (YYYY-MM-DD)") from None
+
+
+def _decide(action: str, request_id: str, steward: str, reason: str) -> AccessOutcome:
+    from pipelines.access_steps import decide_request
+    from policies.access_requests import AccessRequestRefused, UnknownRequest
+
+    hub = _hub()
+    try:
+        outcome = decide_request(
+            hub,
+            action,  # type: ignore[arg-type]
+            request_id,
+            steward=steward,
+            reason=reason,
+        )
+    except AccessRequestRefused as refusal:
+        raise Refused(str(refusal)) from None
+    except UnknownRequest as missing:
+        raise CliError(str(missing.args[0])) from None
+    request = outcome.request
+    line = f"{request.id}: {request.state} by {steward}"
+    if request.grant is not None and action == "approve":
+        line += f"; grant {request.grant.id} lets {request.principal} see {request.product}"
+        line += f" until {request.until}"
+    if outcome.room is not None:
+        visible = ", ".join(sorted(outcome.room.products)) or "no products"
+        line += f"; room of {request.principal} rebuilt ({visible})"
+    typer.echo(line)
+    return outcome
+
+
+@app.command("request")
+def request(
+    product: str = typer.Argument(..., help="The product to ask for."),
+    principal: str = typer.Option(..., "--as", help="The principal asking."),
+    purpose: str = typer.Option(..., "--purpose", help="Why the data is needed (audited)."),
+    until: str = typer.Option(..., "--until", help="Last day of access, YYYY-MM-DD."),
+) -> None:
+    """Ask for PRODUCT for a stated purpose until a date; a steward then decides."""
+    from pipelines.access_steps import request_access
+    from policies.access_requests import AccessRequestRefused
+
+    hub = _hub()
+    try:
+        made = request_access(
+            hub, principal=principal, product=product, purpose=purpose, until=_date(until)
+        )
+    except AccessRequestRefused as refusal:
+        raise Refused(str(refusal)) from None
+    typer.echo(
+        f"{made.id}: {principal} asks for {product} until {made.until}; "
+        f"a steward decides with `shuzhi access approve {made.id}` or `deny`"
+    )
+
+
+@app.command("approve")
+def approve(
+    request_id: str = typer.Argument(..., help="The request, e.g. req-0001."),
+    steward: str = typer.Option(..., "--as", help="The steward deciding."),
+    reason: str = typer.Option(..., "--reason", help="Why it is approved (audited)."),
+) -> None:
+    """Approve a request: a grant is created and the principal's room rebuilt."""
+    _decide("approve", request_id, steward, reason)
+
+
+@app.command("deny")
+def deny(
+    request_id: str = typer.Argument(..., help="The request, e.g. req-0001."),
+    steward: str = typer.Option(..., "--as", help="The steward deciding."),
+    reason: str = typer.Option(..., "--reason", help="Why it is denied (audited)."),
+) -> None:
+    """Deny a request, with the reason the requester will read."""
+    _decide("deny", request_id, steward, reason)
+
+
+@app.command("revoke")
+def revoke(
+    request_id: str = typer.Argument(..., help="The approved request, e.g. req-0001."),
+    steward: str = typer.Option(..., "--as", help="The steward revoking."),
+    reason: str = typer.Option(..., "--reason", help="Why it is revoked (audited)."),
+) -> None:
+    """Revoke an approved request: its grant ends now and leaves the room at once."""
+    _decide("revoke", request_id, steward, reason)
+
+
+@app.command("list")
+def list_(
+    principal: str = typer.Option(
+        "", "--as", help="Only this principal's requests (a steward sees all)."
+    ),
+    json_out: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Access requests with their state, until date, who decided and why."""
+    hub = _hub()
+    today = dt.date.today()
+    requests = hub.access_requests.all()
+    if principal:
+        who = hub.config_policies.principal(principal)
+        if who is None:
+            raise Refused(f"unknown principal {principal!r}")
+        if who.kind != "steward":
+            requests = [r for r in requests if r.principal == principal]
+    entries = [r.summary(today) for r in requests]
+    if json_out:
+        print_json(entries)
+        return
+    print_table(
+        "Access requests",
+        ["id", "principal", "product", "state", "until", "decided by", "reason"],
+        [
+            [
+                e["id"],
+                e["principal"],
+                e["product"],
+                e["state"],
+                e["until"],
+                e["decided_by"],
+                e["reason"],
+            ]
+            for e in entries
+        ],
+        caption=None if entries else "no access requests yet",
+    )
+
+
+@app.command("explain")
+def explain(
+    product: str = typer.Argument(..., help="The product."),
+    principal: str = typer.Option(..., "--as", help="The principal to explain for."),
+    json_out: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Which rows and columns PRINCIPAL would see of PRODUCT, with which treatment, because
+    of which grant or rule; for a denial, every reason. The decision is audited."""
+    from policies.explain import explain as explain_access
+
+    hub = _hub()
+    found = explain_access(
+        principal,
+        hub.catalog.products.get(product),
+        hub.policies,
+        product_name=product,
+        requests=hub.access_requests.all(),
+    )
+    details: dict[str, object] = {
+        "principal": principal,
+        "product": product,
+        "allowed": found.allowed,
+        "grants": found.decision.grants,
+        "reasons": found.reasons,
+        "via": "access explain",
+    }
+    try:
+        hub.audit.append("decision", principal, details)
+    except ValueError:
+        raise CliError("the principal or product named looks like personal data") from None
+    if json_out:
+        print_json(found.as_json())
+        return
+    verdict = "ALLOWED" if found.allowed else "DENIED"
+    sharing = f" ({found.sharing})" if found.sharing else ""
+    typer.echo(f"{principal} → {product}{sharing}: {verdict}")
+    if found.allowed:
+        typer.echo(f"rows: {found.rows} — {found.rows_because}")
+        print_table(
+            None,
+            ["column", "level", "treatment", "because"],
+            [[c.name, c.level, c.treatment, c.because] for c in found.decision.columns],
+        )
+        for grant in found.grants:
+            typer.echo(
+                f"grant {grant['id']} ({grant['source']}): rows {grant['rows']}, "
+                f"valid {grant['valid_from']}..{grant['valid_until']}; "
+                f"purpose: {grant['purpose']}; reason: {grant['reason']}"
+            )
+        return
+    for reason in found.reasons:
+        typer.echo(f"- {reason}")
+    for grant in found.grants:
+        state = "valid" if grant["valid_today"] else "not valid today"
+        typer.echo(
+            f"  grant {grant['id']} ({grant['source']}) covers it, {state}: "
+            f"{grant['valid_from']}..{grant['valid_until']}"
+        )
+    if found.hint:
+        typer.echo(found.hint)
