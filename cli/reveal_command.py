@@ -22,11 +22,25 @@ def reveal(
     Only under a reveal grant for PRINCIPAL, and only its rows (own street or
     community unless the grant is district-wide). Every attempt is audited.
     """
+    from encryption.keystore import KeyStoreError
+    from encryption.master_key import MasterKeyError
     from pipelines.hub import Hub
-    from protection.reveal import RevealFailed, RevealRefused
+    from protection.reveal import RevealFailed, RevealRefused, audit_unanswerable
     from protection.reveal import reveal as reveal_rows
 
     hub = Hub.from_env()
+    try:
+        keystore = hub.keystore
+    except (MasterKeyError, KeyStoreError) as error:
+        audit_unanswerable(
+            hub.audit,
+            principal=principal,
+            dataset=dataset,
+            token=token,
+            purpose=purpose,
+            reason=f"{type(error).__name__}: {error}",
+        )
+        raise
     with hub.lake() as con:
         try:
             result = reveal_rows(
@@ -37,7 +51,7 @@ def reveal(
                 purpose=purpose,
                 datasets=hub.catalog.datasets,
                 policies=hub.policies,
-                keystore=hub.keystore,
+                keystore=keystore,
                 audit=hub.audit,
             )
         except RevealRefused as refusal:

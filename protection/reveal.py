@@ -156,6 +156,16 @@ def reveal(
     return result
 
 
+def audit_unanswerable(
+    audit: AuditLog, *, principal: str, dataset: str, token: str, purpose: str, reason: str
+) -> None:
+    """Record an attempt that failed before it could be decided (e.g. no working master key),
+    so every attempt is in the log whatever stopped it."""
+    _Attempt(audit, principal, dataset, token.strip(), " ".join(purpose.split())).record(
+        "failed", [_loggable(reason, "the key store could not be opened")]
+    )
+
+
 def _purpose_problem(purpose: str) -> str | None:
     if len(purpose) < MIN_PURPOSE_CHARS:
         return (

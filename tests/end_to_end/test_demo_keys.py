@@ -260,6 +260,11 @@ def test_a_wrong_or_missing_master_key_stops_before_any_data_is_touched(demo: De
         assert done.returncode == 1, (args, done.stdout, done.stderr)
         assert "wrong master key" in done.stderr, (args, done.stderr)
         assert _lake_fingerprint(demo.home) == before, args
+    # The reveal attempt is in the audit log all the same.
+    events = [json.loads(line) for line in (demo.home / "audit" / "audit.log").open()]
+    last = next(e for e in reversed(events) if e["kind"] == "reveal")
+    assert last["details"]["outcome"] == "failed" and last["details"]["token"] == token
+    assert "wrong master key" in last["details"]["reasons"][0]
 
     key_file = demo.home / "keys" / "master.key"
     hidden = key_file.with_name("master.key.away")
