@@ -15,8 +15,6 @@ version; those become unreadable, which is what retiring a key is for.
 
 from __future__ import annotations
 
-import contextlib
-import uuid
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -24,12 +22,13 @@ from dataclasses import dataclass, field
 
 import duckdb
 import pyarrow as pa
-from duckdb import func, sqltypes
+from duckdb import sqltypes
 
 from catalog.registry import Catalog
 from encryption.field_cipher import key_versions, reseal_column
 from encryption.keystore import KeyStore, KeyStoreError
 from lakehouse.connection import lake_transaction
+from lakehouse.functions import arrow_function
 from protection.sealed_columns import SealedColumn, sealed_columns, unlisted_binary_columns
 
 MAX_PASSES = 3  # a writer that opened the key store before the rotation may add stale values
@@ -69,13 +68,7 @@ class LakeFunctions:
 
 @contextmanager
 def lake_functions(con: duckdb.DuckDBPyConnection, keystore: KeyStore) -> Iterator[LakeFunctions]:
-    """Register the re-encryption functions on ``con`` for the duration of a rotation.
-
-    Names are unique per use: DuckDB keeps Python functions in the database's
-    catalogue, where a removed one can linger after DuckLake transactions.
-    """
-    suffix = uuid.uuid4().hex[:12]
-    names = LakeFunctions(f"shuzhi_reseal_{suffix}", f"shuzhi_key_version_{suffix}")
+    """Register the re-encryption functions on ``con`` for the duration of a rotation."""
 
     def reseal(values: pa.Array, dataset: pa.Array, column: pa.Array) -> pa.Array:
         if len(values) == 0:
@@ -84,28 +77,14 @@ def lake_functions(con: duckdb.DuckDBPyConnection, keystore: KeyStore) -> Iterat
             values, dataset=dataset[0].as_py(), column=column[0].as_py(), keystore=keystore
         )
 
-    con.create_function(
-        names.reseal,
-        reseal,
-        [sqltypes.BLOB, sqltypes.VARCHAR, sqltypes.VARCHAR],
-        sqltypes.BLOB,
-        type=func.ARROW,
-        null_handling=func.SPECIAL,
-    )
-    con.create_function(
-        names.key_version,
-        key_versions,
-        [sqltypes.BLOB],
-        sqltypes.BIGINT,
-        type=func.ARROW,
-        null_handling=func.SPECIAL,
-    )
-    try:
-        yield names
-    finally:
-        for name in (names.reseal, names.key_version):
-            with contextlib.suppress(duckdb.Error):
-                con.remove_function(name)
+    blob, text = sqltypes.BLOB, sqltypes.VARCHAR
+    with (
+        arrow_function(con, "shuzhi_reseal", reseal, [blob, text, text], blob) as reseal_name,
+        arrow_function(
+            con, "shuzhi_key_version", key_versions, [blob], sqltypes.BIGINT
+        ) as version_name,
+    ):
+        yield LakeFunctions(reseal_name, version_name)
 
 
 def _stale(fn: LakeFunctions, column: SealedColumn, target: int) -> str:

@@ -18,8 +18,6 @@ silently or piecemeal. Rotation has two steps:
 
 from __future__ import annotations
 
-import contextlib
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -27,7 +25,7 @@ from dataclasses import dataclass, field
 import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
-from duckdb import func, sqltypes
+from duckdb import sqltypes
 
 from catalog.registry import Catalog
 from encryption.field_cipher import open_column
@@ -35,6 +33,7 @@ from encryption.keystore import KeyStore, KeyStoreError
 from encryption.normalisers import NORMALISERS
 from encryption.tokens import tokenise_column
 from lakehouse.connection import lake_transaction, table_exists
+from lakehouse.functions import arrow_function
 from protection.key_rotation import RetireOutcome
 from protection.sealed_columns import TokenColumn, token_columns
 
@@ -125,20 +124,9 @@ def _retoken_function(
                 out[position] = token
         return pa.array(out, pa.string())
 
-    name = f"shuzhi_retoken_{uuid.uuid4().hex[:12]}"
-    con.create_function(
-        name,
-        retoken,
-        [sqltypes.BLOB, sqltypes.VARCHAR, sqltypes.VARCHAR],
-        sqltypes.VARCHAR,
-        type=func.ARROW,
-        null_handling=func.SPECIAL,
-    )
-    try:
+    blob, text = sqltypes.BLOB, sqltypes.VARCHAR
+    with arrow_function(con, "shuzhi_retoken", retoken, [blob, text, text], text) as name:
         yield name
-    finally:
-        with contextlib.suppress(duckdb.Error):
-            con.remove_function(name)
 
 
 def _ensure_map_table(con: duckdb.DuckDBPyConnection) -> None:
