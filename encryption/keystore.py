@@ -289,11 +289,15 @@ class KeyStore:
         return count
 
     def _mutate(self, change: Callable[[dict[str, Any]], T]) -> T:
-        """Apply ``change`` to a fresh read of the file under the lock, then write it."""
+        """Apply ``change`` to a fresh read of the file under the lock, then write it if it
+        changed anything (resuming a rotation or re-staging a token key changes nothing, and
+        the file's stamp is what data rooms watch for key changes)."""
         with self._thread_lock, self._file_lock():
             document = self._read()
+            before = json.dumps(document, sort_keys=True)
             result = change(document)
-            self._write(document)
+            if json.dumps(document, sort_keys=True) != before:
+                self._write(document)
             self._document = document
             # Versions may have moved or been destroyed: nothing cached outlives a change.
             self._current.clear()

@@ -68,7 +68,9 @@ def test_an_unfinished_rotation_resumes_with_the_same_version(
     assert store.begin_rotation("population", "name") == 2
     rerun = KeyStore(tmp_path / KEYSTORE_FILE, master)  # a new process after a kill
     assert rerun.rotation_target("population", "name") == 2
+    written = (tmp_path / KEYSTORE_FILE).stat().st_ino  # a rewrite replaces the file
     assert rerun.begin_rotation("population", "name") == 2
+    assert (tmp_path / KEYSTORE_FILE).stat().st_ino == written  # resuming writes nothing
     rerun.finish_rotation("population", "name")
     assert rerun.rotation_target("population", "name") is None
     assert rerun.begin_rotation("population", "name") == 3
