@@ -161,7 +161,8 @@ def build_room(
     """Build (or, with ``incremental``, keep when nothing it depends on changed) one room."""
     rooms_dir.mkdir(parents=True, exist_ok=True)
     final = room_path(rooms_dir, principal)
-    fingerprint = _fingerprint(lake, principal, catalog, policies, keystore, day)
+    decisions = {p.name: decide(principal, p, policies, day=day) for p in catalog.products.values()}
+    fingerprint = _fingerprint(lake, decisions, keystore)
     kept = _kept_report(rooms_dir, principal, fingerprint) if incremental else None
     if kept is not None:
         return kept
@@ -173,7 +174,7 @@ def build_room(
     room = duckdb.connect(str(building))
     try:
         for product in catalog.products.values():
-            decision = decide(principal, product, policies, day=day)
+            decision = decisions[product.name]
             if not decision.allowed:
                 report.denied[product.name] = "; ".join(decision.reasons)
                 continue
@@ -236,12 +237,7 @@ def _kept_report(rooms_dir: Path, principal: str, fingerprint: str) -> RoomRepor
 
 
 def _fingerprint(
-    lake: duckdb.DuckDBPyConnection,
-    principal: str,
-    catalog: Catalog,
-    policies: PolicySet,
-    keystore: KeyStore,
-    day: dt.date | None,
+    lake: duckdb.DuckDBPyConnection, decisions: dict[str, Decision], keystore: KeyStore
 ) -> str:
     """Everything a room is made from: each decision, each product's data version, the keys.
 
@@ -257,9 +253,8 @@ def _fingerprint(
         return uuid.uuid4().hex  # not a DuckLake: no data version to compare, always rebuild
     versions = {name: [str(v) for v in rest] for name, *rest in rows}
     parts: list[object] = [ROOM_FORMAT]
-    for product in catalog.products.values():
-        decision = decide(principal, product, policies, day=day)
-        parts.append([asdict(decision), versions.get(product.name)])
+    for name, decision in decisions.items():
+        parts.append([asdict(decision), versions.get(name)])
     try:
         stamp = keystore.path.stat()
         parts.append([stamp.st_mtime_ns, stamp.st_size])
