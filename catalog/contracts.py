@@ -124,6 +124,9 @@ class DatasetContract(BaseModel):
     columns: list[ColumnSpec]
     expectations: list[Expectation] = Field(default_factory=list)
     max_quarantine_ratio: float = Field(default=0.2, ge=0, le=1)
+    # How much smaller than the last full batch a full sync may be before it is refused
+    # (a paged API that stopped early looks exactly like a register that shrank).
+    max_shrink_ratio: float = Field(default=0.2, ge=0, le=1)
 
     @model_validator(mode="after")
     def _check(self) -> DatasetContract:

@@ -38,6 +38,16 @@ USER_FACING = (
     "RotationIncomplete",
     "AuditLogDamaged",
     "TableReadError",
+    "PagingError",
+    "BadSourceFile",
+    "FileChanged",
+    "WatermarkError",
+    "IncompleteSync",
+    "ShrinkRefused",
+    "SchemaTypeChanged",
+    "SyncInProgress",
+    "LakeWriteConflict",
+    "LakeBusy",
 )
 
 

@@ -14,6 +14,7 @@ from cli import (
     catalog_command,
     demo_command,
     keys_command,
+    lake_command,
     pii_command,
     principals_command,
     query_command,
@@ -42,6 +43,7 @@ app.add_typer(sources_command.app, name="sources")
 app.add_typer(pii_command.app, name="pii")
 app.add_typer(keys_command.app, name="keys")
 app.add_typer(access_command.app, name="access")
+app.add_typer(lake_command.app, name="lake")
 
 
 def run() -> None:

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import typer
 
-from cli.errors import CliError
+from cli.errors import CliError, Refused
 from cli.output import print_json, print_table
 
-app = typer.Typer(help="Department sources: list, check, sync, batches.", no_args_is_help=True)
+app = typer.Typer(
+    help="Department sources: list, check, sync, batches, accept.", no_args_is_help=True
+)
 
 
 def _source_or_fail(hub: object, name: str) -> object:
@@ -82,12 +84,23 @@ def batches(
     marks = {True: "✓", False: "✗", None: "not staged"}
     print_table(
         f"Batches of {name} (newest first)",
-        ["batch", "mode", "finished", "read", "loaded", "quarantined", "reconciles", "watermark"],
+        [
+            "batch",
+            "mode",
+            "finished",
+            "source said",
+            "read",
+            "loaded",
+            "quarantined",
+            "reconciles",
+            "watermark",
+        ],
         [
             [
                 b.batch_id,
                 b.mode,
                 b.finished_at,
+                "-" if b.declared_rows is None else f"{b.declared_rows:,}",
                 f"{b.rows_read:,}",
                 "-" if b.rows_loaded is None else f"{b.rows_loaded:,}",
                 "-" if b.rows_quarantined is None else f"{b.rows_quarantined:,}",
@@ -97,6 +110,11 @@ def batches(
             for b in history
         ],
     )
+    for b in history:
+        for file_name, why in b.files_quarantined:
+            print(f"{b.batch_id}: file {file_name} quarantined, not loaded: {why}")
+        for note in b.notes:
+            print(f"{b.batch_id}: {note}")
 
 
 @app.command("check")
@@ -149,6 +167,10 @@ def sync(
         staging = bar.add_task(f"standardise {dataset}", total=result.rows_raw or None)
         staged = steps.stage_dataset(hub, dataset, progress=lambda n: bar.advance(staging, n))
     steps.record_cli_materializations(hub, dataset, result, staged)
+    for file_name, why in result.files_quarantined:
+        print(f"file {file_name} quarantined, not loaded: {why}")
+    for note in result.notes:
+        print(f"note: {note}")
     for stage_result in staged:
         print(
             f"batch {stage_result.batch_id}: read {stage_result.rows_read:,} = loaded "
@@ -159,4 +181,33 @@ def sync(
     print(
         "products and data rooms refresh on the next pipeline run: "
         f"`shuzhi run --job sync_{name}`, or its schedule"
+    )
+
+
+@app.command("accept")
+def accept(
+    name: str = typer.Argument(..., help="Source name (see `shuzhi sources list`)."),
+    change: str = typer.Option(
+        ...,
+        "--change",
+        help="What to accept: shrink (a smaller full sync) or schema (a column that changed type).",
+    ),
+    principal: str = typer.Option(..., "--as", help="The dataset's steward (principal id)."),
+    reason: str = typer.Option(..., "--reason", help="Why the change is real (audited)."),
+) -> None:
+    """Accept, for the next sync only, a change the sync refused: audited, steward only."""
+    from pipelines.hub import Hub
+    from pipelines.source_actions import accept_source_change
+    from policies.steward_actions import StewardActionRefused
+
+    hub = Hub.from_env()
+    _source_or_fail(hub, name)
+    try:
+        accept_source_change(hub, name, change, principal, reason)
+    except StewardActionRefused as refusal:
+        raise Refused(str(refusal)) from None
+    except ValueError as problem:
+        raise CliError(str(problem)) from None
+    print(
+        f"{name}: the next sync may commit the {change} ({principal}: {' '.join(reason.split())})"
     )

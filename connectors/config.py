@@ -12,6 +12,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from connectors.watermark import WatermarkKind
+
 SourceName = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
 # Keys a department might write a secret under; the file names the variable instead.
 SECRET_KEYS = {
@@ -63,6 +65,9 @@ class Schedule(BaseModel):
 class Incremental(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     column: str  # an updated-at column or a monotonic key
+    # How the column's values are compared; by default from the column's declared type
+    # (integer types: integer; DATE, TIMESTAMP and text: timestamp).
+    kind: WatermarkKind | None = None
 
 
 class SqlConnection(BaseModel):
@@ -99,6 +104,10 @@ class Pagination(BaseModel):
     size: int = Field(default=100, ge=1)
     records_field: str = "data"
     total_pages_field: str | None = "total_pages"
+    # The number of records the API says it holds; None when it sends none.
+    total_field: str | None = "total"
+    # Requests per read when the API declares neither total nor total_pages.
+    max_pages: int = Field(default=100_000, ge=1)
     next_cursor_field: str | None = None
     cursor_param: str = "cursor"
     offset_param: str = "offset"

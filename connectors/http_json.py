@@ -1,20 +1,37 @@
-"""HTTP JSON APIs with paging, a token from the environment, retries and rate limits."""
+"""HTTP JSON APIs with paging, a token from the environment, retries and rate limits.
+
+Paging never loses data silently: every page is audited (``PageAudit``) and a page
+that repeats an earlier one, a cursor that does not advance, counts that disagree
+with the rows seen, an empty page before the end, a changed envelope or a record
+with different fields stops the read with ``PagingError`` naming the page.
+"""
 
 from __future__ import annotations
 
+import hashlib
 import json
+import math
 import os
 import time
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, NoReturn
 
 import httpx
 import pyarrow as pa
 
-from connectors.batch import SourceBatch, SourceDataError, SourceUnavailable, strings_batch
+from connectors.batch import (
+    PagingError,
+    SourceBatch,
+    SourceDataError,
+    SourceUnavailable,
+    strings_batch,
+)
 from connectors.config import HttpJsonSource, SourceConfigError
+from connectors.watermark import Watermark
 
 RETRYABLE_STATUS = {500, 502, 503, 504}
+# Requests allowed beyond what the source's own counts imply (an empty last page…).
+SPARE_PAGES = 2
 
 
 def _as_text(value: Any) -> str | None:
@@ -27,10 +44,239 @@ def _as_text(value: Any) -> str | None:
     return str(value)
 
 
+def json_type(value: Any) -> str:
+    """The JSON type name of a decoded value ("string", "integer", "object"…)."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int):
+        return "integer"
+    if isinstance(value, float):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, dict):
+        return "object"
+    if isinstance(value, list):
+        return "array"
+    return type(value).__name__
+
+
+def _digest(records: list[dict[str, Any]]) -> str:
+    text = json.dumps(records, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+class PageAudit:
+    """What one read has seen so far, and the checks every new page must pass."""
+
+    def __init__(self, source: HttpJsonSource) -> None:
+        self.name = source.name
+        self.pg = source.pagination
+        self.rows = 0
+        self.total: int | None = None  # records the API declares (page 1)
+        self.total_pages: int | None = None  # pages the API declares (page 1)
+        self.page_size: int | None = None  # records on page 1: the size the server serves
+        self.largest = 0  # the longest page so far
+        self.first_label = "page 1"
+        self.fields: list[str] | None = None  # the first record's fields, in order
+        self.schema: dict[str, str] = {}
+        self._pages: dict[str, str] = {}  # digest of a page's records -> its label
+        self._cursors: dict[str, str] = {}  # cursor -> label of the page that returned it
+
+    def fail(self, message: str) -> NoReturn:
+        raise PagingError(f"source {self.name}: {message}")
+
+    # --- before a request -----------------------------------------------------------------
+
+    def before_request(self, number: int, label: str) -> None:
+        """Refuse a request the source's own counts (or ``max_pages``) do not allow."""
+        limit, why = self.pg.max_pages, f"max_pages {self.pg.max_pages}"
+        if self.total_pages is not None:
+            declared, how = self.total_pages, f"total_pages {self.total_pages}"
+        elif self.total is not None:
+            size = self.page_size or self.pg.size
+            declared = math.ceil(self.total / size)
+            how = f"total {self.total} in pages of {size} is {declared} pages"
+        else:
+            declared, how = None, ""
+        if declared is not None and declared + SPARE_PAGES < limit:
+            limit, why = declared + SPARE_PAGES, f"{how}, plus {SPARE_PAGES} spare"
+        elif declared is None:
+            why += " (the source declares no total or total_pages)"
+        if number > limit:
+            self.fail(
+                f"{label} would be request {number}, more than the {limit} allowed by {why}; "
+                "stopping rather than paging on"
+            )
+
+    # --- one page -------------------------------------------------------------------------
+
+    def page(self, number: int, label: str, body: dict[str, Any]) -> list[dict[str, Any]]:
+        """The page's records once envelope, counts, fields and repeats are checked."""
+        if number == 1:
+            self.first_label = label
+        records = self._records(label, body)
+        self._counts(number, label, body)
+        if not records:
+            self._empty(number, label)
+            return records
+        self._fields(label, records)
+        digest = _digest(records)
+        if digest in self._pages:
+            self.fail(f"{label} repeats {self._pages[digest]} (same {len(records)} records)")
+        self._pages[digest] = label
+        self.rows += len(records)
+        if self.page_size is None:
+            self.page_size = len(records)
+            self._counts_agree(label)
+        if self.total is not None and self.rows > self.total:
+            self.fail(
+                f"{label} brings the records read to {self.rows}, "
+                f"more than the total of {self.total} the source declared"
+            )
+        return records
+
+    def _records(self, label: str, body: dict[str, Any]) -> list[dict[str, Any]]:
+        field = self.pg.records_field
+        if field not in body:
+            keys = ", ".join(repr(k) for k in body) or "none"
+            self.fail(f"{label} has no {field!r} field (its keys: {keys}): the envelope changed")
+        records = body[field]
+        if not isinstance(records, list):
+            self.fail(f"{label} field {field!r} is {json_type(records)}, not a list of records")
+        for index, record in enumerate(records, start=1):
+            if not isinstance(record, dict):
+                self.fail(f"{label} item {index} is {json_type(record)}, not an object")
+        return records
+
+    def _count(self, label: str, body: dict[str, Any], key: str) -> int | None:
+        if key not in body:
+            return None
+        value = body[key]
+        if isinstance(value, str) and value.isdigit():
+            value = int(value)
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            self.fail(f"{label} has {key!r} = {value!r}, not a count")
+        return value
+
+    def _counts(self, number: int, label: str, body: dict[str, Any]) -> None:
+        for key, attr in (
+            (self.pg.total_field, "total"),
+            (self.pg.total_pages_field, "total_pages"),
+        ):
+            if key is None:
+                continue
+            value = self._count(label, body, key)
+            if number == 1:
+                setattr(self, attr, value)
+                continue
+            before = getattr(self, attr)
+            if before is None:
+                continue
+            if value is None:
+                self.fail(
+                    f"{label} no longer has {key!r} ({self.first_label} said {before}): "
+                    "the envelope changed mid-stream"
+                )
+            if value != before:
+                self.fail(
+                    f"{label} says {key} {value}, {self.first_label} said {before}: "
+                    "the source changed while it was paged"
+                )
+
+    def _counts_agree(self, label: str) -> None:
+        """total_pages must be what total makes in pages of the size actually served."""
+        if self.total is None or self.total_pages is None or not self.page_size:
+            return
+        expected = math.ceil(self.total / self.page_size)
+        if self.total_pages != expected:
+            self.fail(
+                f"{label} says total_pages {self.total_pages}, but total {self.total} in "
+                f"pages of {self.page_size} makes {expected}"
+            )
+
+    def _empty(self, number: int, label: str) -> None:
+        """An empty page ends the stream, unless the source said more remains."""
+        if self.total is not None and self.rows < self.total:
+            self.fail(
+                f"{label} is empty after {self.rows} records, but total says {self.total}: "
+                "an empty page before the end"
+            )
+        if self.total_pages is not None and number <= self.total_pages:
+            self.fail(
+                f"{label} is empty, but total_pages says {self.total_pages}: "
+                "an empty page before the end"
+            )
+
+    def _fields(self, label: str, records: list[dict[str, Any]]) -> None:
+        if self.fields is None:
+            self.fields = list(records[0])
+            self.schema = {k: json_type(v) for k, v in records[0].items()}
+        expected = set(self.fields)
+        for index, record in enumerate(records, start=1):
+            if set(record) != expected:
+                added = sorted(set(record) - expected)
+                lost = [f for f in self.fields if f not in record]
+                detail = "; ".join(
+                    part
+                    for part in (
+                        "adds " + ", ".join(map(repr, added)) if added else "",
+                        "lacks " + ", ".join(map(repr, lost)) if lost else "",
+                    )
+                    if part
+                )
+                self.fail(
+                    f"{label} item {index} has other fields than the first record "
+                    f"({self.first_label} item 1): {detail}"
+                )
+
+    def cursor(self, label: str, asked: Any, value: Any) -> None:
+        """A returned cursor must be new: not the one asked with, nor any seen before."""
+        key = json.dumps(value, sort_keys=True)
+        if asked is not None and key == json.dumps(asked, sort_keys=True):
+            self.fail(f"{label} returns cursor {value!r} again, the one it was asked with")
+        if key in self._cursors:
+            self.fail(
+                f"{label} returns cursor {value!r}, which {self._cursors[key]} returned already"
+            )
+        self._cursors[key] = label
+
+    def ends_short(self, records: list[dict[str, Any]]) -> bool:
+        """Without counts, a page ends the stream when shorter than asked and than an
+        earlier page (servers that cap the page size serve fewer than asked throughout)."""
+        short = len(records) < self.pg.size and len(records) < self.largest
+        self.largest = max(self.largest, len(records))
+        return short
+
+    # --- at the end -----------------------------------------------------------------------
+
+    def finish(self, label: str) -> None:
+        """The rows read must be what the source declared."""
+        if self.total is not None and self.rows != self.total:
+            self.fail(
+                f"the stream ended at {label} after {self.rows} records, "
+                f"but total says {self.total}"
+            )
+        pages, size = self.total_pages, self.page_size or 0
+        if pages is not None and not (
+            (pages == 0 and self.rows == 0) or (pages - 1) * size < self.rows <= pages * size
+        ):
+            self.fail(
+                f"the stream ended at {label} after {self.rows} records, "
+                f"but total_pages {pages} in pages of {size} means "
+                f"{(pages - 1) * size + 1}–{pages * size}"
+            )
+
+
 class HttpJsonConnector:
     def __init__(self, source: HttpJsonSource, *, sleep: Any = time.sleep) -> None:
         self.source = source
         self._sleep = sleep
+        # Set by ``read``: the record count the API declares, and its first record's fields.
+        self.declared_rows: int | None = None
+        self.source_schema: dict[str, str] = {}
 
     def _headers(self) -> dict[str, str]:
         auth = self.source.auth
@@ -97,50 +343,102 @@ class HttpJsonConnector:
             timeout=self.source.timeout_s,
         )
 
-    def _pages(self, client: httpx.Client) -> Iterator[tuple[str, list[dict[str, Any]]]]:
+    def _pages(
+        self, client: httpx.Client, audit: PageAudit
+    ) -> Iterator[tuple[str, list[dict[str, Any]]]]:
+        """(position prefix, records) per page; every page passes ``audit`` first."""
         pg = self.source.pagination
-        field = pg.records_field
         if pg.style == "page":
-            page = 1
-            while True:
-                body = self._get(client, {pg.page_param: page, pg.size_param: pg.size})
-                records = body.get(field) or []
-                yield f"page {page}", records
-                total = body.get(pg.total_pages_field) if pg.total_pages_field else None
-                if not records or (isinstance(total, int) and page >= total):
-                    return
-                page += 1
+            yield from self._by_page(client, audit)
         elif pg.style == "offset":
-            offset = 0
-            while True:
-                body = self._get(client, {pg.offset_param: offset, pg.size_param: pg.size})
-                records = body.get(field) or []
-                yield f"offset {offset}", records
-                if not records:
-                    return
-                offset += len(records)
-                total = body.get("total")
-                # Many APIs serve fewer records than asked for: a short page ends the stream
-                # only when the API does not say how many records there are.
-                if isinstance(total, int):
-                    if offset >= total:
-                        return
-                elif len(records) < pg.size:
-                    return
+            yield from self._by_offset(client, audit)
         else:
-            cursor: str | None = None
-            page = 1
-            while True:
-                params: dict[str, Any] = {pg.size_param: pg.size}
-                if cursor:
-                    params[pg.cursor_param] = cursor
-                body = self._get(client, params)
-                records = body.get(field) or []
-                yield f"cursor page {page}", records
-                cursor = body.get(pg.next_cursor_field or "next_cursor")
-                if not cursor or not records:
-                    return
-                page += 1
+            yield from self._by_cursor(client, audit)
+
+    def _fetch(
+        self,
+        client: httpx.Client,
+        audit: PageAudit,
+        number: int,
+        label: str,
+        params: dict[str, Any],
+    ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+        audit.before_request(number, label)
+        body = self._get(client, params)
+        return body, audit.page(number, label, body)
+
+    def _by_page(
+        self, client: httpx.Client, audit: PageAudit
+    ) -> Iterator[tuple[str, list[dict[str, Any]]]]:
+        pg = self.source.pagination
+        page = 0
+        while True:
+            page += 1
+            label = f"page {page}"
+            params = {pg.page_param: page, pg.size_param: pg.size}
+            _, records = self._fetch(client, audit, page, label, params)
+            if not records:
+                break
+            yield label, records
+            if audit.total_pages is not None:
+                if page >= audit.total_pages:
+                    break
+            elif audit.total is not None:
+                if audit.rows >= audit.total:
+                    break
+            elif audit.ends_short(records):
+                break
+        audit.finish(label)
+
+    def _by_offset(
+        self, client: httpx.Client, audit: PageAudit
+    ) -> Iterator[tuple[str, list[dict[str, Any]]]]:
+        pg = self.source.pagination
+        offset, number = 0, 0
+        while True:
+            number += 1
+            label = f"page {number} (offset {offset})"
+            params = {pg.offset_param: offset, pg.size_param: pg.size}
+            _, records = self._fetch(client, audit, number, label, params)
+            if not records:
+                break
+            yield f"offset {offset}", records
+            offset += len(records)
+            # Many APIs serve fewer records than asked for: a short page ends the stream
+            # only when the API does not say how many records there are.
+            if audit.total is not None:
+                if offset >= audit.total:
+                    break
+            elif audit.total_pages is not None:
+                if number >= audit.total_pages:
+                    break
+            elif audit.ends_short(records):
+                break
+        audit.finish(label)
+
+    def _by_cursor(
+        self, client: httpx.Client, audit: PageAudit
+    ) -> Iterator[tuple[str, list[dict[str, Any]]]]:
+        pg = self.source.pagination
+        cursor_field = pg.next_cursor_field or "next_cursor"
+        cursor: Any = None
+        number = 0
+        while True:
+            number += 1
+            label = f"page {number}" if cursor is None else f"page {number} (cursor {cursor!r})"
+            params: dict[str, Any] = {pg.size_param: pg.size}
+            if cursor is not None:
+                params[pg.cursor_param] = cursor
+            body, records = self._fetch(client, audit, number, label, params)
+            if not records:
+                break
+            yield f"cursor page {number}", records
+            following = body.get(cursor_field)
+            if following is None or following == "":
+                break
+            audit.cursor(label, cursor, following)
+            cursor = following
+        audit.finish(label)
 
     def check(self) -> dict[str, object]:
         with self._client() as client:
@@ -153,22 +451,21 @@ class HttpJsonConnector:
         return {
             "endpoint": self.source.endpoint,
             "fields": sorted(sample),
-            "total": body.get("total"),
+            "total": body.get(pg.total_field) if pg.total_field else None,
         }
 
-    def read(self, *, since: str | None = None) -> Iterator[SourceBatch]:
+    def read(self, *, since: Watermark | None = None) -> Iterator[SourceBatch]:
+        """Every page in order; ``since`` is unused (the APIs page the whole register)."""
+        self.declared_rows = None
+        self.source_schema = {}
+        audit = PageAudit(self.source)
         columns: list[str] | None = None
         with self._client() as client:
-            for where, records in self._pages(client):
-                if not records:
-                    continue
+            for where, records in self._pages(client, audit):
+                self.declared_rows = audit.total
+                self.source_schema = dict(audit.schema)
                 if columns is None:
                     columns = list(records[0])
-                extra = sorted({k for r in records for k in r} - set(columns))
-                if extra:
-                    # New fields mid-stream are schema drift: keep them, the raw
-                    # layer decides whether they are mapped or refused.
-                    columns.extend(extra)
                 rows = [[_as_text(r.get(c)) for c in columns] for r in records]
                 positions = pa.array([f"{where} item {i + 1}" for i in range(len(rows))])
                 yield SourceBatch(
@@ -176,3 +473,5 @@ class HttpJsonConnector:
                     positions=positions,
                     origin=self.source.endpoint,
                 )
+        self.declared_rows = audit.total
+        self.source_schema = dict(audit.schema)

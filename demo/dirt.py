@@ -3,7 +3,7 @@
 Each dirty row carries exactly one kind of dirt. Rows are chosen up front
 (an exact count per kind, at least one each) and every row actually written
 dirty is recorded, so that tests and the pipeline can reconcile exactly:
-loaded = written - unfixable - duplicates.
+loaded = written - unfixable - duplicates - 2 × conflicts.
 """
 
 from __future__ import annotations
@@ -22,6 +22,9 @@ class DirtClass(StrEnum):
     FIXABLE = "fixable"  # standardisation repairs it; the row is loaded
     UNFIXABLE = "unfixable"  # the row goes to quarantine
     DUPLICATE = "duplicate"  # a second copy of a row; quarantined as 'duplicate'
+    # a second row claiming an earlier row's key under another identity (a person
+    # registered again under a new person_id): both it and the earlier row are quarantined
+    CONFLICT = "conflict"
 
 
 @dataclass(frozen=True)

@@ -204,6 +204,7 @@ def _source_manifest(
         fixable=ledger.counts(source, DirtClass.FIXABLE),
         unfixable=ledger.counts(source, DirtClass.UNFIXABLE),
         duplicates=sum(duplicates.values()),
+        conflicts=sum(ledger.counts(source, DirtClass.CONFLICT).values()),
         dirt_kinds=_kind_infos(ledger.kinds(source)),
     )
 

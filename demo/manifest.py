@@ -15,7 +15,7 @@ LEDGER_FILE = "dirt_ledger.csv"
 class DirtKindInfo(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     name: str
-    dirt_class: str  # fixable | unfixable | duplicate
+    dirt_class: str  # fixable | unfixable | duplicate | conflict
     column: str
     description: str
 
@@ -33,6 +33,7 @@ class SourceManifest(BaseModel):
     unfixable: dict[str, int]
     duplicates: int
     dirt_kinds: list[DirtKindInfo]
+    conflicts: int = 0  # rows that claim an earlier row's key: each holds back two rows
 
     @property
     def unfixable_total(self) -> int:
@@ -44,12 +45,12 @@ class SourceManifest(BaseModel):
 
     @property
     def expected_loaded(self) -> int:
-        """Rows the pipeline should load: written - unfixable - duplicates."""
-        return self.rows_written - self.unfixable_total - self.duplicates
+        """Rows the pipeline should load: written - unfixable - duplicates - 2 × conflicts."""
+        return self.rows_written - self.expected_quarantined
 
     @property
     def expected_quarantined(self) -> int:
-        return self.unfixable_total + self.duplicates
+        return self.unfixable_total + self.duplicates + 2 * self.conflicts
 
 
 class DemoManifest(BaseModel):

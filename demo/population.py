@@ -25,7 +25,7 @@ from demo.pools import HOUSEHOLD_SHARE, ResidentPools
 SOURCE = "population"
 FILE = "public_security/population.sqlite"
 
-FIXABLE, UNFIXABLE, DUPLICATE = DirtClass.FIXABLE, DirtClass.UNFIXABLE, DirtClass.DUPLICATE
+FIXABLE, UNFIXABLE, CONFLICT = DirtClass.FIXABLE, DirtClass.UNFIXABLE, DirtClass.CONFLICT
 ID_LOWER_X = DirtKind("id_lower_x", FIXABLE, "id_number", 0.01, "check character X written as x")
 ID_SPACES = DirtKind("id_spaces", FIXABLE, "id_number", 0.01, "blanks inside the ID")
 ID_FULLWIDTH = DirtKind("id_fullwidth", FIXABLE, "id_number", 0.01, "full-width digits in the ID")
@@ -47,8 +47,8 @@ DATE_UNPARSEABLE = DirtKind(
     "date_unparseable", UNFIXABLE, "birth_date", 0.01, "birth date such as 2023-13-45 or 未知"
 )
 SAME_PERSON_AGAIN = DirtKind(
-    "duplicate",
-    DUPLICATE,
+    "id_conflict",
+    CONFLICT,
     "id_number",
     0.015,
     "a second row for a person already registered, the ID in 15-digit legacy form or with x",

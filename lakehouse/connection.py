@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 
 import duckdb
@@ -91,7 +91,24 @@ def lake_transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
     con.execute("BEGIN TRANSACTION")
     try:
         yield
-        con.execute("COMMIT")
     except BaseException:
-        con.execute("ROLLBACK")
+        _rollback(con)
         raise
+    try:
+        con.execute("COMMIT")
+    except duckdb.Error as conflict:
+        _rollback(con)
+        raise LakeWriteConflict(
+            "the lakehouse refused this commit, nothing of it was kept: "
+            f"{str(conflict).splitlines()[0]}"
+        ) from None
+
+
+class LakeWriteConflict(RuntimeError):
+    """A commit the lakehouse refused (another writer changed the same tables)."""
+
+
+def _rollback(con: duckdb.DuckDBPyConnection) -> None:
+    """Roll back; a transaction DuckDB already ended itself is not a second error."""
+    with suppress(duckdb.TransactionException):
+        con.execute("ROLLBACK")

@@ -1,17 +1,25 @@
 """Bookkeeping tables in the lakehouse's ``meta`` schema.
 
-batches         one row per committed sync: what was read, the watermark reached
-files           every dropped file processed, by content hash (processed once)
+batches         one row per committed sync: what was read, what the source said it
+                holds, the typed watermark reached, the source's schema, notes
+files           every dropped file processed, by content hash (processed once), loaded
+                or quarantined as a whole with its reason
 sync_runs       every sync attempt, committed or failed, with the error's one line
 reconciliation  per batch: rows read = rows loaded + rows quarantined, with reasons
+accepted_changes a steward's explicit acceptance of a change the next sync would
+                otherwise refuse (a full sync that shrinks, a changed column type)
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import secrets
+from dataclasses import dataclass
 
 import duckdb
+
+from connectors.watermark import Watermark
 
 DDL = [
     """CREATE TABLE IF NOT EXISTS lake.meta.batches (
@@ -27,12 +35,73 @@ DDL = [
     """CREATE TABLE IF NOT EXISTS lake.meta.reconciliation (
         batch_id VARCHAR, dataset VARCHAR, source VARCHAR, rows_read BIGINT, rows_loaded BIGINT,
         rows_quarantined BIGINT, reasons VARCHAR, staged_at TIMESTAMP)""",
+    """CREATE TABLE IF NOT EXISTS lake.meta.accepted_changes (
+        source VARCHAR, change VARCHAR, accepted_by VARCHAR, reason VARCHAR,
+        accepted_at TIMESTAMP, used_by_batch VARCHAR)""",
 ]
+# Columns added after the first release: appended so older lakes gain them in place.
+ADDED_COLUMNS = {
+    "batches": [
+        ("declared_rows", "BIGINT"),  # what the source said it holds (full reads), if it said
+        ("rows_through_watermark", "BIGINT"),  # source rows at/before the watermark, at sync
+        ("source_schema", "VARCHAR"),  # JSON {column: type as the source names it}
+        ("notes", "VARCHAR"),  # JSON list of one-line notes (a full re-read, a skipped file)
+    ],
+    "files": [("status", "VARCHAR"), ("reason", "VARCHAR")],
+}
 
 
 def ensure_meta(con: duckdb.DuckDBPyConnection) -> None:
     for statement in DDL:
         con.execute(statement)
+    present = set(
+        con.execute(
+            "SELECT table_name, column_name FROM duckdb_columns() WHERE database_name = 'lake' "
+            "AND schema_name = 'meta'"
+        ).fetchall()
+    )
+    for table, columns in ADDED_COLUMNS.items():
+        for name, sql_type in columns:
+            if (table, name) not in present:
+                con.execute(f"ALTER TABLE lake.meta.{table} ADD COLUMN {name} {sql_type}")
+
+
+@dataclass(frozen=True)
+class BatchRecord:
+    """One committed sync as ``lake.meta.batches`` keeps it."""
+
+    batch_id: str
+    mode: str
+    rows_read: int
+    declared_rows: int | None
+    rows_through_watermark: int | None
+    watermark: Watermark | None
+    source_schema: dict[str, str]
+
+
+def insert_batch(con: duckdb.DuckDBPyConnection, **values: object) -> None:
+    """One row of ``lake.meta.batches`` by column name (the table grows columns over time)."""
+    names = ", ".join(values)
+    marks = ", ".join("?" for _ in values)
+    con.execute(f"INSERT INTO lake.meta.batches ({names}) VALUES ({marks})", list(values.values()))
+
+
+def insert_file(
+    con: duckdb.DuckDBPyConnection,
+    source: str,
+    file_name: str,
+    sha256: str,
+    size: int,
+    batch_id: str,
+    *,
+    status: str = "loaded",
+    reason: str | None = None,
+) -> None:
+    con.execute(
+        "INSERT INTO lake.meta.files (source, file_name, sha256, size, batch_id, loaded_at, "
+        "status, reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        [source, file_name, sha256, size, batch_id, utcnow(), status, reason],
+    )
 
 
 def new_batch_id(source: str) -> str:
@@ -59,14 +128,75 @@ def record_sync_run(
     )
 
 
-def last_watermark(con: duckdb.DuckDBPyConnection, source: str) -> str | None:
+def last_watermark(con: duckdb.DuckDBPyConnection, source: str) -> Watermark | None:
+    record = last_batch(con, source, with_watermark=True)
+    return record.watermark if record else None
+
+
+def last_batch(
+    con: duckdb.DuckDBPyConnection,
+    source: str,
+    *,
+    mode: str | None = None,
+    with_watermark: bool = False,
+) -> BatchRecord | None:
+    """The newest committed batch of a source (of one mode, or with a watermark)."""
+    ensure_meta(con)
+    where = "source = ?"
+    params: list[object] = [source]
+    if mode:
+        where += " AND mode = ?"
+        params.append(mode)
+    if with_watermark:
+        where += " AND watermark IS NOT NULL"
+    row = con.execute(
+        "SELECT batch_id, mode, rows_read, declared_rows, rows_through_watermark, watermark, "
+        f"source_schema FROM lake.meta.batches WHERE {where} ORDER BY finished_at DESC LIMIT 1",
+        params,
+    ).fetchone()
+    if row is None:
+        return None
+    return BatchRecord(
+        batch_id=row[0],
+        mode=row[1],
+        rows_read=int(row[2] or 0),
+        declared_rows=row[3],
+        rows_through_watermark=row[4],
+        watermark=Watermark.decode(row[5]) if row[5] else None,
+        source_schema=json.loads(row[6]) if row[6] else {},
+    )
+
+
+def pending_acceptance(
+    con: duckdb.DuckDBPyConnection, source: str, change: str
+) -> tuple[str, str] | None:
+    """(steward, reason) of an unused acceptance of ``change`` for the next sync, if any."""
     ensure_meta(con)
     row = con.execute(
-        "SELECT watermark FROM lake.meta.batches WHERE source = ? AND watermark IS NOT NULL "
-        "ORDER BY finished_at DESC LIMIT 1",
-        [source],
+        "SELECT accepted_by, reason FROM lake.meta.accepted_changes WHERE source = ? "
+        "AND change = ? AND used_by_batch IS NULL ORDER BY accepted_at DESC LIMIT 1",
+        [source, change],
     ).fetchone()
-    return row[0] if row else None
+    return (row[0], row[1]) if row else None
+
+
+def record_acceptance(
+    con: duckdb.DuckDBPyConnection, source: str, change: str, steward: str, reason: str
+) -> None:
+    ensure_meta(con)
+    con.execute(
+        "INSERT INTO lake.meta.accepted_changes VALUES (?, ?, ?, ?, ?, NULL)",
+        [source, change, steward, reason, utcnow()],
+    )
+
+
+def use_acceptance(con: duckdb.DuckDBPyConnection, source: str, change: str, batch_id: str) -> None:
+    """An acceptance holds for one sync: the batch that relied on it uses it up."""
+    con.execute(
+        "UPDATE lake.meta.accepted_changes SET used_by_batch = ? WHERE source = ? AND change = ? "
+        "AND used_by_batch IS NULL",
+        [batch_id, source, change],
+    )
 
 
 def processed_files(con: duckdb.DuckDBPyConnection, source: str) -> set[str]:

@@ -3,25 +3,29 @@
 Everything one sync reads lands in a single lakehouse transaction together with
 its batch record and the files it consumed, so a sync killed midway leaves
 nothing visible and the next run starts again from the last committed
-watermark.
+watermark. A read the source did not fully deliver is refused before commit
+(``sync_guards``), so the last good batch stays published.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import duckdb
 import pyarrow as pa
 
 from catalog.contracts import DatasetContract
-from connectors.batch import SourceBatch
+from connectors.batch import BadSourceFile, FileChanged, SourceBatch
 from connectors.config import AnySource, SqlSource
 from connectors.factory import connector_for
-from connectors.files import DropFile, FileDropConnector
+from connectors.files import FileDropConnector
+from connectors.http_json import HttpJsonConnector
+from connectors.sql import SqlConnector
+from connectors.watermark import Watermark
 from encryption.keystore import KeyStore
-from lakehouse import meta
+from lakehouse import meta, sync_guards
 from lakehouse.connection import lake_transaction
 from protection.fields import is_protected, seal_raw, seal_rejected_rows
 
@@ -41,8 +45,13 @@ class SyncResult:
     rows_read: int = 0
     rows_raw: int = 0
     rows_rejected: int = 0
-    watermark: str | None = None
+    watermark: Watermark | None = None
     origins: list[str] = field(default_factory=list)
+    declared_rows: int | None = None  # what the source said it holds (full reads)
+    rows_through_watermark: int | None = None
+    source_schema: dict[str, str] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)  # one line each, no values
+    files_quarantined: list[tuple[str, str]] = field(default_factory=list)  # (file, reason)
 
 
 def raw_columns(contract: DatasetContract) -> list[str]:
@@ -100,58 +109,179 @@ def land(
     full: bool = False,
     progress: Progress | None = None,
 ) -> SyncResult:
-    """Read the source and commit one raw batch (possibly empty)."""
+    """Read the source and commit one raw batch (possibly empty), or nothing at all.
+
+    A full read is committed only when it is whole: as many rows as the source says it
+    holds, not shrunk beyond the contract's tolerance, no column changed type (unless a
+    steward accepted the change). An incremental read first checks that no rows appeared
+    behind the watermark; if they did, it reads in full instead.
+    """
     meta.ensure_meta(con)
     ensure_raw_tables(con, contract)
     name = source.name
     connector = connector_for(source)
     since = None
-    incremental = isinstance(source, SqlSource) and source.incremental is not None
-    if incremental and not full:
+    notes: list[str] = []
+    if isinstance(source, SqlSource) and source.incremental is not None and not full:
         since = meta.last_watermark(con, name)
-    mode = (
-        "incremental" if (since is not None or isinstance(connector, FileDropConnector)) else "full"
-    )
+        if since is not None:
+            moved = _rows_behind_watermark(con, connector, name, since)  # type: ignore[arg-type]
+            if moved:
+                notes.append(
+                    f"{source.incremental.column} moved backwards: {moved:,} more rows at or "
+                    f"before the watermark {since} than the last sync saw; read in full instead"
+                )
+                since = None
+    files_source = isinstance(connector, FileDropConnector)
+    mode = "incremental" if (since is not None or files_source) else "full"
     result = SyncResult(meta.new_batch_id(name), name, contract.name, mode, watermark=since)
+    result.notes.extend(notes)
     started = meta.utcnow()
 
-    files: list[DropFile] = []
-    batches: Iterator[SourceBatch]
-    if isinstance(connector, FileDropConnector):
-        files = connector.pending(meta.processed_files(con, name))
-        batches = (b for f in files for b in connector.read_file(f.path))
-    else:
-        batches = connector.read(since=since)
-
     with lake_transaction(con):
-        for batch in batches:
-            _write_batch(con, batch, contract, keystore, result)
-            if progress:
-                progress(batch.records.num_rows + len(batch.rejected))
-        for drop in files:
-            con.execute(
-                "INSERT INTO lake.meta.files VALUES (?, ?, ?, ?, ?, ?)",
-                [name, drop.path.name, drop.sha256, drop.size, result.batch_id, meta.utcnow()],
-            )
-            if drop.path.name not in result.origins:
-                result.origins.append(drop.path.name)
-        con.execute(
-            "INSERT INTO lake.meta.batches VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                result.batch_id,
-                name,
-                contract.name,
-                mode,
-                started,
-                meta.utcnow(),
-                result.rows_read,
-                result.rows_raw,
-                result.rows_rejected,
-                result.watermark,
-                json.dumps(result.origins, ensure_ascii=False),
-            ],
+        if isinstance(connector, FileDropConnector):
+            _land_files(con, connector, contract, keystore, result, progress)
+        else:
+            for batch in connector.read(since=since):
+                _write_batch(con, batch, contract, keystore, result)
+                if progress:
+                    progress(batch.records.num_rows + len(batch.rejected))
+            _check_whole(con, connector, source, contract, result)
+        meta.insert_batch(
+            con,
+            batch_id=result.batch_id,
+            source=name,
+            dataset=contract.name,
+            mode=mode,
+            started_at=started,
+            finished_at=meta.utcnow(),
+            rows_read=result.rows_read,
+            rows_raw=result.rows_raw,
+            rows_rejected=result.rows_rejected,
+            watermark=result.watermark.encode() if result.watermark else None,
+            origins=json.dumps(result.origins, ensure_ascii=False),
+            declared_rows=result.declared_rows,
+            rows_through_watermark=result.rows_through_watermark,
+            source_schema=json.dumps(result.source_schema, ensure_ascii=False)
+            if result.source_schema
+            else None,
+            notes=json.dumps(result.notes, ensure_ascii=False) if result.notes else None,
         )
     return result
+
+
+def _rows_behind_watermark(
+    con: duckdb.DuckDBPyConnection, connector: SqlConnector, source: str, since: Watermark
+) -> int:
+    """How many more rows sit at or before ``since`` than the last sync saw there.
+
+    Rows only leave that range by being updated forward or deleted; rows entering it were
+    written with an old change value (a clock set back, a back-dated import) and an
+    incremental read would skip them for ever.
+    """
+    last = meta.last_batch(con, source, with_watermark=True)
+    if last is None or last.rows_through_watermark is None:
+        return 0
+    return max(0, connector.count_through(since) - last.rows_through_watermark)
+
+
+def _check_whole(
+    con: duckdb.DuckDBPyConnection,
+    connector: SqlConnector | HttpJsonConnector,
+    source: AnySource,
+    contract: DatasetContract,
+    result: SyncResult,
+) -> None:
+    """Refuse a batch the source did not fully deliver; record what it said about itself."""
+    name = source.name
+    result.source_schema = dict(connector.source_schema)
+    previous = meta.last_batch(con, name)
+    note = sync_guards.check_schema(
+        name, result.source_schema, previous, _accepted(con, name, sync_guards.SCHEMA)
+    )
+    if note:
+        result.notes.append(note)
+        meta.use_acceptance(con, name, sync_guards.SCHEMA, result.batch_id)
+    if result.mode == "full":
+        result.declared_rows = connector.declared_rows
+        sync_guards.check_complete(name, result.declared_rows, result.rows_read)
+        note = sync_guards.check_shrink(
+            name,
+            contract,
+            result.rows_read,
+            meta.last_batch(con, name, mode="full"),
+            _accepted(con, name, sync_guards.SHRINK),
+        )
+        if note:
+            result.notes.append(note)
+            meta.use_acceptance(con, name, sync_guards.SHRINK, result.batch_id)
+    if isinstance(connector, SqlConnector) and result.watermark is not None:
+        result.rows_through_watermark = connector.count_through(result.watermark)
+
+
+def _accepted(
+    con: duckdb.DuckDBPyConnection, source: str, change: str
+) -> sync_guards.Acceptance | None:
+    found = meta.pending_acceptance(con, source, change)
+    return sync_guards.Acceptance(*found) if found else None
+
+
+def _land_files(
+    con: duckdb.DuckDBPyConnection,
+    connector: FileDropConnector,
+    contract: DatasetContract,
+    keystore: KeyStore,
+    result: SyncResult,
+    progress: Progress | None,
+) -> None:
+    """Each pending file whole or not at all: a bad file is quarantined as a file (the
+    others still load), a file that changed while read is left for the next run."""
+    name = connector.source.name
+    for drop in connector.pending(meta.processed_files(con, name)):
+        before = (result.rows_read, result.rows_raw, result.rows_rejected, len(result.origins))
+        try:
+            for batch in connector.read_file(drop.path, expected_sha256=drop.sha256):
+                _write_batch(con, batch, contract, keystore, result)
+                if progress:
+                    progress(batch.records.num_rows + len(batch.rejected))
+        except FileChanged as changed:
+            _forget_file(con, contract, result, drop.path.name, before)
+            result.notes.append(str(changed))
+            continue
+        except BadSourceFile as bad:
+            _forget_file(con, contract, result, drop.path.name, before)
+            meta.insert_file(
+                con,
+                name,
+                drop.path.name,
+                drop.sha256,
+                drop.size,
+                result.batch_id,
+                status="quarantined",
+                reason=bad.reason,
+            )
+            result.files_quarantined.append((drop.path.name, bad.reason))
+            continue
+        meta.insert_file(con, name, drop.path.name, drop.sha256, drop.size, result.batch_id)
+        if drop.path.name not in result.origins:
+            result.origins.append(drop.path.name)
+
+
+def _forget_file(
+    con: duckdb.DuckDBPyConnection,
+    contract: DatasetContract,
+    result: SyncResult,
+    file_name: str,
+    before: tuple[int, int, int, int],
+) -> None:
+    """Take back whatever part of one file was written before it failed."""
+    for table in (f"lake.raw.{contract.name}", f"lake.quarantine.{contract.name}"):
+        con.execute(
+            f"DELETE FROM {table} WHERE _batch_id = ? AND (_origin = ? OR starts_with(_origin, ?))",
+            [result.batch_id, file_name, file_name + "["],
+        )
+    result.rows_read, result.rows_raw, result.rows_rejected, kept = before
+    del result.origins[kept:]
 
 
 def _write_batch(
@@ -204,15 +334,8 @@ def _write_batch(
         result.rows_rejected += len(batch.rejected)
         result.rows_read += len(batch.rejected)
     if batch.watermark is not None and (
-        result.watermark is None or _after(batch.watermark, result.watermark)
+        result.watermark is None or batch.watermark > result.watermark
     ):
         result.watermark = batch.watermark
     if batch.origin is not None and batch.origin not in result.origins:
         result.origins.append(batch.origin)
-
-
-def _after(candidate: str, current: str) -> bool:
-    try:
-        return float(candidate) > float(current)
-    except ValueError:
-        return candidate > current

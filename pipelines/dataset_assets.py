@@ -47,12 +47,20 @@ def dataset_assets(catalog: Catalog, contract: DatasetContract) -> list[dg.Asset
         with step(context, hub.show_progress, f"sync {source.name} → raw_{name}") as summary:
             result = steps.sync_dataset(hub.hub(), name)
             summary.append(f"{result.rows_read:,} rows read, {result.rows_rejected} unreadable")
+            if result.files_quarantined:
+                summary.append(f"{len(result.files_quarantined)} files quarantined")
+        for file_name, why in result.files_quarantined:
+            context.log.warning(f"file {file_name} quarantined, not loaded: {why}")
+        for note in result.notes:
+            context.log.info(note)
         return dg.MaterializeResult(
             metadata={
                 "batch_id": result.batch_id,
                 "mode": result.mode,
                 "rows_read": result.rows_read,
                 "rows_rejected": result.rows_rejected,
+                "declared_rows": result.declared_rows if result.declared_rows is not None else "-",
+                "files_quarantined": ", ".join(f for f, _ in result.files_quarantined) or "none",
                 "origins": ", ".join(result.origins) or "-",
                 "dagster/row_count": result.rows_raw,
             }

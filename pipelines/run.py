@@ -7,7 +7,9 @@ DAGSTER_HOME shows them.
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from pipelines.hub import Hub
 
@@ -23,6 +25,10 @@ class RunOutcome:
     success: bool
     run_id: str
     failures: list[str] = field(default_factory=list)
+    # After a source failed to sync: the run that rebuilt, from the last good data, the
+    # products and rooms the failure had skipped, and what it rebuilt.
+    rebuild_run_id: str | None = None
+    rebuilt: list[str] = field(default_factory=list)
 
 
 def prepare_dagster_home(hub: Hub) -> None:
@@ -42,7 +48,7 @@ def run_refresh(hub: Hub, *, show_progress: bool = False) -> RunOutcome:
 def run_job(hub: Hub, job_name: str, *, show_progress: bool = False) -> RunOutcome:
     """Run one job of the graph built from the hub's own configuration folder."""
     prepare_dagster_home(hub)
-    from dagster import DagsterEventType, DagsterInstance
+    from dagster import DagsterInstance
 
     from pipelines.definitions import build_definitions
 
@@ -69,16 +75,78 @@ def run_job(hub: Hub, job_name: str, *, show_progress: bool = False) -> RunOutco
         result = job.execute_in_process(
             instance=instance, run_config=run_config, raise_on_error=False
         )
-        failures = []
-        for event in result.all_events:
-            if event.event_type == DagsterEventType.STEP_FAILURE:
-                error = event.event_specific_data.error  # type: ignore[union-attr]
-                failures.append(f"{event.step_key}: {_root_message(error)}")
-            elif event.event_type == DagsterEventType.ASSET_CHECK_EVALUATION:
-                data = event.event_specific_data
-                if data is not None and not data.passed:  # type: ignore[union-attr]
-                    failures.append(f"check {data.asset_check_key.name} failed")  # type: ignore[union-attr]
-        return RunOutcome(result.success and not failures, result.run_id, failures)
+        failures, failed_steps, failed_checks = _failures(result.all_events)
+        outcome = RunOutcome(result.success and not failures, result.run_id, failures)
+        rebuild = _rebuildable_after_sync_failures(
+            defs, job_name, result.all_events, failed_steps, failed_checks
+        )
+        if rebuild:
+            again = job.execute_in_process(
+                instance=instance,
+                run_config=run_config,
+                raise_on_error=False,
+                asset_selection=sorted(rebuild, key=lambda k: k.to_user_string()),
+                tags={"shuzhi/rebuild_after": result.run_id},
+            )
+            more, _, _ = _failures(again.all_events)
+            outcome.failures += more
+            outcome.rebuild_run_id = again.run_id
+            outcome.rebuilt = sorted(k.to_user_string() for k in rebuild)
+        return outcome
+
+
+def _failures(events: Sequence[Any]) -> tuple[list[str], set[str], set[str]]:
+    """(one line per failure, failed step keys, asset keys of failed blocking checks)."""
+    from dagster import DagsterEventType
+
+    failures: list[str] = []
+    failed_steps: set[str] = set()
+    failed_checks: set[str] = set()
+    for event in events:
+        if event.event_type == DagsterEventType.STEP_FAILURE:
+            error = event.event_specific_data.error
+            failures.append(f"{event.step_key}: {_root_message(error)}")
+            failed_steps.add(event.step_key)
+        elif event.event_type == DagsterEventType.ASSET_CHECK_EVALUATION:
+            data = event.event_specific_data
+            if data is not None and not data.passed:
+                failures.append(f"check {data.asset_check_key.name} failed")
+                failed_checks.add(data.asset_check_key.asset_key.to_user_string())
+    return failures, failed_steps, failed_checks
+
+
+def _rebuildable_after_sync_failures(
+    defs: Any, job_name: str, events: Sequence[Any], failed_steps: set[str], failed_checks: set[str]
+) -> set[Any]:
+    """Assets a failed sync skipped that can still be built from the last good data.
+
+    A department that is down must not hold back every other department's products: the
+    products and rooms downstream of its dataset are rebuilt from the dataset's last good
+    protected layer. Its own staged and protected layers are not (nothing new arrived), and
+    nothing downstream of a failed quality check or a failed build step is (bad data must
+    not flow on)."""
+    from dagster import AssetKey, AssetSelection, DagsterEventType
+
+    failed_sources = {s.removeprefix("raw_") for s in failed_steps if s.startswith("raw_")}
+    if not failed_sources:
+        return set()
+    graph = defs.resolve_asset_graph()
+    in_job = set(defs.resolve_job_def(job_name).asset_layer.selected_asset_keys)
+    built = {
+        event.asset_key
+        for event in events
+        if event.event_type == DagsterEventType.ASSET_MATERIALIZATION
+    }
+    blocked = {AssetKey(s) for s in failed_steps if not s.startswith("raw_")} | {
+        AssetKey.from_user_string(k) for k in failed_checks
+    }
+    held_back = AssetSelection.assets(*blocked).downstream().resolve(graph) if blocked else set()
+    own_layers = {
+        AssetKey(f"{layer}_{name}")
+        for name in failed_sources
+        for layer in ("raw", "staged", "protected")
+    }
+    return in_job - built - own_layers - held_back
 
 
 def _root_message(error: object) -> str:

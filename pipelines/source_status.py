@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+import json
+from dataclasses import asdict, dataclass, field
 
 from connectors.config import FileDropSource
+from connectors.watermark import Watermark
 from lakehouse import meta
 from pipelines.hub import Hub
 
@@ -87,7 +89,7 @@ def source_statuses(hub: Hub) -> list[SourceStatus]:
                 schedule=_schedule_text(source),
                 last_sync=finished,
                 last_batch=batch_id,
-                watermark=watermarks.get(name),
+                watermark=str(watermarks[name]) if watermarks.get(name) else None,
                 rows_read=rows_read,
                 rows_loaded=loaded,
                 rows_quarantined=quarantined,
@@ -110,6 +112,9 @@ class BatchRecord:
     rows_quarantined: int | None
     watermark: str | None
     origins: str | None
+    declared_rows: int | None = None  # what the source said it holds (full reads)
+    notes: list[str] = field(default_factory=list)
+    files_quarantined: list[tuple[str, str]] = field(default_factory=list)  # (file, reason)
 
     @property
     def holds(self) -> bool | None:
@@ -127,11 +132,34 @@ def batch_history(hub: Hub, source: str, limit: int = 20) -> list[BatchRecord]:
         meta.ensure_meta(con)
         rows = con.execute(
             """SELECT b.batch_id, b.mode, b.finished_at::VARCHAR, b.rows_read,
-                      r.rows_loaded, r.rows_quarantined, b.watermark, b.origins
+                      r.rows_loaded, r.rows_quarantined, b.watermark, b.origins,
+                      b.declared_rows, b.notes
                FROM lake.meta.batches b
                LEFT JOIN lake.meta.reconciliation r USING (batch_id)
                WHERE b.source = ?
                ORDER BY b.finished_at DESC LIMIT ?""",
             [source, limit],
         ).fetchall()
-    return [BatchRecord(*row) for row in rows]
+        quarantined: dict[str, list[tuple[str, str]]] = {}
+        for batch_id, file_name, reason in con.execute(
+            "SELECT batch_id, file_name, reason FROM lake.meta.files WHERE source = ? "
+            "AND status = 'quarantined' ORDER BY file_name",
+            [source],
+        ).fetchall():
+            quarantined.setdefault(batch_id, []).append((file_name, reason))
+    return [
+        BatchRecord(
+            row[0],
+            row[1],
+            row[2],
+            row[3],
+            row[4],
+            row[5],
+            watermark=str(Watermark.decode(row[6])) if row[6] else None,
+            origins=row[7],
+            declared_rows=row[8],
+            notes=json.loads(row[9]) if row[9] else [],
+            files_quarantined=quarantined.get(row[0], []),
+        )
+        for row in rows
+    ]

@@ -15,11 +15,12 @@ from typing import TYPE_CHECKING
 
 from lakehouse import meta
 from lakehouse.raw_landing import SyncResult, land
+from lakehouse.sync_lock import sync_lock
 from pipelines.hub import Hub
 from policies.rooms import RoomReport, build_all_rooms
 from products.build import build_product
 from protection.protect_dataset import ProtectResult, protect
-from quality.staging import StageResult, stage
+from quality.staging import StageResult, identity_columns, stage
 
 if TYPE_CHECKING:
     from quality.expectations import SuiteOutcome
@@ -31,11 +32,12 @@ SYSTEM_ACTOR = "shuzhi-pipeline"
 def sync_dataset(
     hub: Hub, dataset: str, *, full: bool = False, progress: Progress | None = None
 ) -> SyncResult:
+    """One sync of the dataset's source; a second one at the same time refuses at once."""
     source = hub.catalog.source_for(dataset)
     contract = hub.catalog.datasets[dataset]
     started = meta.utcnow()
     keystore = hub.keystore  # a missing or wrong master key stops here, before the lake opens
-    with hub.lake() as con:
+    with sync_lock(hub.home.state, source.name), hub.lake() as con:
         try:
             result = land(con, source, contract, keystore, full=full, progress=progress)
         except Exception as failure:
@@ -64,7 +66,10 @@ def sync_dataset(
             "rows_read": result.rows_read,
             "rows_raw": result.rows_raw,
             "rows_rejected": result.rows_rejected,
+            "declared_rows": result.declared_rows,
             "origins": result.origins,
+            "files_quarantined": [name for name, _ in result.files_quarantined],
+            "notes": len(result.notes),
             "outcome": "ok",
         },
     )
@@ -76,6 +81,8 @@ def stage_dataset(
 ) -> list[StageResult]:
     """Stage every committed raw batch not staged yet, oldest first."""
     contract = hub.catalog.datasets[dataset]
+    source = hub.catalog.source_for(dataset)
+    identity = identity_columns(contract, list(getattr(source, "primary_key", [])))
     results = []
     with hub.lake() as con:
         meta.ensure_meta(con)
@@ -93,6 +100,7 @@ def stage_dataset(
                 hub.keystore,
                 batch_id,
                 replace=(mode == "full"),
+                identity=identity,
                 today=today,
                 progress=progress,
             )
@@ -106,6 +114,7 @@ def stage_dataset(
                     "rows_read": result.rows_read,
                     "rows_loaded": result.rows_loaded,
                     "rows_quarantined": result.rows_quarantined,
+                    "rows_withdrawn": result.rows_withdrawn,
                     "reasons": dict(result.reasons),
                 },
             )

@@ -1,9 +1,14 @@
 """raw → staged: standardise every value, keep each row or quarantine it with a reason.
 
 Works one raw record batch at a time (bounded memory). Identifiers become join
-tokens plus sealed canonical values before anything is written; rows with the
-same key as an earlier row are quarantined as duplicates. The counts must
-reconcile: rows read = rows loaded + rows quarantined, or staging fails.
+tokens plus sealed canonical values before anything is written. A row's
+identity is the source's primary key (the contract key when the source has
+none): a second row with the same identity in one batch is a duplicate, a
+newer version from a later batch replaces the older. The contract key must
+stay unique too: rows of different identities claiming the same key (two
+people with one ID number) are all quarantined with the conflict named, never
+one silently replacing the other. The counts must reconcile: rows read = rows
+loaded + rows quarantined, or staging fails.
 """
 
 from __future__ import annotations
@@ -44,6 +49,8 @@ class StageResult:
     rows_read: int = 0
     rows_loaded: int = 0
     rows_quarantined: int = 0
+    # rows staged by earlier batches taken back into quarantine by a key conflict
+    rows_withdrawn: int = 0
     reasons: Counter[str] = field(default_factory=Counter)
 
 
@@ -61,13 +68,27 @@ def staged_columns(contract: DatasetContract) -> list[tuple[str, str]]:
     return [*cols, ("_batch_id", "VARCHAR"), ("_source_pos", "VARCHAR"), ("_row_hash", "VARCHAR")]
 
 
-def key_columns(contract: DatasetContract) -> list[str]:
-    """Staged columns that hold the key (tokens stand in for protected identifiers)."""
+def key_columns(contract: DatasetContract, names: list[str] | None = None) -> list[str]:
+    """Staged columns that hold the key, or the named columns (tokens stand in for
+    protected identifiers)."""
     out = []
-    for name in contract.key:
+    for name in contract.key if names is None else names:
         spec = contract.column(name)
         out.append(f"{name}_token" if spec.protection == "token+seal" else name)
     return out
+
+
+def identity_columns(contract: DatasetContract, source_primary_key: list[str]) -> list[str]:
+    """Contract columns that carry the source's primary key (source names mapped), or the
+    contract key when the source declares none."""
+    by_source = {c.source_name: c.name for c in contract.columns if not c.derived_from}
+    unknown = [k for k in source_primary_key if k not in by_source]
+    if unknown:
+        raise ValueError(
+            f"dataset {contract.name}: the source's primary_key names {unknown}, which are "
+            "not columns of the contract"
+        )
+    return [by_source[k] for k in source_primary_key] or list(contract.key)
 
 
 def ensure_staged_table(con: duckdb.DuckDBPyConnection, contract: DatasetContract) -> None:
@@ -175,16 +196,22 @@ def stage(
     batch_id: str,
     *,
     replace: bool,
+    identity: list[str] | None = None,
     today: dt.date | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> StageResult:
-    """Stage one raw batch. ``replace`` rebuilds staged from this batch (a full sync)."""
+    """Stage one raw batch. ``replace`` rebuilds staged from this batch (a full sync).
+
+    ``identity`` names the contract columns of the source's primary key (default: the
+    contract key)."""
     meta.ensure_meta(con)
     ensure_staged_table(con, contract)
     stager = _Stager(contract, district, keystore, today or dt.date.today())
     result = StageResult(batch_id, contract.name)
-    keys = key_columns(contract)
-    key_specs = [contract.column(k) for k in contract.key]
+    identity = identity or list(contract.key)
+    keys = key_columns(contract, identity)
+    key_specs = [contract.column(k) for k in identity]
+    key_label = "/".join(identity)
 
     if not replace:
         # Rows already staged by earlier batches: same key + same content is a repeat export.
@@ -224,14 +251,17 @@ def stage(
             row_keys = _key_tuples(key_specs, [clean for _, clean in parsed], keystore)
             for (i, clean), key in zip(parsed, row_keys, strict=True):
                 fingerprint = stager.fingerprint(clean)
+                if any(part is None for part in key):
+                    bad.append((positions[i], origins[i], ",".join(identity), "key is missing"))
+                    continue
                 if key in stager.seen_keys:
                     first = stager.seen_keys[key]
                     bad.append(
                         (
                             positions[i],
                             origins[i],
-                            ",".join(contract.key),
-                            f"duplicate: same {'/'.join(contract.key)} as {first}",
+                            ",".join(identity),
+                            f"duplicate: same {key_label} as {first}",
                         )
                     )
                     continue
@@ -242,7 +272,7 @@ def stage(
                             (
                                 positions[i],
                                 origins[i],
-                                ",".join(contract.key),
+                                ",".join(identity),
                                 f"duplicate: identical row already loaded in batch {old_batch}",
                             )
                         )
@@ -261,6 +291,8 @@ def stage(
             if progress:
                 progress(raw.num_rows)
 
+        if identity != list(contract.key):
+            _quarantine_key_conflicts(con, contract, keys, batch_id, result)
         rejected = con.execute(
             f"SELECT count(*) FROM lake.quarantine.{contract.name} WHERE _batch_id = ? "
             "AND field IS NULL",
@@ -273,6 +305,87 @@ def stage(
             result.reasons["unreadable row"] += n_rejected
         _reconcile(con, contract, batch_id, result)
     return result
+
+
+def _quarantine_key_conflicts(
+    con: duckdb.DuckDBPyConnection,
+    contract: DatasetContract,
+    identity: list[str],
+    batch_id: str,
+    result: StageResult,
+) -> None:
+    """Rows of different identities that share the contract key, where this batch touched
+    that key: every one of them goes to quarantine, each naming where the others are."""
+    keys = key_columns(contract)
+    table = f"lake.staged.{contract.name}"
+    key_list = ", ".join(keys)
+    match = " AND ".join(f"s.{k} = c.{k}" for k in keys)
+    conflicts = con.execute(
+        f"""WITH touched AS (SELECT DISTINCT {key_list} FROM {table} WHERE _batch_id = ?),
+                 conflicted AS (
+                    SELECT {key_list} FROM {table} WHERE ({key_list}) IN (SELECT * FROM touched)
+                    GROUP BY ALL HAVING count(*) > 1)
+            SELECT s._batch_id, s._source_pos, list(s._source_pos) OVER (PARTITION BY
+                   {", ".join("s." + k for k in keys)}) AS everyone
+            FROM {table} s JOIN conflicted c ON {match}""",
+        [batch_id],
+    ).fetchall()
+    if not conflicts:
+        return
+    key_label = "/".join(contract.key)
+    identity_label = "/".join(i.removesuffix("_token") for i in identity)
+    now = meta.utcnow()
+    rows = []
+    for row_batch, position, everyone in conflicts:
+        others = ", ".join(p for p in everyone if p != position)
+        rows.append(
+            {
+                "_batch_id": row_batch,
+                "_source_pos": position,
+                "_origin": None,
+                "field": ",".join(contract.key),
+                "reason": f"conflict: same {key_label} as {others} with a different "
+                f"{identity_label}; all held back until the department corrects the source "
+                "(then sync it with --full)",
+                "_rejected_row": None,
+                "quarantined_at": now,
+            }
+        )
+        if row_batch == batch_id:
+            result.rows_loaded -= 1
+            result.rows_quarantined += 1
+            result.reasons["conflict"] += 1
+        else:
+            result.rows_withdrawn += 1
+    quarantine = pa.Table.from_pylist(
+        rows,
+        schema=pa.schema(
+            [
+                ("_batch_id", pa.string()),
+                ("_source_pos", pa.string()),
+                ("_origin", pa.string()),
+                ("field", pa.string()),
+                ("reason", pa.string()),
+                ("_rejected_row", pa.binary()),
+                ("quarantined_at", pa.timestamp("us")),
+            ]
+        ),
+    )
+    con.register("conflicted_rows", quarantine)
+    try:
+        con.execute(
+            f"INSERT INTO lake.quarantine.{contract.name} BY NAME SELECT * FROM conflicted_rows"
+        )
+        con.execute(
+            f"""DELETE FROM {table} s USING (
+                    SELECT {key_list} FROM {table} WHERE ({key_list}) IN (
+                        SELECT {key_list} FROM {table} WHERE _batch_id = ?)
+                    GROUP BY ALL HAVING count(*) > 1) c
+                WHERE {match}""",
+            [batch_id],
+        )
+    finally:
+        con.unregister("conflicted_rows")
 
 
 def _key_tuples(

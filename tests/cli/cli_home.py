@@ -25,9 +25,12 @@ def demo_config(config: Path) -> Path:
     return config
 
 
-def shuzhi_in(home: Path, config: Path, timeout: float) -> Shuzhi:
+def shuzhi_in(
+    home: Path, config: Path, timeout: float, extra_env: dict[str, str] | None = None
+) -> Shuzhi:
     """Run ``shuzhi`` with this home and configuration, and none of the caller's overrides."""
     env = {**os.environ, "SHUZHI_HOME": str(home), "SHUZHI_CONFIG": str(config)}
+    env.update(extra_env or {})
     env["COLUMNS"] = "200"
     for name in (
         "SHUZHI_DEBUG",

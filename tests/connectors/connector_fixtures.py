@@ -12,8 +12,9 @@ from typing import Any
 import psycopg
 import pymysql
 
-from connectors.batch import SourceBatch
+from connectors.batch import RejectedRow, SourceBatch
 from connectors.config import SqlSource
+from connectors.watermark import Watermark
 
 PG_DSN = "host=127.0.0.1 port=5432 user=postgres dbname=test"
 MARIADB = {"host": "127.0.0.1", "port": 3306, "user": "root", "password": "", "database": "test"}
@@ -89,3 +90,26 @@ def all_rows(batches: list[SourceBatch]) -> list[dict[str, Any]]:
 
 def all_positions(batches: list[SourceBatch]) -> list[str]:
     return [p for b in batches for p in b.positions.to_pylist()]
+
+
+def mariadb_insert_permissive(
+    con: pymysql.connections.Connection, table: str, rows: Sequence[Sequence[object]]
+) -> None:
+    """Insert rows as an old department system would: zero dates allowed (sql_mode '')."""
+    with con.cursor() as cur:
+        cur.execute("SET SESSION sql_mode = ''")
+        marks = ", ".join(["%s"] * len(rows[0]))
+        cur.executemany(f"INSERT INTO `{table}` VALUES ({marks})", rows)
+
+
+def all_rejected(batches: list[SourceBatch]) -> list[RejectedRow]:
+    return [r for b in batches for r in b.rejected]
+
+
+def rejected_by_position(batches: list[SourceBatch]) -> dict[str, RejectedRow]:
+    return {r.position: r for r in all_rejected(batches)}
+
+
+def top_watermark(batches: list[SourceBatch]) -> Watermark | None:
+    marks = [b.watermark for b in batches if b.watermark is not None]
+    return max(marks) if marks else None

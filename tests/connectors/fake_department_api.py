@@ -2,6 +2,9 @@
 
 Each request first consumes one scripted ``Misbehaviour`` (a status, headers, a body,
 a delay); once the script is empty it serves records in the pagination style asked for.
+``faults`` spoil chosen pages (a repeated page, an early empty page, a renamed envelope,
+a stuck or dropped cursor, a record with other fields), and ``claimed_total`` /
+``claimed_total_pages`` make the API lie about its counts.
 """
 
 from __future__ import annotations
@@ -28,6 +31,21 @@ class Misbehaviour:
 
 
 @dataclass
+class PageFault:
+    """How one page is served wrong; ``FakeApi.faults`` maps a page number (1-based, in
+    any style: offset 10 in pages of 5 is page 3) to it."""
+
+    records_of: int | None = None  # serve that page's records instead: a repeated page
+    empty: bool = False  # serve no records: an empty page before the end
+    keep: int | None = None  # serve only this many of the page's records: a short page
+    records_key: str | None = None  # put the records under this key: a renamed envelope
+    envelope: dict[str, Any] = field(default_factory=dict)  # keys set: a stuck cursor, a new total
+    drop: tuple[str, ...] = ()  # keys removed: a dropped cursor, a vanished total
+    record_fields: dict[str, Any] = field(default_factory=dict)  # set on the page's first record
+    record_drop: tuple[str, ...] = ()  # removed from the page's first record
+
+
+@dataclass
 class SeenRequest:
     path: str
     params: dict[str, str]
@@ -42,7 +60,11 @@ class FakeApi:
     always: Misbehaviour | None = None  # applied to every request after the script
     required_headers: dict[str, str] = field(default_factory=dict)
     max_page_size: int | None = None  # like many APIs: asked for more, serves at most this
-    send_total: bool = True  # offset style: include "total" in each page
+    send_total: bool = True  # include "total" in each page
+    send_total_pages: bool = True  # page style: include "total_pages" in each page
+    claimed_total: int | None = None  # the "total" sent instead of the true count
+    claimed_total_pages: int | None = None  # the "total_pages" sent instead of the true one
+    faults: dict[int, PageFault] = field(default_factory=dict)
     seen: list[SeenRequest] = field(default_factory=list)
     base_url: str = ""
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -67,26 +89,51 @@ class FakeApi:
         if self.max_page_size:
             size = min(size, self.max_page_size)
         total = len(self.records)
+        served: dict[str, Any]
         if self.style == "page":
-            page = int(params.get("page", "1"))
-            start = (page - 1) * size
-            return {
-                "data": self.records[start : start + size],
-                "total_pages": -(-total // size),
-                "total": total,
-            }
-        if self.style == "offset":
+            number = int(params.get("page", "1"))
+            start = (number - 1) * size
+            served = {"data": self.records[start : start + size]}
+            if self.send_total_pages:
+                served["total_pages"] = self._claimed_pages(-(-total // size))
+        elif self.style == "offset":
             start = int(params.get("offset", "0"))
-            served: dict[str, Any] = {"data": self.records[start : start + size]}
-            if self.send_total:
-                served["total"] = total
-            return served
-        start = int(params["cursor"].removeprefix("after-")) if "cursor" in params else 0
-        end = start + size
-        return {
-            "data": self.records[start:end],
-            "next_cursor": f"after-{end}" if end < total else None,
-        }
+            number = start // size + 1
+            served = {"data": self.records[start : start + size]}
+        else:
+            start = int(params["cursor"].removeprefix("after-")) if "cursor" in params else 0
+            number = start // size + 1
+            end = start + size
+            served = {
+                "data": self.records[start:end],
+                "next_cursor": f"after-{end}" if end < total else None,
+            }
+        if self.send_total:
+            served["total"] = total if self.claimed_total is None else self.claimed_total
+        fault = self.faults.get(number)
+        return self._spoil(served, fault, size) if fault else served
+
+    def _claimed_pages(self, true_pages: int) -> int:
+        return true_pages if self.claimed_total_pages is None else self.claimed_total_pages
+
+    def _spoil(self, served: dict[str, Any], fault: PageFault, size: int) -> dict[str, Any]:
+        records = [dict(r) for r in served.pop("data")]
+        if fault.records_of is not None:
+            start = (fault.records_of - 1) * size
+            records = [dict(r) for r in self.records[start : start + size]]
+        if fault.empty:
+            records = []
+        if fault.keep is not None:
+            records = records[: fault.keep]
+        if records:
+            records[0].update(fault.record_fields)
+            for name in fault.record_drop:
+                records[0].pop(name, None)
+        served[fault.records_key or "data"] = records
+        served.update(fault.envelope)
+        for key in fault.drop:
+            served.pop(key, None)
+        return served
 
 
 def _handler(api: FakeApi) -> type[BaseHTTPRequestHandler]:

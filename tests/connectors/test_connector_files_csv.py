@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from file_drop_fixtures import HEADER, connector, positions, read, rejected, rows
 
-from connectors.batch import SourceDataError
+from connectors.batch import BadSourceFile
 
 BODY = 'C1,张三,"楼道灯坏了\n第二行说明"\nC2,㐀李,噪音扰民\n'
 EXPECTED = [
@@ -29,7 +29,8 @@ def test_csv_in_each_encoding_reads_the_same_rows(tmp_path: Path, codec: str, no
     path.write_bytes(f"{HEADER}\n{BODY}".encode(codec))
     batches = read(connector(tmp_path), path)
     assert rows(batches) == EXPECTED
-    assert positions(batches) == ["cases.csv:row 2", "cases.csv:row 3"]
+    # C1's value spans lines 2-3, so C2 starts on line 4, as an editor shows it
+    assert positions(batches) == ["cases.csv:row 2", "cases.csv:row 4"]
     assert batches[0].notes == [note]
     assert batches[0].origin == "cases.csv"
     assert rejected(batches) == []
@@ -90,7 +91,7 @@ def test_truncated_last_line_is_rejected_with_position_and_nothing_is_lost(tmp_p
     bad = rejected(batches)
     assert len(rows(batches)) == 2
     assert len(bad) == 1
-    assert bad[0].position == "cut.csv:row 4"
+    assert bad[0].position == "cut.csv:row 5"  # C1 takes lines 2-3
     assert bad[0].reason == "row has 2 fields, expected 3"
     assert bad[0].text == "C3,王五"
     assert len(rows(batches)) + len(bad) == 3  # every data record accounted for
@@ -136,24 +137,25 @@ def test_header_only_file_yields_one_empty_batch_with_the_header(tmp_path: Path)
     assert batches[0].records.schema.names == HEADER.split(",")
 
 
-def test_file_without_a_header_is_a_data_error(tmp_path: Path) -> None:
+def test_file_without_a_header_is_a_bad_file(tmp_path: Path) -> None:
     path = tmp_path / "nothing.csv"
-    path.write_bytes(b"")
-    with pytest.raises(SourceDataError, match="no header row"):
+    path.write_bytes(b"\n1,2\n")
+    with pytest.raises(BadSourceFile, match="line 1 is blank: the header row must be on line 1"):
         read(connector(tmp_path), path)
 
 
 @pytest.mark.parametrize(
     ("header", "reason"), [("a,,c", "empty column name"), ("a,b,a", "repeats a column name")]
 )
-def test_bad_headers_are_data_errors_naming_the_file(
+def test_bad_headers_are_bad_files_naming_the_file(
     tmp_path: Path, header: str, reason: str
 ) -> None:
     path = tmp_path / "bad.csv"
     path.write_text(f"{header}\n1,2,3\n", encoding="utf-8")
-    with pytest.raises(SourceDataError, match=reason) as info:
+    with pytest.raises(BadSourceFile, match=reason) as info:
         read(connector(tmp_path), path)
-    assert "bad.csv" in str(info.value)
+    assert info.value.file_name == "bad.csv"
+    assert str(info.value).startswith("bad.csv: header row")
 
 
 def test_large_file_is_streamed_in_several_batches(tmp_path: Path) -> None:

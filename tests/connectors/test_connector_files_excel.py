@@ -9,7 +9,7 @@ import pytest
 import xlsxwriter
 from file_drop_fixtures import connector, positions, read, rejected, rows
 
-from connectors.batch import SourceDataError
+from connectors.batch import BadSourceFile
 from connectors.files import cell_text
 from identifiers import resident_id
 
@@ -73,8 +73,10 @@ def test_no_sheet_reads_every_sheet(tmp_path: Path, workbook: Path) -> None:
     assert positions(batches)[-1] == "cases.xlsx[说明]:row 2"
 
 
-def test_unknown_sheet_is_a_data_error(tmp_path: Path, workbook: Path) -> None:
-    with pytest.raises(SourceDataError, match="no sheet named '汇总'"):
+def test_unknown_sheet_is_a_bad_file(tmp_path: Path, workbook: Path) -> None:
+    with pytest.raises(
+        BadSourceFile, match=r"cases.xlsx: no sheet named '汇总' \(it has '工单', '说明'\)"
+    ):
         read(connector(tmp_path, sheet="汇总"), workbook)
 
 
@@ -96,13 +98,43 @@ def test_a_stray_value_beyond_the_header_rejects_that_row_only(tmp_path: Path) -
     ]
 
 
-def test_a_blank_first_row_is_a_header_error(tmp_path: Path) -> None:
-    path = tmp_path / "blank.xlsx"
+def test_a_sheet_starting_below_row_1_keeps_the_sheet_row_numbers(tmp_path: Path) -> None:
+    path = tmp_path / "low.xlsx"
     book = xlsxwriter.Workbook(str(path))
-    book.add_worksheet("工单").write_row(2, 0, ["编号", "姓名"])
+    sheet = book.add_worksheet("工单")
+    sheet.write_row(2, 1, ["编号", "姓名"])  # the used range starts at B3
+    sheet.write_row(3, 1, ["1", "张三"])
+    sheet.write_row(6, 1, ["2", "李四", "多出来的"])
+    sheet.write_row(7, 1, ["3", "王五"])
     book.close()
-    with pytest.raises(SourceDataError, match="empty column name"):
+    batches = read(connector(tmp_path), path)
+    assert batches[0].records.schema.names == ["编号", "姓名"]
+    assert [r["编号"] for r in rows(batches)] == ["1", "3"]
+    assert positions(batches) == ["low.xlsx[工单]:row 4", "low.xlsx[工单]:row 8"]
+    assert [r.position for r in rejected(batches)] == ["low.xlsx[工单]:row 7"]
+
+
+def test_a_header_with_a_gap_is_a_bad_file_naming_sheet_and_row(tmp_path: Path) -> None:
+    path = tmp_path / "gap.xlsx"
+    book = xlsxwriter.Workbook(str(path))
+    book.add_worksheet("工单").write_row(2, 0, ["编号", None, "姓名"])
+    book.close()
+    with pytest.raises(BadSourceFile) as info:
         read(connector(tmp_path), path)
+    assert str(info.value) == (
+        "gap.xlsx: sheet '工单' row 3: header row has an empty column name (column 2)"
+    )
+
+
+def test_a_header_only_sheet_gives_one_empty_batch(tmp_path: Path) -> None:
+    path = tmp_path / "header.xlsx"
+    book = xlsxwriter.Workbook(str(path))
+    book.add_worksheet("工单").write_row(0, 0, ["编号", "姓名"])
+    book.add_worksheet("空表")  # an empty sheet is skipped when every sheet is read
+    book.close()
+    batches = read(connector(tmp_path), path)
+    assert [(b.origin, b.records.num_rows) for b in batches] == [("header.xlsx[工单]", 0)]
+    assert batches[0].records.schema.names == ["编号", "姓名"]
 
 
 def test_renames_apply_to_excel_headers(tmp_path: Path) -> None:

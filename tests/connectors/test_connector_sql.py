@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import pytest
@@ -19,6 +20,7 @@ from connector_fixtures import (
 from connectors.batch import SourceUnavailable
 from connectors.config import SourceConfigError
 from connectors.sql import SqlConnector
+from connectors.watermark import Watermark
 
 PEOPLE_DDL = (
     "CREATE TABLE people (id INTEGER PRIMARY KEY, name TEXT, born DATE, score REAL, "
@@ -85,25 +87,28 @@ def test_incremental_integer_key_compares_as_numbers_not_text(people_db: Path) -
     source = sql_source("sqlite", "people", {"path": str(people_db)}, incremental={"column": "id"})
     connector = SqlConnector(source)
     full = list(connector.read())
-    assert max(b.watermark for b in full if b.watermark) == "12"
-    newer = list(connector.read(since="9"))
+    assert max(b.watermark for b in full if b.watermark) == Watermark("integer", 12)
+    newer = list(connector.read(since=Watermark("integer", 9)))
     assert [r["id"] for r in all_rows(newer)] == ["10", "11", "12"]
-    assert [b.watermark for b in newer] == ["12"]
+    assert [b.watermark for b in newer] == [Watermark("integer", 12)]
 
 
-def test_incremental_with_nothing_newer_yields_no_batches(people_db: Path) -> None:
+def test_incremental_with_nothing_newer_yields_one_empty_batch(people_db: Path) -> None:
     source = sql_source("sqlite", "people", {"path": str(people_db)}, incremental={"column": "id"})
-    assert list(SqlConnector(source).read(since="12")) == []
+    batches = list(SqlConnector(source).read(since=Watermark("integer", 12)))
+    assert [b.records.num_rows for b in batches] == [0]
+    assert batches[0].watermark is None and not batches[0].rejected
 
 
 def test_incremental_by_updated_at_text_timestamps(people_db: Path) -> None:
     source = sql_source(
         "sqlite", "people", {"path": str(people_db)}, incremental={"column": "updated_at"}
     )
-    batches = list(SqlConnector(source).read(since="2023-05-10 08:00:00"))
+    since = Watermark("timestamp", dt.datetime(2023, 5, 10, 8))
+    batches = list(SqlConnector(source).read(since=since))
     stamps = [r["updated_at"] for r in all_rows(batches)]
     assert stamps == ["2023-05-11 08:00:00", "2023-05-12 08:00:00", "2023-05-13 08:00:00"]
-    assert batches[-1].watermark == "2023-05-13 08:00:00"
+    assert batches[-1].watermark == Watermark("timestamp", dt.datetime(2023, 5, 13, 8))
 
 
 def test_check_reports_columns_rows_and_max_watermark(people_db: Path) -> None:
@@ -215,11 +220,14 @@ def test_postgres_incremental_by_timestamp_and_integer_key() -> None:
         )
         conn = {**PG_CONN, "schema": schema_of(con)}
         by_time = sql_source("postgres", "people", conn, incremental={"column": "updated_at"})
-        newer = list(SqlConnector(by_time).read(since="2023-01-01 10:00:00"))
+        since = Watermark("timestamp", dt.datetime(2023, 1, 1, 10))
+        newer = list(SqlConnector(by_time).read(since=since))
         assert sorted(int(r["id"]) for r in all_rows(newer)) == [11, 12]
-        assert max(b.watermark or "" for b in newer) == "2023-01-01 12:00:00"
+        assert max(b.watermark for b in newer if b.watermark) == Watermark(
+            "timestamp", dt.datetime(2023, 1, 1, 12)
+        )
         by_key = sql_source("postgres", "people", conn, incremental={"column": "id"})
-        newer = list(SqlConnector(by_key).read(since="9"))
+        newer = list(SqlConnector(by_key).read(since=Watermark("integer", 9)))
         assert sorted(int(r["id"]) for r in all_rows(newer)) == [10, 11, 12]
         assert SqlConnector(by_key).check()["max_id"] == "12"
 
@@ -279,7 +287,7 @@ def test_mariadb_rows_with_chinese_text_and_integer_watermark() -> None:
         source = sql_source("mysql", table, MARIA_CONN, incremental={"column": "id"})
         connector = SqlConnector(source)
         rows = all_rows(list(connector.read()))
-        newer = list(connector.read(since="9"))
+        newer = list(connector.read(since=Watermark("integer", 9)))
         info = connector.check()
     assert len(rows) == 12
     first = next(r for r in rows if r["id"] == "1")
@@ -290,7 +298,7 @@ def test_mariadb_rows_with_chinese_text_and_integer_watermark() -> None:
         "note": None,
     }
     assert sorted(int(r["id"]) for r in all_rows(newer)) == [10, 11, 12]
-    assert max(int(b.watermark or 0) for b in newer) == 12
+    assert max(b.watermark for b in newer if b.watermark) == Watermark("integer", 12)
     assert sorted(all_positions(newer)) == [f"{table}#10", f"{table}#11", f"{table}#12"]
     assert info["rows"] == 12 and info["max_id"] == "12"
 

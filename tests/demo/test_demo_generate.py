@@ -69,6 +69,7 @@ def test_manifest_agrees_with_the_ledger_and_every_kind_occurs(small_demo: Gener
         assert source.fixable == {k: counted[k] for k in source.fixable}
         assert source.unfixable == {k: counted[k] for k in source.unfixable}
         assert source.duplicates == counted["duplicate"]
+        assert source.conflicts == counted["id_conflict"]
         rows = Counter(
             (entry["file"], entry["row"]) for entry in entries if entry["source"] == name
         )

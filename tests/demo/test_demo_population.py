@@ -91,7 +91,7 @@ def test_every_dirty_row_shows_its_kind(
             assert parse_any_date(row["birth_date"]) is None
         elif kind == "community_code_unknown":
             assert row["community_code"] not in district.community_by_code
-        elif kind == "duplicate":
+        elif kind == "id_conflict":
             # The same person again under a second spelling of the same ID.
             assert value != resident_id.normalise(value) or len(value) == 15
             assert canonical_ids[resident_id.parse(value).value] == 1
@@ -107,7 +107,7 @@ def test_unfixable_id_rows_are_invalid_and_clean_ids_unique(
     loadable = [
         resident_id.parse(r["id_number"]).value
         for r in rows
-        if dirt.get(r["person_id"]) not in UNFIXABLE_ID_KINDS | {"duplicate"}
+        if dirt.get(r["person_id"]) not in UNFIXABLE_ID_KINDS | {"id_conflict"}
     ]
     assert len(loadable) == len(set(loadable))
 

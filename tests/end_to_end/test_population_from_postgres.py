@@ -19,7 +19,7 @@ from encryption.master_key import create_key_file
 from home.layout import DEFAULT_CONFIG_DIR, Home
 from lakehouse.connection import open_lake
 from lakehouse.raw_landing import land
-from quality.staging import stage
+from quality.staging import identity_columns, stage
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 DSN = "host=127.0.0.1 port=5432 user=postgres dbname=test"
@@ -67,6 +67,7 @@ def test_population_from_postgres_loads_and_quarantines_exactly_as_planted(
                 keystore,
                 synced.batch_id,
                 replace=True,
+                identity=identity_columns(contract, list(source.primary_key)),
                 today=dt.date(2026, 11, 22),
             )
     finally:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import shutil
 import signal
@@ -141,3 +142,43 @@ def test_killed_incremental_sync_resumes_from_last_committed_watermark(setup, tm
     assert _sync(home, config, tmp_path / "m3", kill=False) == 0
     rows, distinct, batches = _raw_state(home)
     assert (rows, distinct, batches) == (12_000, 12_000, 2)  # every new row exactly once
+
+
+def _data_files(home: Home) -> set[Path]:
+    return set((home.lakehouse / "data").rglob("*.parquet"))
+
+
+def test_vacuum_removes_the_files_a_killed_sync_left_and_keeps_committed_ones(
+    setup, tmp_path
+) -> None:
+    from lakehouse.vacuum import vacuum
+
+    home, config, registry = setup
+    _write_registry(registry, 1, 4_000, "2026-11-01")
+    assert _sync(home, config, tmp_path / "m1", kill=False) == 0
+    committed = _data_files(home)
+    _write_registry(registry, 4_001, 8_000, "2026-11-02")
+    assert _sync(home, config, tmp_path / "m2", kill=True) == -signal.SIGKILL
+    orphans = _data_files(home) - committed
+    assert orphans, "the killed sync wrote data files before it was killed"
+
+    with open_lake(home) as con:
+        listed = vacuum(con, home.state, older_than=dt.timedelta(0), dry_run=True)
+        assert {Path(p).name for p in listed.files} == {p.name for p in orphans}
+        assert _data_files(home) - committed == orphans  # a dry run deletes nothing
+        vacuum(con, home.state, older_than=dt.timedelta(0))
+    assert _data_files(home) == committed
+    assert _raw_state(home) == (4_000, 4_000, 1)  # what was committed still reads
+
+
+def test_vacuum_refuses_while_a_sync_is_running(setup) -> None:
+    from lakehouse.sync_lock import sync_lock
+    from lakehouse.vacuum import LakeBusy, vacuum
+
+    home, _, _ = setup
+    with (
+        sync_lock(home.state, "ps_population"),
+        open_lake(home) as con,
+        pytest.raises(LakeBusy, match="ps_population"),
+    ):
+        vacuum(con, home.state)

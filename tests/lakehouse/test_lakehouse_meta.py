@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from lake_fixtures import OpenLake, temp_lake
 
+from connectors.watermark import Watermark
 from encryption.master_key import MASTER_KEY_ENV
 from lakehouse import meta
 
@@ -24,17 +25,20 @@ def lake(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[OpenLake]:
 
 def _batch(lake: OpenLake, batch_id: str, source: str, finished: dt.datetime, **kw: object) -> None:
     meta.ensure_meta(lake.con)
-    lake.con.execute(
-        "INSERT INTO lake.meta.batches VALUES (?, ?, ?, ?, ?, ?, 0, 0, 0, ?, '[]')",
-        [
-            batch_id,
-            source,
-            kw.get("dataset", "people"),
-            kw.get("mode", "incremental"),
-            finished,
-            finished,
-            kw.get("watermark"),
-        ],
+    meta.insert_batch(
+        lake.con,
+        batch_id=batch_id,
+        source=source,
+        dataset=kw.get("dataset", "people"),
+        mode=kw.get("mode", "incremental"),
+        started_at=finished,
+        finished_at=finished,
+        rows_read=kw.get("rows_read", 0),
+        rows_raw=0,
+        rows_rejected=0,
+        watermark=kw.get("watermark"),
+        origins="[]",
+        rows_through_watermark=kw.get("through"),
     )
 
 
@@ -63,11 +67,46 @@ def test_ensure_meta_is_idempotent(lake: OpenLake) -> None:
 def test_last_watermark_is_the_latest_non_empty_one_of_that_source(lake: OpenLake) -> None:
     assert meta.last_watermark(lake.con, "ps") is None
     t0 = dt.datetime(2023, 5, 1)
-    _batch(lake, "b1", "ps", t0, watermark="9")
-    _batch(lake, "b2", "ps", t0 + dt.timedelta(hours=1), watermark="12")
+    _batch(lake, "b1", "ps", t0, watermark="integer:9")
+    _batch(lake, "b2", "ps", t0 + dt.timedelta(hours=1), watermark="integer:12")
     _batch(lake, "b3", "ps", t0 + dt.timedelta(hours=2), watermark=None)
-    _batch(lake, "b4", "other", t0 + dt.timedelta(hours=3), watermark="99")
-    assert meta.last_watermark(lake.con, "ps") == "12"
+    _batch(lake, "b4", "other", t0 + dt.timedelta(hours=3), watermark="integer:99")
+    assert meta.last_watermark(lake.con, "ps") == Watermark("integer", 12)
+
+
+def test_watermarks_are_typed_and_older_untyped_ones_still_read(lake: OpenLake) -> None:
+    t0 = dt.datetime(2023, 5, 1)
+    _batch(lake, "b1", "ts", t0, watermark="timestamp:2023-05-01 08:30:00")
+    assert meta.last_watermark(lake.con, "ts") == Watermark(
+        "timestamp", dt.datetime(2023, 5, 1, 8, 30)
+    )
+    _batch(lake, "b2", "legacy_int", t0, watermark="10")
+    _batch(lake, "b3", "legacy_ts", t0, watermark="2023-05-01 08:30:00")
+    assert meta.last_watermark(lake.con, "legacy_int") == Watermark("integer", 10)
+    assert meta.last_watermark(lake.con, "legacy_ts") == Watermark(
+        "timestamp", dt.datetime(2023, 5, 1, 8, 30)
+    )
+    assert Watermark("integer", 9) < Watermark("integer", 10)  # not text order
+
+
+def test_last_batch_by_mode_carries_what_the_source_said(lake: OpenLake) -> None:
+    t0 = dt.datetime(2023, 5, 1)
+    _batch(lake, "b1", "ps", t0, mode="full", rows_read=548, through=548, watermark="integer:5")
+    _batch(lake, "b2", "ps", t0 + dt.timedelta(hours=1), rows_read=3)
+    full = meta.last_batch(lake.con, "ps", mode="full")
+    assert full is not None and (full.batch_id, full.rows_read) == ("b1", 548)
+    assert full.rows_through_watermark == 548 and full.watermark == Watermark("integer", 5)
+    latest = meta.last_batch(lake.con, "ps")
+    assert latest is not None and latest.batch_id == "b2"
+
+
+def test_an_acceptance_holds_for_one_sync(lake: OpenLake) -> None:
+    assert meta.pending_acceptance(lake.con, "mr", "shrink") is None
+    meta.record_acceptance(lake.con, "mr", "shrink", "steward_district", "注销")
+    assert meta.pending_acceptance(lake.con, "mr", "shrink") == ("steward_district", "注销")
+    assert meta.pending_acceptance(lake.con, "mr", "schema") is None
+    meta.use_acceptance(lake.con, "mr", "shrink", "b9")
+    assert meta.pending_acceptance(lake.con, "mr", "shrink") is None
 
 
 def test_latest_batch_of_a_dataset(lake: OpenLake) -> None:
@@ -82,8 +121,5 @@ def test_latest_batch_of_a_dataset(lake: OpenLake) -> None:
 def test_processed_files_are_the_hashes_of_that_source(lake: OpenLake) -> None:
     assert meta.processed_files(lake.con, "hl") == set()
     for source, sha in [("hl", "aa"), ("hl", "bb"), ("other", "cc")]:
-        lake.con.execute(
-            "INSERT INTO lake.meta.files VALUES (?, 'f.csv', ?, 1, 'b', ?)",
-            [source, sha, meta.utcnow()],
-        )
+        meta.insert_file(lake.con, source, "f.csv", sha, 1, "b")
     assert meta.processed_files(lake.con, "hl") == {"aa", "bb"}

@@ -21,11 +21,16 @@ from lake_fixtures import (
 
 from catalog.contracts import ColumnSpec, DatasetContract
 from connectors.config import SqlSource
+from connectors.watermark import Watermark
 from encryption.master_key import MASTER_KEY_ENV
 from lakehouse import meta
 from lakehouse.raw_landing import SchemaDrift, align, land, raw_columns
 
 CASES = cases_contract()
+
+
+def W(value: int) -> Watermark:  # noqa: N802 - reads like the value it stands for
+    return Watermark("integer", value)
 
 
 @pytest.fixture
@@ -267,13 +272,13 @@ def test_incremental_sql_resumes_from_the_watermark_without_duplicates(
     _people_db(db, range(1, 10))  # ids 1..9
     source = _sql_source(db)
     first = land(lake.con, source, PEOPLE, lake.keystore)
-    assert (first.mode, first.rows_raw, first.watermark) == ("full", 9, "9")
+    assert (first.mode, first.rows_raw, first.watermark) == ("full", 9, W(9))
     _people_db(db, range(10, 13))  # 10 > 9 as numbers, "10" < "9" as text
     second = land(lake.con, source, PEOPLE, lake.keystore)
-    assert (second.mode, second.rows_raw, second.watermark) == ("incremental", 3, "12")
+    assert (second.mode, second.rows_raw, second.watermark) == ("incremental", 3, W(12))
     third = land(lake.con, source, PEOPLE, lake.keystore)
-    assert (third.rows_raw, third.watermark) == (0, "12")
-    assert meta.last_watermark(lake.con, "ps_test") == "12"
+    assert (third.rows_raw, third.watermark) == (0, W(12))
+    assert meta.last_watermark(lake.con, "ps_test") == W(12)
     positions = [
         r[0] for r in lake.con.execute("SELECT _source_pos FROM lake.raw.people").fetchall()
     ]
@@ -284,7 +289,7 @@ def test_watermark_is_the_highest_across_many_batches(lake: OpenLake, tmp_path: 
     db = tmp_path / "population.sqlite"
     _people_db(db, range(1, 251))
     result = land(lake.con, _sql_source(db, batch_rows=100), PEOPLE, lake.keystore)
-    assert (result.rows_raw, result.watermark) == (250, "250")
+    assert (result.rows_raw, result.watermark) == (250, W(250))
 
 
 def test_full_sync_rereads_everything(lake: OpenLake, tmp_path: Path) -> None:
@@ -293,7 +298,7 @@ def test_full_sync_rereads_everything(lake: OpenLake, tmp_path: Path) -> None:
     source = _sql_source(db)
     land(lake.con, source, PEOPLE, lake.keystore)
     again = land(lake.con, source, PEOPLE, lake.keystore, full=True)
-    assert (again.mode, again.rows_raw, again.watermark) == ("full", 5, "5")
+    assert (again.mode, again.rows_raw, again.watermark) == ("full", 5, W(5))
     assert meta.latest_batch(lake.con, "people") == (again.batch_id, "full")
 
 
@@ -307,7 +312,7 @@ def test_a_failed_incremental_sync_leaves_the_watermark(lake: OpenLake, tmp_path
         con.execute("INSERT INTO residents VALUES (6, 'x', '2023-05-02 00:00:00', '1')")
     with pytest.raises(SchemaDrift, match=r"new columns \['phone'\]"):
         land(lake.con, source, PEOPLE, lake.keystore)
-    assert meta.last_watermark(lake.con, "ps_test") == "5"
+    assert meta.last_watermark(lake.con, "ps_test") == W(5)
     assert lake.count("raw.people") == 5
     origins = lake.con.execute("SELECT origins FROM lake.meta.batches").fetchall()
     assert [json.loads(o[0]) for o in origins] == [["residents"]]

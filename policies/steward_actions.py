@@ -1,0 +1,60 @@
+"""Who may take a steward's action on a dataset, decided and explained in one place.
+
+A steward action changes what the hub will publish (accepting a source that shrank or
+whose columns changed type). Precedence, first match wins:
+
+1. An unknown principal is refused.
+2. A principal that is not a data steward is refused, whatever its roles.
+3. A steward who is not the dataset's steward (``steward:`` in its contract) is refused:
+   the steward who answers for the dataset decides its changes.
+4. The dataset's own steward is allowed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from catalog.contracts import DatasetContract
+from policies.models import PolicySet
+
+
+@dataclass(frozen=True)
+class StewardDecision:
+    allowed: bool
+    principal: str
+    action: str
+    dataset: str
+    reason: str
+
+
+class StewardActionRefused(PermissionError):
+    """The principal may not take this steward action; the message says why."""
+
+
+def decide_steward_action(
+    policies: PolicySet, principal: str, contract: DatasetContract, action: str
+) -> StewardDecision:
+    def decision(allowed: bool, reason: str) -> StewardDecision:
+        return StewardDecision(allowed, principal, action, contract.name, reason)
+
+    who = policies.principal(principal)
+    if who is None:
+        return decision(False, f"unknown principal {principal!r}")
+    if who.kind != "steward":
+        return decision(False, f"{principal} is a {who.kind}; only a data steward may {action}")
+    if who.id != contract.steward:
+        return decision(
+            False,
+            f"{principal} is not the steward of {contract.name} ({contract.steward} is); "
+            f"only the dataset's steward may {action}",
+        )
+    return decision(True, f"{principal} is the steward of {contract.name}")
+
+
+def require_steward_action(
+    policies: PolicySet, principal: str, contract: DatasetContract, action: str
+) -> StewardDecision:
+    decided = decide_steward_action(policies, principal, contract, action)
+    if not decided.allowed:
+        raise StewardActionRefused(decided.reason)
+    return decided
