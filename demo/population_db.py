@@ -50,6 +50,17 @@ def write_population_sqlite(path: Path, rows: Iterable[Sequence[Any]]) -> int:
     return written
 
 
+def upsert_population_sqlite(path: Path, rows: Iterable[Sequence[Any]]) -> None:
+    """Insert or replace ``rows`` (by person_id) in ``residents``, creating the table if
+    needed: a registry that changes between syncs, as the department's does."""
+    definitions = ", ".join(f"{column} {kind}" for column, kind in _column_types())
+    marks = ", ".join("?" for _ in COLUMNS)
+    with sqlite3.connect(path) as connection:
+        connection.execute(f"CREATE TABLE IF NOT EXISTS {TABLE} ({definitions})")
+        connection.executemany(f"INSERT OR REPLACE INTO {TABLE} VALUES ({marks})", list(rows))
+    connection.close()
+
+
 def read_population_sqlite(path: Path) -> Iterator[tuple[Any, ...]]:
     """Every row of ``residents`` in person_id order, read in batches."""
     connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True)

@@ -8,6 +8,7 @@ drops. For every committed batch, read = raw + rejected; a refused sync commits 
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +23,7 @@ from catalog.registry import load_catalog
 from connectors.batch import PagingError
 from connectors.config import HttpJsonSource
 from demo.generate import generate_district
+from demo.population_db import upsert_population_sqlite
 from demo.sizes import DistrictSize
 from encryption.keystore import KeyStore, open_keystore
 from encryption.master_key import MASTER_KEY_ENV, create_key_file
@@ -190,23 +192,15 @@ def _resident(person_id: int, updated_at: str | None) -> list[object]:
 
 class Registry:
     def __init__(self, path: Path) -> None:
-        import sqlite3
-
         self.path = path
-        self.sqlite3 = sqlite3
-        with sqlite3.connect(path) as con:
-            kinds = {"person_id": "INTEGER PRIMARY KEY"}
-            cols = ", ".join(f"{c} {kinds.get(c, 'TEXT')}" for c in POPULATION_COLUMNS)
-            con.execute(f"CREATE TABLE residents ({cols})")
 
     def put(self, *rows: list[object]) -> None:
-        marks = ", ".join("?" * len(POPULATION_COLUMNS))
-        with self.sqlite3.connect(self.path) as con:
-            con.executemany(f"INSERT OR REPLACE INTO residents VALUES ({marks})", rows)
+        upsert_population_sqlite(self.path, rows)
 
     def run(self, sql: str) -> None:
-        with self.sqlite3.connect(self.path) as con:
+        with sqlite3.connect(self.path) as con:
             con.execute(sql)
+        con.close()
 
     def source(self) -> Any:
         from connectors.config import SqlSource
@@ -312,3 +306,100 @@ def test_a_source_column_that_changed_type_is_refused_until_accepted(
     meta.record_acceptance(lake.con, "ps_population", "schema", "steward_district", "改为日期类型")
     accepted = _sync(lake, registry.source(), POPULATION)
     assert any("schema change accepted by steward_district" in n for n in accepted.notes)
+
+
+# --- Files: a bad file is quarantined as a file; the rest of the drop loads -------------------
+
+CASES = CATALOG.datasets["cases"]
+CASE_HEADER = [c.source_name for c in CASES.columns if not c.derived_from]
+
+
+def _case_row(number: int) -> list[str]:
+    values = {
+        "工单编号": f"C{number:04d}", "受理渠道": "12345热线", "受理时间": "2023-05-01 08:30",
+        "诉求类别": "噪音扰民", "诉求内容": "楼下夜间施工噪音", "事发地址": "东湖路1号",
+        "所属社区": "东湖社区", "反映人": "欧阳测试", "联系电话": "13912345678",
+        "承办部门": "城管局", "紧急程度": "一般", "办结时限": "2023-05-08", "转派次数": "0",
+        "办结时间": "2023-05-02 10:00", "满意度": "满意",
+    }  # fmt: skip
+    return [values[name] for name in CASE_HEADER]
+
+
+def _settled(path: Path, data: bytes) -> Path:
+    import os
+    import time
+
+    path.write_bytes(data)
+    then = time.time() - 600
+    os.utime(path, (then, then))
+    return path
+
+
+def _csv_bytes(rows: list[list[str]], encoding: str = "gbk") -> bytes:
+    lines = [",".join(CASE_HEADER)] + [",".join(r) for r in rows]
+    return ("\r\n".join(lines) + "\r\n").encode(encoding)
+
+
+def _drop(lake: Lake) -> Any:
+    from connectors.config import FileDropSource
+
+    folder = lake.home.departments / "hotline" / "drop"
+    folder.mkdir(parents=True, exist_ok=True)
+    return FileDropSource(kind="file_drop", name="hl_cases", dataset="cases", folder=str(folder))
+
+
+def test_bad_files_are_quarantined_as_files_and_the_good_ones_load(lake: Lake) -> None:
+    source = _drop(lake)
+    folder = Path(source.folder)
+    _settled(folder / "a-good.csv", _csv_bytes([_case_row(i) for i in range(1, 4)]))
+    _settled(folder / "b-empty.csv", b"")
+    cut = _csv_bytes([_case_row(9)])
+    _settled(folder / "c-cut.csv", cut[: cut.rindex("满".encode("gbk")) + 1])  # half a character
+    _settled(folder / "d-not-a-workbook.xlsx", _csv_bytes([_case_row(10)]))
+
+    result = _sync(lake, source, CASES)
+
+    assert (result.rows_read, result.origins) == (3, ["a-good.csv"])
+    quarantined = dict(result.files_quarantined)
+    assert set(quarantined) == {"b-empty.csv", "c-cut.csv", "d-not-a-workbook.xlsx"}
+    assert "empty (0 bytes)" in quarantined["b-empty.csv"]
+    assert "middle of a" in quarantined["c-cut.csv"]
+    assert "holds text, not a workbook" in quarantined["d-not-a-workbook.xlsx"]
+    ledger = lake.con.execute(
+        "SELECT file_name, status FROM lake.meta.files ORDER BY file_name"
+    ).fetchall()
+    assert ledger == [
+        ("a-good.csv", "loaded"),
+        ("b-empty.csv", "quarantined"),
+        ("c-cut.csv", "quarantined"),
+        ("d-not-a-workbook.xlsx", "quarantined"),
+    ]
+    again = _sync(lake, source, CASES)  # a quarantined file is not retried as it is
+    assert (again.rows_read, again.files_quarantined) == (0, [])
+    _settled(folder / "c-cut.csv", cut)  # the department sends it again, whole
+    fixed = _sync(lake, source, CASES)
+    assert (fixed.rows_read, fixed.origins) == (1, ["c-cut.csv"])
+
+
+def test_a_file_rewritten_after_the_survey_waits_for_the_next_run(
+    lake: Lake, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from connectors.files import FileDropConnector
+
+    source = _drop(lake)
+    path = _settled(Path(source.folder) / "a.csv", _csv_bytes([_case_row(1), _case_row(2)]))
+    surveyed = FileDropConnector.pending
+
+    def survey_then_rewrite(self: FileDropConnector, processed: Any = None) -> Any:
+        ready = surveyed(self, processed)
+        _settled(path, _csv_bytes([_case_row(1)]))  # the export is rewritten mid-sync
+        return ready
+
+    monkeypatch.setattr(FileDropConnector, "pending", survey_then_rewrite)
+    first = _sync(lake, source, CASES)
+    assert (first.rows_read, first.origins) == (0, [])
+    assert "a.csv: changed while it was being read" in first.notes[0]
+    assert lake.count("meta.files") == 0
+    monkeypatch.setattr(FileDropConnector, "pending", surveyed)
+    second = _sync(lake, source, CASES)
+    assert (second.rows_read, second.origins) == (1, ["a.csv"])

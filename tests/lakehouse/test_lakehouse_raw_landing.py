@@ -29,7 +29,7 @@ from lakehouse.raw_landing import SchemaDrift, align, land, raw_columns
 CASES = cases_contract()
 
 
-def W(value: int) -> Watermark:  # noqa: N802 - reads like the value it stands for
+def W(value: int) -> Watermark:  # an integer watermark, named short for the asserts
     return Watermark("integer", value)
 
 

@@ -7,7 +7,6 @@ that person: both are held back with the conflict named.
 from __future__ import annotations
 
 import datetime as dt
-import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,7 +14,7 @@ import pytest
 from staging_fixtures import StagingHub, staging_hub
 
 from connectors.config import SqlSource
-from demo.population import COLUMNS
+from demo.population_db import upsert_population_sqlite
 from identifiers.resident_id import make
 from lakehouse.raw_landing import land
 from quality.staging import StageResult, identity_columns, stage
@@ -55,20 +54,9 @@ def _id(person_id: int, sequence: int = 11) -> str:
 class Registry:
     def __init__(self, path: Path) -> None:
         self.path = path
-        with sqlite3.connect(path) as con:
-            con.execute(
-                "CREATE TABLE residents ("
-                + ", ".join(
-                    f"{c} {'INTEGER PRIMARY KEY' if c == 'person_id' else 'TEXT'}" for c in COLUMNS
-                )
-                + ")"
-            )
 
     def put(self, *rows: tuple) -> None:
-        with sqlite3.connect(self.path) as con:
-            con.executemany(
-                f"INSERT OR REPLACE INTO residents VALUES ({', '.join('?' * len(COLUMNS))})", rows
-            )
+        upsert_population_sqlite(self.path, rows)
 
     def source(self) -> SqlSource:
         return SqlSource.model_validate(
