@@ -140,3 +140,18 @@ def test_a_second_sync_of_a_running_source_is_one_line_and_changes_nothing(
     assert "another sync of it is running" in done.stderr and "rollback" not in done.stderr
     after = district.shuzhi()("sources", "sync", "ps_population")
     assert after.returncode == 0, after.stderr
+
+
+def test_lake_vacuum_lists_then_deletes_orphaned_files_and_is_audited(district: District) -> None:
+    orphan = district.home.lakehouse / "data" / "raw" / "ducklake-orphan-left-by-a-kill.parquet"
+    orphan.parent.mkdir(parents=True, exist_ok=True)
+    orphan.write_bytes(b"PAR1")
+    run = district.shuzhi()
+    listed = run("lake", "vacuum", "--dry-run", "--older-than-minutes", "0")
+    assert listed.returncode == 0, listed.stderr
+    assert "would delete" in listed.stdout and orphan.name in listed.stdout and orphan.exists()
+    done = run("lake", "vacuum", "--older-than-minutes", "0")
+    assert done.returncode == 0, done.stderr
+    assert not orphan.exists()
+    log = (district.home.audit / "audit.log").read_text(encoding="utf-8").splitlines()
+    assert [json.loads(line)["kind"] for line in log].count("lake_vacuum") == 2
