@@ -91,6 +91,14 @@ def _cross_check(catalog: Catalog) -> None:
                 raise ConfigError(
                     f"{path}: sources.{index}.dataset: no dataset contract named {source.dataset!r}"
                 )
+            contract = catalog.datasets[source.dataset]
+            columns = {c.source_name for c in contract.columns if not c.derived_from}
+            unknown = [k for k in getattr(source, "primary_key", []) if k not in columns]
+            if unknown:
+                raise ConfigError(
+                    f"{path}: sources.{index}.primary_key: {unknown} are not columns the "
+                    f"{contract.name} contract reads from the source"
+                )
     for name, dataset in catalog.datasets.items():
         path = catalog.config_dir / "datasets" / f"{name}.yaml"
         if dataset.owner not in catalog.departments:

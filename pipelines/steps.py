@@ -219,15 +219,32 @@ def validate_staged(hub: Hub, dataset: str) -> SuiteOutcome:
 
 
 def quarantine_ratio(hub: Hub, dataset: str) -> tuple[int, int, float]:
-    """(rows read, rows quarantined, share) over the dataset's latest staged batch."""
+    """(rows read, rows quarantined, share) over the dataset's latest staged batch.
+
+    A row an earlier batch already quarantined for the same reason (a NULL change value
+    the department has not fixed yet comes back at every incremental sync) is counted
+    once, in the batch that first reported it: otherwise a small incremental batch would
+    fail the check for rows that are not new."""
     with hub.lake() as con:
         meta.ensure_meta(con)
         row = con.execute(
-            "SELECT rows_read, rows_quarantined FROM lake.meta.reconciliation WHERE dataset = ? "
-            "ORDER BY staged_at DESC LIMIT 1",
+            "SELECT batch_id, rows_read, rows_quarantined FROM lake.meta.reconciliation "
+            "WHERE dataset = ? ORDER BY staged_at DESC LIMIT 1",
             [dataset],
         ).fetchone()
-    read, quarantined = (row[0], row[1]) if row else (0, 0)
+        if row is None:
+            return 0, 0, 0.0
+        batch_id, read, quarantined = row
+        repeated = con.execute(
+            f"""SELECT count(*) FROM lake.quarantine.{dataset} q
+                WHERE q._batch_id = ? AND EXISTS (
+                    SELECT 1 FROM lake.quarantine.{dataset} e WHERE e._batch_id <> q._batch_id
+                    AND e._source_pos = q._source_pos AND e.reason = q.reason
+                    AND e.quarantined_at < q.quarantined_at)""",
+            [batch_id],
+        ).fetchone()
+    already = repeated[0] if repeated else 0
+    read, quarantined = read - already, quarantined - already
     return read, quarantined, (quarantined / read if read else 0.0)
 
 

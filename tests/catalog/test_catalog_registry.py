@@ -50,6 +50,14 @@ def test_source_pointing_at_missing_dataset(config_copy: Path) -> None:
     assert "sources.0.dataset" in str(err.value) and "ghosts" in str(err.value)
 
 
+def test_a_source_primary_key_must_name_columns_the_contract_reads(config_copy: Path) -> None:
+    path = config_copy / "departments" / "public_security.yaml"
+    edit(path, lambda d: d["sources"][0].update({"primary_key": ["pid"]}))
+    with pytest.raises(ConfigError) as err:
+        load_catalog(config_copy)
+    assert "public_security.yaml: sources.0.primary_key: ['pid']" in str(err.value)
+
+
 def test_refusal_needs_a_reason(config_copy: Path) -> None:
     path = config_copy / "datasets" / "assistance.yaml"
     edit(path, lambda d: d.update({"sharing": "none"}))
