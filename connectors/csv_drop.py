@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from connectors.batch import BadSourceFile, RejectedRow, SourceBatch, strings_batch
@@ -43,13 +44,14 @@ def read_csv(
     notes = [f"encoding {encoding}"]
     emitted = 0
     if shape.one_line_records and header_lines == 1:
-        # One record per line, no blank lines: pyarrow's row i is on line i + 2.
+        # No blank lines and (checked per batch) no value spanning lines: pyarrow's row i
+        # is on line i + 2.
         fast = _read_fast(path, name, encoding, header, notes)
         try:
             for batch in fast:
                 yield batch
                 emitted += batch.records.num_rows
-        except pa.ArrowInvalid:
+        except (pa.ArrowInvalid, _SpansLines):
             # A malformed row (pyarrow cannot say which without shifting later rows) or a
             # line longer than a block: the exact reader continues after the last good row.
             yield from _read_exactly(
@@ -74,6 +76,16 @@ def _header(
         return clean_header(list(first), renames, name), reader.line_num
 
 
+class _SpansLines(Exception):
+    """A value of this batch holds a line break: line numbers need the exact reader."""
+
+
+def _spans_lines(batch: pa.RecordBatch) -> bool:
+    return any(
+        pc.any(pc.match_substring_regex(column, "[\r\n]")).as_py() for column in batch.columns
+    )
+
+
 def _read_fast(
     path: Path, name: str, encoding: str, header: list[str], notes: list[str]
 ) -> Iterator[SourceBatch]:
@@ -85,7 +97,7 @@ def _read_fast(
         read_options=pacsv.ReadOptions(
             encoding=encoding, column_names=header, skip_rows=1, block_size=BLOCK_BYTES
         ),
-        parse_options=pacsv.ParseOptions(invalid_row_handler=on_invalid),
+        parse_options=pacsv.ParseOptions(newlines_in_values=True, invalid_row_handler=on_invalid),
         convert_options=pacsv.ConvertOptions(
             column_types={column: pa.string() for column in header},
             strings_can_be_null=True,
@@ -95,6 +107,8 @@ def _read_fast(
     )
     emitted = 0
     for batch in reader:
+        if _spans_lines(batch):
+            raise _SpansLines
         positions = pa.array(
             [f"{name}:row {emitted + i + 2}" for i in range(batch.num_rows)], pa.string()
         )

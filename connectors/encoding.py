@@ -86,7 +86,8 @@ class TextShape:
     """What one pass over a text file's bytes found."""
 
     lines: int  # physical lines, as an editor numbers them (a last line without newline counts)
-    one_line_records: bool  # no quote, no blank line, no lone CR: record i is on line i + 1
+    # no blank line and no lone CR: with no value spanning lines, record i is on line i + 1
+    one_line_records: bool
 
 
 def scan_text(path: Path, encoding: str, *, name: str | None = None) -> TextShape:
@@ -134,9 +135,9 @@ def scan_text(path: Path, encoding: str, *, name: str | None = None) -> TextShap
 
 
 def _one_line_records(probe: bytes) -> bool:
+    # Quoted values may still span lines; the fast reader checks the values it parsed.
     return (
-        b'"' not in probe
-        and b"\n\n" not in probe
+        b"\n\n" not in probe
         and b"\n\r\n" not in probe
         and probe.count(b"\r") == probe.count(b"\r\n")
     )
