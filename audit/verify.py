@@ -59,6 +59,22 @@ def verify(path: Path) -> VerifyResult:
     return VerifyResult(ok=True, events=count, problem=None, line=None, head_hash=head)
 
 
+def signs_of_history(root: Path) -> list[str]:
+    """What in a hub's home shows it has done audited work (a key store, a lakehouse,
+    data rooms, access requests). With any of these, an empty or missing log is a log
+    that was removed, not one that never began."""
+    found = []
+    for what, pattern in (
+        ("key store", "keys/keystore.json"),
+        ("lakehouse", "lakehouse/catalog.sqlite"),
+        ("data rooms", "rooms/*.duckdb"),
+        ("access requests", "state/access_requests.json"),
+    ):
+        if any(Path(root).glob(pattern)):
+            found.append(what)
+    return found
+
+
 def _parse(raw: bytes) -> dict[str, Any]:
     if not raw.endswith(b"\n"):
         raise _Broken("the line is truncated (it has no line end)")

@@ -16,7 +16,7 @@ Rules (deny by default; each refusal says why):
 
 - a request names a known principal, a known product that is shared at all
   (not 不予共享), a purpose, and an ``until`` in the future and at most
-  ``MAX_DAYS`` ahead; it is refused when a deny rule covers the principal and
+  one calendar year ahead (``one_year_after``); it is refused when a deny rule covers the principal and
   product, when the principal can already see the product, or when the same
   request is already waiting;
 - only a principal of kind ``steward`` approves, denies or revokes, always with
@@ -45,7 +45,18 @@ from policies.models import Grant, PolicySet, Principal, RowScope, Target
 
 REQUESTS_FILE = "access_requests.json"
 FORMAT = 1
-MAX_DAYS = 366  # a request runs for at most a year; a longer need is asked again
+# A request runs for at most a year (to the same date next year); a longer need is asked
+# again. Counted in days, 366 would let a request started in a common year run a day longer.
+
+
+def one_year_after(day: dt.date) -> dt.date:
+    """The same date a year later; 29 February goes to 28 February."""
+    try:
+        return day.replace(year=day.year + 1)
+    except ValueError:
+        return day.replace(year=day.year + 1, day=28)
+
+
 MAX_TEXT = 500
 GRANT_PREFIX = "g-"
 # Conservative by level: identities never leave, sensitive columns only masked.
@@ -209,10 +220,10 @@ class AccessRequestStore:
             raise AccessRequestRefused(f"unknown principal {principal!r}")
         if until <= day:
             raise AccessRequestRefused(f"--until {until} is not in the future")
-        if until > day + dt.timedelta(days=MAX_DAYS):
-            latest = day + dt.timedelta(days=MAX_DAYS)
+        latest = one_year_after(day)
+        if until > latest:
             raise AccessRequestRefused(
-                f"--until {until} is more than {MAX_DAYS} days ahead (at most {latest}); "
+                f"--until {until} is more than a year ahead (at most {latest}); "
                 "ask again when it ends"
             )
 

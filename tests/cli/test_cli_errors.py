@@ -45,6 +45,20 @@ def test_audit_verify_on_a_new_home_is_ok(tmp_path: Path) -> None:
     assert "0 events" in done.stdout
 
 
+def test_audit_verify_refuses_a_missing_or_emptied_log_on_a_hub_with_history(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "keys").mkdir(parents=True)
+    (tmp_path / "keys" / "keystore.json").write_text("{}", encoding="utf-8")
+    missing = _run(tmp_path, "audit", "verify")
+    assert missing.returncode == 1
+    assert "is missing, but this hub has history (key store)" in missing.stderr
+    (tmp_path / "audit").mkdir()
+    (tmp_path / "audit" / "audit.log").write_text("", encoding="utf-8")
+    emptied = _run(tmp_path, "audit", "verify")
+    assert emptied.returncode == 1 and "is empty, but this hub has history" in emptied.stderr
+
+
 def test_query_before_any_pipeline_run_is_refused_clearly(tmp_path: Path) -> None:
     done = _run(tmp_path, "query", "--as", "street_donghu", "select * from street_case_stats")
     assert done.returncode == 2

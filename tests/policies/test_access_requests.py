@@ -20,11 +20,11 @@ from catalog.registry import Catalog
 from encryption.keystore import KeyStore
 from gateway.service import AccessRefused, QueryGateway
 from policies.access_requests import (
-    MAX_DAYS,
     AccessRequestRefused,
     AccessRequestStore,
     UnknownRequest,
     merge_grants,
+    one_year_after,
 )
 from policies.engine import decide
 from policies.explain import explain
@@ -67,6 +67,26 @@ def _live(store: AccessRequestStore) -> PolicySet:
 # --- requests: refused with a reason ------------------------------------------------
 
 
+def test_a_request_may_run_to_the_same_date_next_year_and_no_further(
+    store: AccessRequestStore,
+) -> None:
+    common_year = dt.date(2026, 3, 1)
+    assert one_year_after(common_year) == dt.date(2027, 3, 1)
+    assert one_year_after(dt.date(2028, 2, 29)) == dt.date(2029, 2, 28)
+    ok = store.request(
+        CONFIG, PRODUCTS, principal="dept_x", product="case_details", purpose="核实",
+        until=dt.date(2027, 3, 1), day=common_year,
+    )  # fmt: skip
+    assert ok.until == dt.date(2027, 3, 1)
+    with pytest.raises(
+        AccessRequestRefused, match=r"more than a year ahead \(at most 2027-03-01\)"
+    ):
+        store.request(
+            CONFIG, PRODUCTS, principal="dept_x", product="case_details", purpose="核实另一件",
+            until=dt.date(2027, 3, 2), day=common_year,
+        )  # fmt: skip
+
+
 @pytest.mark.parametrize(
     ("principal", "name", "until", "purpose", "why"),
     [
@@ -77,7 +97,7 @@ def _live(store: AccessRequestStore) -> PolicySet:
         ("reviewer", "case_details", UNTIL, "p", "deny rule d-reviewer"),
         ("dept_x", "case_details", DAY, "p", "not in the future"),
         ("dept_x", "case_details", DAY - dt.timedelta(days=1), "p", "not in the future"),
-        ("dept_x", "case_details", DAY + dt.timedelta(days=MAX_DAYS + 1), "p", "days ahead"),
+        ("dept_x", "case_details", one_year_after(DAY) + dt.timedelta(days=1), "p", "a year"),
         ("dept_x", "case_details", UNTIL, "  ", "purpose is required"),
         ("dept_x", "case_details", UNTIL, "call 13912345678", "must not carry personal data"),
     ],
