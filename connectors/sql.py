@@ -126,8 +126,11 @@ class SqlConnector:
         self.source = source
         # Set once ``read`` has been consumed (see ``connectors.batch.Connector``). For an
         # incremental read, declared_rows counts the rows that read covers: those changed
-        # after ``since`` plus those whose change value is unusable.
+        # after ``since`` plus those whose change value is unusable. For an incremental
+        # source, rows_through_watermark counts the source rows at or before the highest
+        # change value the read reached (or ``since``), in the read's own snapshot.
         self.declared_rows: int | None = None
+        self.rows_through_watermark: int | None = None
         self.source_schema: dict[str, str] = {}
 
     # --- connecting -------------------------------------------------------------------------
@@ -290,9 +293,10 @@ class SqlConnector:
     def _check_since(self, since: Watermark, kind: WatermarkKind) -> None:
         if since.kind != kind:
             assert self.source.incremental is not None
+            column = self.source.incremental.column
             raise WatermarkError(
                 f"source {self.source.name}: the last watermark {since.encode()} is "
-                f"{'an' if since.kind == 'integer' else 'a'} {since.kind} but {self.source.incremental.column!r} now reads as {'an' if kind == 'integer' else 'a'} {kind}; "
+                f"{_a(since.kind)} but {column!r} now reads as {_a(kind)}; "
                 "sync in full once to start over"
             )
 
@@ -346,7 +350,7 @@ class SqlConnector:
 
     def read(self, *, since: Watermark | None = None) -> Iterator[SourceBatch]:
         src = self.source
-        self.declared_rows = None
+        self.declared_rows = self.rows_through_watermark = None
         con, types = self._open()
         try:
             cols = list(types)
@@ -375,6 +379,7 @@ class SqlConnector:
             )
             yielded = False
             read_so_far = 0
+            reached = since.value if since is not None else None
             for batch in reader:
                 if batch.num_rows == 0:
                     continue
@@ -387,6 +392,8 @@ class SqlConnector:
                 usable = pc.is_valid(batch.column("__chg"))
                 good = batch.filter(usable)
                 top = pc.max(good.column("__chg")).as_py() if good.num_rows else None
+                if top is not None and (reached is None or top > reached):
+                    reached = top
                 yield self._batch(
                     good.select(cols),
                     positions.filter(usable),
@@ -401,13 +408,23 @@ class SqlConnector:
                 )
             if not yielded:  # nothing changed: the columns still let the landing check the schema
                 yield self._batch(strings_batch(cols, []), pa.array([], pa.string()))
-            if where and kind is not None:
-                sql = f"SELECT count(*) FROM ({self._changes(types, kind)}){where}"
+            if kind is None:
+                count = con.execute(f"SELECT count(*) FROM {self._table_ref()}").fetchone()
+                self.declared_rows = int(count[0]) if count else 0
             else:
-                sql = f"SELECT count(*) FROM {self._table_ref()}"
-            count = con.execute(sql, params).fetchone()
+                # One scan of the change column gives both counts, in the read's snapshot.
+                covered = (
+                    f"count(*) FILTER ({where.removeprefix(' WHERE ')})" if where else "count(*)"
+                )
+                counts = con.execute(
+                    f"SELECT {covered}, count(*) FILTER (WHERE __chg <= ?) "
+                    f"FROM ({self._changes(types, kind)})",
+                    [*params, reached],
+                ).fetchone()
+                self.declared_rows = int(counts[0]) if counts else 0
+                if reached is not None:
+                    self.rows_through_watermark = int(counts[1]) if counts else 0
             con.execute("COMMIT")
-            self.declared_rows = int(count[0]) if count else 0
         finally:
             con.close()
 
@@ -460,6 +477,10 @@ class SqlConnector:
                 )
             )
         return out
+
+
+def _a(kind: WatermarkKind) -> str:
+    return f"an {kind}" if kind == "integer" else f"a {kind}"
 
 
 def _unusable_reason(column: str, kind: WatermarkKind, raw: str | None) -> str:

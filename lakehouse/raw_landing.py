@@ -18,7 +18,7 @@ import pyarrow as pa
 
 from catalog.contracts import DatasetContract
 from connectors.batch import BadSourceFile, FileChanged, SourceBatch
-from connectors.config import AnySource, SqlSource
+from connectors.config import AnySource
 from connectors.factory import connector_for
 from connectors.files import FileDropConnector
 from connectors.http_json import HttpJsonConnector
@@ -122,14 +122,16 @@ def land(
     connector = connector_for(source)
     since = None
     notes: list[str] = []
-    if isinstance(source, SqlSource) and source.incremental is not None and not full:
-        since = meta.last_watermark(con, name)
-        if since is not None:
-            moved = _rows_behind_watermark(con, connector, name, since)  # type: ignore[arg-type]
+    if isinstance(connector, SqlConnector) and connector.source.incremental and not full:
+        last = meta.last_batch(con, name, with_watermark=True)
+        since = last.watermark if last else None
+        if last is not None and since is not None:
+            moved = _rows_behind_watermark(connector, last, since)
             if moved:
                 notes.append(
-                    f"{source.incremental.column} moved backwards: {moved:,} more rows at or "
-                    f"before the watermark {since} than the last sync saw; read in full instead"
+                    f"{connector.source.incremental.column} moved backwards: {moved:,} more "
+                    f"rows at or before the watermark {since} than the last sync saw; read in "
+                    "full instead"
                 )
                 since = None
     files_source = isinstance(connector, FileDropConnector)
@@ -146,7 +148,7 @@ def land(
                 _write_batch(con, batch, contract, keystore, result)
                 if progress:
                     progress(batch.records.num_rows + len(batch.rejected))
-            _check_whole(con, connector, source, contract, result)
+            _check_whole(con, connector, contract, result)
         meta.insert_batch(
             con,
             batch_id=result.batch_id,
@@ -171,7 +173,7 @@ def land(
 
 
 def _rows_behind_watermark(
-    con: duckdb.DuckDBPyConnection, connector: SqlConnector, source: str, since: Watermark
+    connector: SqlConnector, last: meta.BatchRecord, since: Watermark
 ) -> int:
     """How many more rows sit at or before ``since`` than the last sync saw there.
 
@@ -179,8 +181,7 @@ def _rows_behind_watermark(
     written with an old change value (a clock set back, a back-dated import) and an
     incremental read would skip them for ever.
     """
-    last = meta.last_batch(con, source, with_watermark=True)
-    if last is None or last.rows_through_watermark is None:
+    if last.rows_through_watermark is None:
         return 0
     return max(0, connector.count_through(since) - last.rows_through_watermark)
 
@@ -188,12 +189,11 @@ def _rows_behind_watermark(
 def _check_whole(
     con: duckdb.DuckDBPyConnection,
     connector: SqlConnector | HttpJsonConnector,
-    source: AnySource,
     contract: DatasetContract,
     result: SyncResult,
 ) -> None:
     """Refuse a batch the source did not fully deliver; record what it said about itself."""
-    name = source.name
+    name = connector.source.name
     result.source_schema = dict(connector.source_schema)
     previous = meta.last_batch(con, name)
     note = sync_guards.check_schema(
@@ -215,8 +215,8 @@ def _check_whole(
         if note:
             result.notes.append(note)
             meta.use_acceptance(con, name, sync_guards.SHRINK, result.batch_id)
-    if isinstance(connector, SqlConnector) and result.watermark is not None:
-        result.rows_through_watermark = connector.count_through(result.watermark)
+    if isinstance(connector, SqlConnector):
+        result.rows_through_watermark = connector.rows_through_watermark
 
 
 def _accepted(

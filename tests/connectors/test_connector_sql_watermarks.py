@@ -252,6 +252,23 @@ def test_declared_rows_of_an_incremental_read_counts_what_that_read_covers(
     assert connector.declared_rows == 3  # rows 3 and 4 changed, row 2 is reported again
 
 
+def test_rows_through_the_watermark_are_counted_in_the_reads_own_snapshot(
+    tmp_path: Path,
+) -> None:
+    db = people_db(
+        tmp_path, ["2024-01-05 08:00:00", None, "2024-01-06 08:00:00", "2024-01-07 08:00:00"]
+    )
+    connector = by_updated_at(db)
+    assert connector.rows_through_watermark is None
+    list(connector.read())
+    assert connector.rows_through_watermark == 3  # the NULL row is at no point in time
+    list(connector.read(since=ts(2024, 1, 7, 8)))  # nothing newer: through ``since``
+    assert connector.rows_through_watermark == connector.count_through(ts(2024, 1, 7, 8)) == 3
+    plain = SqlConnector(sql_source("sqlite", "people", {"path": str(db)}))
+    list(plain.read())
+    assert plain.rows_through_watermark is None  # no change column, no watermark
+
+
 def test_declared_rows_is_unset_until_the_read_is_consumed(tmp_path: Path) -> None:
     db = people_db(tmp_path, ["2024-01-05 08:00:00"] * 300)
     source = sql_source(
