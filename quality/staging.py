@@ -18,7 +18,7 @@ import hashlib
 import hmac
 import json
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import duckdb
@@ -334,58 +334,33 @@ def _quarantine_key_conflicts(
         return
     key_label = "/".join(contract.key)
     identity_label = "/".join(i.removesuffix("_token") for i in identity)
-    now = meta.utcnow()
-    rows = []
+    batch_ids: list[str] = []
+    rows: list[tuple[str, str | None, str, str]] = []
     for row_batch, position, everyone in conflicts:
         others = ", ".join(p for p in everyone if p != position)
-        rows.append(
-            {
-                "_batch_id": row_batch,
-                "_source_pos": position,
-                "_origin": None,
-                "field": ",".join(contract.key),
-                "reason": f"conflict: same {key_label} as {others} with a different "
-                f"{identity_label}; all held back until the department corrects the source "
-                "(then sync it with --full)",
-                "_rejected_row": None,
-                "quarantined_at": now,
-            }
+        reason = (
+            f"conflict: same {key_label} as {others} with a different {identity_label}; all "
+            "held back until the department corrects the source (then sync it with --full)"
         )
+        batch_ids.append(row_batch)
+        rows.append((position, None, ",".join(contract.key), reason))
         if row_batch == batch_id:
             result.rows_loaded -= 1
             result.rows_quarantined += 1
             result.reasons["conflict"] += 1
         else:
             result.rows_withdrawn += 1
-    quarantine = pa.Table.from_pylist(
-        rows,
-        schema=pa.schema(
-            [
-                ("_batch_id", pa.string()),
-                ("_source_pos", pa.string()),
-                ("_origin", pa.string()),
-                ("field", pa.string()),
-                ("reason", pa.string()),
-                ("_rejected_row", pa.binary()),
-                ("quarantined_at", pa.timestamp("us")),
-            ]
-        ),
-    )
-    con.register("conflicted_rows", quarantine)
+    _insert_quarantine(con, contract, batch_ids, rows)
+    # A staged row is one (batch, position): take back exactly the rows just quarantined.
+    held = pa.table({"_batch_id": batch_ids, "_source_pos": [r[0] for r in rows]})
+    con.register("held_back_rows", held)
     try:
         con.execute(
-            f"INSERT INTO lake.quarantine.{contract.name} BY NAME SELECT * FROM conflicted_rows"
-        )
-        con.execute(
-            f"""DELETE FROM {table} s USING (
-                    SELECT {key_list} FROM {table} WHERE ({key_list}) IN (
-                        SELECT {key_list} FROM {table} WHERE _batch_id = ?)
-                    GROUP BY ALL HAVING count(*) > 1) c
-                WHERE {match}""",
-            [batch_id],
+            f"DELETE FROM {table} s USING held_back_rows h "
+            "WHERE s._batch_id = h._batch_id AND s._source_pos = h._source_pos"
         )
     finally:
-        con.unregister("conflicted_rows")
+        con.unregister("held_back_rows")
 
 
 def _key_tuples(
@@ -463,26 +438,35 @@ def _write(
         finally:
             con.unregister("incoming_staged")
     if bad:
-        now = meta.utcnow()
-        quarantine = pa.table(
-            {
-                "_batch_id": [batch_id] * len(bad),
-                "_source_pos": [b[0] for b in bad],
-                "_origin": [b[1] for b in bad],
-                "field": [b[2] for b in bad],
-                "reason": [b[3] for b in bad],
-                "_rejected_row": pa.array([None] * len(bad), pa.binary()),
-                "quarantined_at": pa.array([now] * len(bad), pa.timestamp("us")),
-            }
+        _insert_quarantine(con, contract, [batch_id] * len(bad), bad)
+
+
+def _insert_quarantine(
+    con: duckdb.DuckDBPyConnection,
+    contract: DatasetContract,
+    batch_ids: list[str],
+    rows: Sequence[tuple[str, str | None, str, str]],
+) -> None:
+    """Quarantine rows (position, origin, field, reason), each under its own batch."""
+    now = meta.utcnow()
+    quarantine = pa.table(
+        {
+            "_batch_id": pa.array(batch_ids, pa.string()),
+            "_source_pos": pa.array([r[0] for r in rows], pa.string()),
+            "_origin": pa.array([r[1] for r in rows], pa.string()),
+            "field": pa.array([r[2] for r in rows], pa.string()),
+            "reason": pa.array([r[3] for r in rows], pa.string()),
+            "_rejected_row": pa.array([None] * len(rows), pa.binary()),
+            "quarantined_at": pa.array([now] * len(rows), pa.timestamp("us")),
+        }
+    )
+    con.register("incoming_quarantine", quarantine)
+    try:
+        con.execute(
+            f"INSERT INTO lake.quarantine.{contract.name} BY NAME SELECT * FROM incoming_quarantine"
         )
-        con.register("incoming_quarantine", quarantine)
-        try:
-            con.execute(
-                f"INSERT INTO lake.quarantine.{contract.name} BY NAME "
-                "SELECT * FROM incoming_quarantine"
-            )
-        finally:
-            con.unregister("incoming_quarantine")
+    finally:
+        con.unregister("incoming_quarantine")
 
 
 def _reconcile(
