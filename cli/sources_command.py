@@ -72,6 +72,7 @@ def batches(
     json_out: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """The source's committed batches: read = loaded + quarantined, per batch."""
+    from lakehouse.raw_landing import quarantined_file_line
     from pipelines.hub import Hub
     from pipelines.source_status import batch_history
 
@@ -112,7 +113,7 @@ def batches(
     )
     for b in history:
         for file_name, why in b.files_quarantined:
-            print(f"{b.batch_id}: file {file_name} quarantined, not loaded: {why}")
+            print(f"{b.batch_id}: {quarantined_file_line(file_name, why)}")
         for note in b.notes:
             print(f"{b.batch_id}: {note}")
 
@@ -146,6 +147,7 @@ def sync(
     from rich.console import Console
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
+    from lakehouse.raw_landing import quarantined_file_line
     from pipelines import steps
     from pipelines.hub import Hub
 
@@ -168,7 +170,7 @@ def sync(
         staged = steps.stage_dataset(hub, dataset, progress=lambda n: bar.advance(staging, n))
     steps.record_cli_materializations(hub, dataset, result, staged)
     for file_name, why in result.files_quarantined:
-        print(f"file {file_name} quarantined, not loaded: {why}")
+        print(quarantined_file_line(file_name, why))
     for note in result.notes:
         print(f"note: {note}")
     for stage_result in staged:

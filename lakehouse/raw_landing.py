@@ -54,6 +54,11 @@ class SyncResult:
     files_quarantined: list[tuple[str, str]] = field(default_factory=list)  # (file, reason)
 
 
+def quarantined_file_line(file_name: str, reason: str) -> str:
+    """How a file quarantined as a whole is reported, wherever it is reported."""
+    return f"file {file_name} quarantined, not loaded: {reason}"
+
+
 def raw_columns(contract: DatasetContract) -> list[str]:
     """Contract columns that come from the source (derived ones do not)."""
     return [c.name for c in contract.columns if not c.derived_from]

@@ -4,6 +4,7 @@ import dagster as dg
 
 from catalog.contracts import SHARING_LABELS, DatasetContract
 from catalog.registry import Catalog
+from lakehouse.raw_landing import quarantined_file_line
 from pipelines import steps
 from pipelines.progress import step
 from pipelines.resources import HubResource
@@ -50,7 +51,7 @@ def dataset_assets(catalog: Catalog, contract: DatasetContract) -> list[dg.Asset
             if result.files_quarantined:
                 summary.append(f"{len(result.files_quarantined)} files quarantined")
         for file_name, why in result.files_quarantined:
-            context.log.warning(f"file {file_name} quarantined, not loaded: {why}")
+            context.log.warning(quarantined_file_line(file_name, why))
         for note in result.notes:
             context.log.info(note)
         return dg.MaterializeResult(

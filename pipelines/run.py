@@ -95,13 +95,13 @@ def run_job(hub: Hub, job_name: str, *, show_progress: bool = False) -> RunOutco
         return outcome
 
 
-def _failures(events: Sequence[Any]) -> tuple[list[str], set[str], set[str]]:
+def _failures(events: Sequence[Any]) -> tuple[list[str], set[str], set[Any]]:
     """(one line per failure, failed step keys, asset keys of failed blocking checks)."""
     from dagster import DagsterEventType
 
     failures: list[str] = []
     failed_steps: set[str] = set()
-    failed_checks: set[str] = set()
+    failed_checks: set[Any] = set()  # asset keys
     for event in events:
         if event.event_type == DagsterEventType.STEP_FAILURE:
             error = event.event_specific_data.error
@@ -111,12 +111,12 @@ def _failures(events: Sequence[Any]) -> tuple[list[str], set[str], set[str]]:
             data = event.event_specific_data
             if data is not None and not data.passed:
                 failures.append(f"check {data.asset_check_key.name} failed")
-                failed_checks.add(data.asset_check_key.asset_key.to_user_string())
+                failed_checks.add(data.asset_check_key.asset_key)
     return failures, failed_steps, failed_checks
 
 
 def _rebuildable_after_sync_failures(
-    defs: Any, job_name: str, events: Sequence[Any], failed_steps: set[str], failed_checks: set[str]
+    defs: Any, job_name: str, events: Sequence[Any], failed_steps: set[str], failed_checks: set[Any]
 ) -> set[Any]:
     """Assets a failed sync skipped that can still be built from the last good data.
 
@@ -137,9 +137,7 @@ def _rebuildable_after_sync_failures(
         for event in events
         if event.event_type == DagsterEventType.ASSET_MATERIALIZATION
     }
-    blocked = {AssetKey(s) for s in failed_steps if not s.startswith("raw_")} | {
-        AssetKey.from_user_string(k) for k in failed_checks
-    }
+    blocked = {AssetKey(s) for s in failed_steps if not s.startswith("raw_")} | failed_checks
     held_back = AssetSelection.assets(*blocked).downstream().resolve(graph) if blocked else set()
     own_layers = {
         AssetKey(f"{layer}_{name}")
