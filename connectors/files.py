@@ -19,6 +19,7 @@ from connectors.csv_drop import read_csv
 from connectors.excel_drop import cell_text, read_excel
 from connectors.file_kind import EXCEL_SUFFIXES, check_kind
 from connectors.file_snapshot import snapshot
+from connectors.watermark import Watermark
 
 __all__ = ["BATCH_ROWS", "DropFile", "FileDropConnector", "cell_text", "file_digest"]
 
@@ -48,6 +49,9 @@ class FileDropConnector:
     def __init__(self, source: FileDropSource, *, settle_seconds: float = SETTLE_SECONDS) -> None:
         self.source = source
         self.settle_seconds = settle_seconds
+        # A drop says nothing of its own size or types: each file's rows are counted as read.
+        self.declared_rows: int | None = None
+        self.source_schema: dict[str, str] = {}
 
     @property
     def folder(self) -> Path:
@@ -91,7 +95,7 @@ class FileDropConnector:
             **{f"{state}_files": [f.path.name for f in files] for state, files in states.items()},
         }
 
-    def read(self, *, since: str | None = None) -> Iterator[SourceBatch]:
+    def read(self, *, since: Watermark | None = None) -> Iterator[SourceBatch]:
         for drop in self.pending():
             yield from self.read_file(drop.path, expected_sha256=drop.sha256)
 

@@ -250,6 +250,17 @@ class PageAudit:
         self.largest = max(self.largest, len(records))
         return short
 
+    def at_declared_end(
+        self, number: int, records: list[dict[str, Any]], *, pages_first: bool
+    ) -> bool:
+        """Whether page ``number`` reached what the source declared (pages or rows; each
+        style trusts its own count first), or, when it declared neither, ended short."""
+        declared = [(self.total_pages, number), (self.total, self.rows)]
+        for count, reached in declared if pages_first else reversed(declared):
+            if count is not None:
+                return reached >= count
+        return self.ends_short(records)
+
     # --- at the end -----------------------------------------------------------------------
 
     def finish(self, label: str) -> None:
@@ -380,13 +391,7 @@ class HttpJsonConnector:
             if not records:
                 break
             yield label, records
-            if audit.total_pages is not None:
-                if page >= audit.total_pages:
-                    break
-            elif audit.total is not None:
-                if audit.rows >= audit.total:
-                    break
-            elif audit.ends_short(records):
+            if audit.at_declared_end(page, records, pages_first=True):
                 break
         audit.finish(label)
 
@@ -406,13 +411,7 @@ class HttpJsonConnector:
             offset += len(records)
             # Many APIs serve fewer records than asked for: a short page ends the stream
             # only when the API does not say how many records there are.
-            if audit.total is not None:
-                if offset >= audit.total:
-                    break
-            elif audit.total_pages is not None:
-                if number >= audit.total_pages:
-                    break
-            elif audit.ends_short(records):
+            if audit.at_declared_end(number, records, pages_first=False):
                 break
         audit.finish(label)
 
