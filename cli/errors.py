@@ -27,6 +27,7 @@ USER_FACING = (
     "StatementRefused",
     "QueryFailed",
     "QueryTimeout",
+    "QueryStopped",
     "UndeclaredPersonalData",
     "ReconciliationError",
     "ProductInputMissing",

@@ -1,5 +1,8 @@
 """Run one checked read statement on a principal's data room, locked down.
 
+The statement runs in a worker process (see gateway.room_worker) so that every
+limit binds: the deadline kills it, its memory is capped, its answer is bounded.
+
 Defence in depth: even a statement that slipped past check_statement meets a
 connection that is read-only, cannot touch files or the network, cannot load
 extensions and cannot change its own configuration.
@@ -7,25 +10,40 @@ extensions and cannot change its own configuration.
 
 from __future__ import annotations
 
-import contextlib
-import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 import pyarrow as pa
 
+from gateway.room_worker import (
+    RoomLimits,
+    WorkerFailed,
+    WorkerRefused,
+    WorkerStopped,
+    run_in_worker,
+)
 from gateway.statement import StatementRefused, check_statement
-
-_MAX_BATCH_ROWS = 8192
 
 
 class QueryFailed(RuntimeError):
     """DuckDB could not run the statement; the message is DuckDB's first line."""
 
 
-class QueryTimeout(QueryFailed):
-    """The statement ran past its time limit and was interrupted."""
+class QueryStopped(QueryFailed):
+    """A limit stopped the statement; ``limit`` names it: time, memory or size."""
+
+    def __init__(self, limit: str, message: str) -> None:
+        super().__init__(message)
+        self.limit = limit
+
+
+class QueryTimeout(QueryStopped):
+    """The statement ran past its time limit and was stopped."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__("time", message)
 
 
 @dataclass(frozen=True)
@@ -55,6 +73,8 @@ def open_room(
         "python_enable_replacements": False,
         "memory_limit": memory_limit,
         "threads": threads,
+        # The gateway decides from the binder's plan as well as the physical one.
+        "explain_output": "all",
         # DuckDB applies config in order; locking last freezes everything above.
         "lock_configuration": True,
     }
@@ -62,67 +82,42 @@ def open_room(
 
 
 def run_query(
-    path: Path, sql: str, *, row_limit: int = 10_000, timeout_s: float = 30.0
+    path: Path,
+    sql: str,
+    *,
+    row_limit: int = 10_000,
+    timeout_s: float = 30.0,
+    limits: RoomLimits | None = None,
+    approve: Callable[[list[str]], None] | None = None,
 ) -> QueryResult:
-    """Check the statement, run it on a locked room connection, return Arrow rows."""
-    if row_limit < 0:
-        raise ValueError("row_limit must not be negative")
-    if timeout_s <= 0:
-        raise ValueError("timeout_s must be positive")
+    """Check the statement, plan and run it in a killable worker, return Arrow rows.
+
+    ``approve`` sees the room tables DuckDB's plan reads before anything runs
+    and raises to refuse; the statement runs only after it returns.
+    """
+    limits = limits or RoomLimits(row_limit=row_limit, timeout_s=timeout_s)
     checked = check_statement(sql)
-    con = open_room(path)
-    timed_out = threading.Event()
-
-    def interrupt() -> None:
-        timed_out.set()
-        # The connection may close as the timer fires: then nothing is left to stop.
-        with contextlib.suppress(duckdb.Error):
-            con.interrupt()
-
-    timer = threading.Timer(timeout_s, interrupt)
-    timer.daemon = True
-    timer.start()
     try:
-        statement = _single_select(con, checked.sql)
-        con.execute(statement)
-        table, truncated = _fetch_limited(con, row_limit)
-    except (duckdb.Error, pa.ArrowException) as error:
-        # A reader may surface DuckDB's error as an Arrow error while streaming.
-        if timed_out.is_set():
-            raise QueryTimeout(
-                f"The query ran longer than {timeout_s:g} s and was stopped."
-            ) from None
-        raise QueryFailed(_first_line(error)) from None
-    finally:
-        timer.cancel()
-        con.close()
-    return QueryResult(table=table, truncated=truncated, tables=checked.tables)
+        answer = run_in_worker(Path(path), checked.sql, limits, approve or _approve_all)
+    except WorkerRefused as refusal:
+        raise StatementRefused(str(refusal)) from None
+    except WorkerStopped as stopped:
+        if stopped.limit == "time":
+            raise QueryTimeout(str(stopped)) from None
+        raise QueryStopped(stopped.limit, str(stopped)) from None
+    except WorkerFailed as failure:
+        raise QueryFailed(str(failure)) from None
+    return QueryResult(table=answer.table, truncated=answer.truncated, tables=answer.tables)
 
 
-def _single_select(con: duckdb.DuckDBPyConnection, sql: str) -> duckdb.Statement:
+def _approve_all(tables: list[str]) -> None:
+    """Without a gateway deciding, the room itself is the bound."""
+
+
+def single_select(con: duckdb.DuckDBPyConnection, sql: str) -> None:
     """DuckDB's own parser must agree with sqlglot: one SELECT statement."""
     statements = con.extract_statements(sql)
     if len(statements) != 1:
         raise StatementRefused("Only one statement may be run at a time.")
     if statements[0].type != duckdb.StatementType.SELECT:
         raise StatementRefused("Only read queries are allowed.")
-    return statements[0]
-
-
-def _fetch_limited(con: duckdb.DuckDBPyConnection, row_limit: int) -> tuple[pa.Table, bool]:
-    """Read batches until one row past the limit is seen, never the whole result."""
-    reader = con.to_arrow_reader(min(row_limit + 1, _MAX_BATCH_ROWS))
-    batches: list[pa.RecordBatch] = []
-    seen = 0
-    for batch in reader:
-        batches.append(batch)
-        seen += batch.num_rows
-        if seen > row_limit:
-            break
-    table = pa.Table.from_batches(batches, schema=reader.schema)
-    return table.slice(0, row_limit), seen > row_limit
-
-
-def _first_line(error: Exception) -> str:
-    text = str(error).strip()
-    return text.splitlines()[0] if text else type(error).__name__

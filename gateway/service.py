@@ -1,28 +1,45 @@
 """The query gateway: decide, run in the room, audit — for one principal's query.
 
-Every query, answered or refused, becomes an audit event naming the
-principal, purpose, statement (with its literals replaced by ``?`` so no
-value a user typed lands in the log), products, grants and rows returned.
-The decision is taken again at query time, so a grant revoked or expired
-since the room was built is refused at once.
+Every attempt, answered, refused, stopped by a limit or failed, becomes one
+audit event naming the principal, purpose, statement shape (see
+gateway.statement_shape: no literal, comment or made-up name a user typed),
+products, grants and rows returned. Free text (the purpose, a name nobody
+registered) is cleaned of personal data before it is written.
+
+The decision is taken at query time from the tables DuckDB's own plan will
+read (gateway.plan_reads), so a grant revoked or expired since the room was
+built is refused at once; and a product the engine no longer allows is taken
+out of the room file there and then (policies.room_prune).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-import sqlglot
-from sqlglot import exp
-
+from audit.free_text import clean_free_text
 from audit.log import AuditLog
 from catalog.registry import Catalog
-from gateway.room_connection import QueryResult, run_query
-from gateway.statement import StatementRefused, check_statement, typed_as_text
+from gateway.room_connection import QueryFailed, QueryResult, QueryStopped, run_query
+from gateway.room_worker import RoomLimits
+from gateway.statement import StatementRefused, check_statement
+from gateway.statement_shape import statement_shape
 from policies.engine import decide
 from policies.models import PolicySet
+from policies.room_prune import products_in_room, prune_room
 from policies.rooms import MANIFEST_TABLE, room_path
+
+UNKNOWN_ACTOR = "unknown-principal"
+_WITHHELD = "[withheld: it could not be cleaned of personal data]"
+# How DuckDB says a statement names a table the room does not hold.
+_MISSING_TABLE = re.compile(
+    r"(?:Catalog Error: Table with name (\S+) does not exist"
+    r'|Binder Error: Circular reference to CTE "([^"]+)")'
+)
+_FREE_TEXT = ("principal", "purpose", "statement", "reason")
 
 
 class AccessRefused(Exception):
@@ -36,27 +53,6 @@ class GatewayAnswer:
     grants: list[str] = field(default_factory=list)
 
 
-def statement_shape(sql: str) -> str:
-    """The statement with every literal replaced by ``?``: safe to keep in the audit log."""
-    try:
-        tree = sqlglot.parse_one(sql, read="duckdb")
-    except sqlglot.errors.ParseError:
-        return "<unparseable statement>"
-    if isinstance(tree, exp.Command):
-        # sqlglot keeps the rest of a statement it cannot parse as raw text (LOAD 'path').
-        return f"{tree.name.upper()} ?"
-
-    def shape(node: exp.Expr) -> exp.Expr:
-        if isinstance(node, exp.Literal):
-            return exp.Placeholder()
-        # FROM 'file.csv' reaches sqlglot as a quoted name: it is still typed text.
-        if isinstance(node, exp.Identifier) and typed_as_text(node, sql):
-            return exp.Placeholder()
-        return node
-
-    return tree.transform(shape).sql(dialect="duckdb")
-
-
 @dataclass
 class QueryGateway:
     catalog: Catalog
@@ -65,32 +61,30 @@ class QueryGateway:
     audit: AuditLog
     row_limit: int = 10_000
     timeout_s: float = 30.0
+    limits: RoomLimits | None = None  # overrides row_limit and timeout_s when given
 
     def query(
         self, principal: str, sql: str, *, purpose: str | None = None, day: dt.date | None = None
     ) -> GatewayAnswer:
-        details: dict[str, object] = {
-            "principal": principal,
-            "purpose": purpose or "",
-            "statement": statement_shape(sql),
-        }
+        known = self.policies.principal(principal) is not None
+        actor = principal if known else UNKNOWN_ACTOR
+        details = self._attempt(principal, known, sql, purpose)
         try:
-            answer = self._answer(principal, sql, day=day)
+            answer = self._answer(principal, known, sql, day=day)
         except (AccessRefused, StatementRefused) as refusal:
-            self.audit.append(
-                "query", principal, {**details, "outcome": "refused", "reason": str(refusal)}
+            self._record(actor, {**details, "outcome": "refused", "reason": str(refusal)})
+            raise
+        except QueryStopped as stopped:
+            self._record(
+                actor,
+                {**details, "outcome": "stopped", "limit": stopped.limit, "reason": str(stopped)},
             )
             raise
-        except Exception as failure:
-            self.audit.append(
-                "query",
-                principal,
-                {**details, "outcome": "failed", "error": type(failure).__name__},
-            )
+        except BaseException as failure:
+            self._record(actor, {**details, "outcome": "failed", "error": type(failure).__name__})
             raise
-        self.audit.append(
-            "query",
-            principal,
+        self._record(
+            actor,
             {
                 **details,
                 "outcome": "answered",
@@ -102,25 +96,137 @@ class QueryGateway:
         )
         return answer
 
-    def _answer(self, principal: str, sql: str, *, day: dt.date | None) -> GatewayAnswer:
-        if self.policies.principal(principal) is None:
-            raise AccessRefused(f"unknown principal {principal!r}")
-        checked = check_statement(sql)
-        products: list[str] = []
-        grants: list[str] = []
-        for table in checked.tables:
-            if table == MANIFEST_TABLE:
-                continue
-            product = self.catalog.products.get(table)
-            if product is None:
-                raise AccessRefused(f"{table!r} is not a product in {principal}'s data room")
-            decision = decide(principal, product, self.policies, day=day)
-            if not decision.allowed:
-                raise AccessRefused(f"{table}: " + "; ".join(decision.reasons))
-            products.append(table)
-            grants += [g for g in decision.grants if g not in grants]
+    def _attempt(
+        self, principal: str, known: bool, sql: str, purpose: str | None
+    ) -> dict[str, Any]:
+        """What is recorded of every attempt; never raises, whatever the statement is."""
+        return {
+            "principal": principal if known else _cleaned(principal),
+            "purpose": _cleaned(purpose or ""),
+            "statement": _cleaned(_shape(sql, self._known_names())),
+        }
+
+    def _known_names(self) -> list[str]:
+        names = [MANIFEST_TABLE, "product", "column", "level", "treatment", "because", "rows"]
+        for product in self.catalog.products.values():
+            names.append(product.name)
+            names += [column.name for column in product.columns]
+        return names
+
+    def _record(self, actor: str, details: dict[str, Any]) -> None:
+        """One audit event; free text the guard still refuses is withheld, the event kept."""
+        if "reason" in details:
+            details["reason"] = _cleaned(str(details["reason"]))
+        try:
+            self.audit.append("query", actor, details)
+        except ValueError:
+            withheld = {k: (_WITHHELD if k in _FREE_TEXT else v) for k, v in details.items()}
+            self.audit.append("query", actor, withheld)
+
+    def _answer(
+        self, principal: str, known: bool, sql: str, *, day: dt.date | None
+    ) -> GatewayAnswer:
+        if not known:
+            raise AccessRefused("unknown principal: no office or person of that name is registered")
         room = room_path(self.rooms_dir, principal)
         if not room.exists():
-            raise AccessRefused(f"{principal} has no data room yet: run the pipeline first")
-        result = run_query(room, sql, row_limit=self.row_limit, timeout_s=self.timeout_s)
+            self._explain_without_room(principal, sql, day)
+        products: list[str] = []
+        grants: list[str] = []
+
+        def approve(tables: list[str]) -> None:
+            # Exactly the tables DuckDB's plan reads, each decided by the engine.
+            for table in tables:
+                if table == MANIFEST_TABLE:
+                    continue
+                product = self.catalog.products.get(table)
+                if product is None:
+                    raise AccessRefused(f"{table!r} is not a product in {principal}'s data room")
+                decision = decide(principal, product, self.policies, day=day)
+                if not decision.allowed:
+                    raise AccessRefused(f"{table}: " + "; ".join(decision.reasons))
+                products.append(table)
+                grants.extend(g for g in decision.grants if g not in grants)
+
+        limits = self.limits or RoomLimits(row_limit=self.row_limit, timeout_s=self.timeout_s)
+        try:
+            result = run_query(room, sql, limits=limits, approve=approve)
+        except QueryFailed as failure:
+            self._explain_missing_table(principal, str(failure), day)
+            raise
+        finally:
+            # After the decision, so the refusal names its reason; before anyone
+            # else can read the room again through the gateway.
+            self._prune_lapsed(principal, day)
         return GatewayAnswer(result, products, grants)
+
+    def _explain_without_room(self, principal: str, sql: str, day: dt.date | None) -> None:
+        """Nothing can run without a room; say why with the engine's words where they apply."""
+        for table in check_statement(sql).tables:
+            product = self.catalog.products.get(table)
+            if product is not None:
+                decision = decide(principal, product, self.policies, day=day)
+                if not decision.allowed:
+                    raise AccessRefused(f"{table}: " + "; ".join(decision.reasons))
+        raise AccessRefused(f"{principal} has no data room yet: run the pipeline first")
+
+    def _explain_missing_table(self, principal: str, message: str, day: dt.date | None) -> None:
+        """A table missing from the room is a refusal, with the engine's reason when it is a
+        product (taken out on revocation or expiry, or never granted)."""
+        missing = _MISSING_TABLE.match(message)
+        if missing is None:
+            return
+        name = missing.group(1) or missing.group(2)
+        product = self.catalog.products.get(name)
+        if product is None:
+            raise AccessRefused(f"{name!r} is not a table in {principal}'s data room") from None
+        decision = decide(principal, product, self.policies, day=day)
+        if decision.allowed:
+            return  # granted but not built yet: DuckDB's message stands
+        raise AccessRefused(f"{name}: " + "; ".join(decision.reasons)) from None
+
+    def _prune_lapsed(self, principal: str, day: dt.date | None) -> None:
+        """Take out of the room, now, every product the engine no longer allows there."""
+        lapsed: dict[str, str] = {}
+        for name in products_in_room(self.rooms_dir, principal):
+            product = self.catalog.products.get(name)
+            decision = decide(principal, product, self.policies, day=day) if product else None
+            if decision is None or not decision.allowed:
+                why = "; ".join(decision.reasons) if decision else "no longer a product"
+                lapsed[name] = f"removed at query time: {why}"
+        if not lapsed:
+            return
+        try:
+            removed = prune_room(self.rooms_dir, principal, lapsed)
+        except Exception as failure:  # the refusal stands; the reviewer must see the failure
+            self.audit.append(
+                "room_prune",
+                principal,
+                {"principal": principal, "outcome": "failed", "error": type(failure).__name__},
+            )
+            raise
+        if removed:
+            self.audit.append(
+                "room_prune",
+                principal,
+                {
+                    "principal": principal,
+                    "outcome": "removed",
+                    "products": removed,
+                    "because": "decision at query time",
+                },
+            )
+
+
+def _shape(sql: str, known: list[str]) -> str:
+    try:
+        return statement_shape(sql if isinstance(sql, str) else "", known)
+    except Exception:  # an attempt is recorded even when its statement cannot be shown
+        return "<statement not shown>"
+
+
+def _cleaned(text: str) -> str:
+    try:
+        return clean_free_text(text)
+    except Exception:  # deny by default: text we cannot check is not written
+        return _WITHHELD

@@ -14,7 +14,9 @@ can only have come from that street's rows.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -67,6 +69,12 @@ class District:
         return QueryGateway(
             self.catalog, policies or self.policies, self.rooms_dir, AuditLog(audit_path)
         )
+
+    def with_own_rooms(self, folder: Path) -> District:
+        """This district with a private copy of its rooms, for a test that changes a room."""
+        rooms = folder / "rooms"
+        shutil.copytree(self.rooms_dir, rooms)
+        return dataclasses.replace(self, rooms_dir=rooms)
 
     def only_elsewhere(self, principal: str) -> set[str]:
         """Text values found only in other streets' rows, never in the principal's own."""

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from gateway_district import IN_FORCE, District, build_district
 
-from gateway.room_connection import QueryFailed
+from gateway.room_connection import QueryStopped
 from gateway.service import QueryGateway
 
 PRINCIPAL = "street_nanqiao"
@@ -64,11 +64,11 @@ def test_memory_hungry_query_fails_cleanly_and_is_audited(gateway: QueryGateway)
         "SELECT length(string_agg(repeat(community_code, 100), '')) AS n "
         "FROM street_case_stats, range(1000000) r(i)"
     )
-    with pytest.raises(QueryFailed, match="Out of Memory") as failed:
+    with pytest.raises(QueryStopped, match="more memory than a query may use") as stopped:
         gateway.query(PRINCIPAL, sql, day=IN_FORCE)
-    assert "\n" not in str(failed.value)
+    assert "\n" not in str(stopped.value)
     details = _last_details(gateway)
-    assert (details["outcome"], details["error"]) == ("failed", "QueryFailed")
+    assert (details["outcome"], details["limit"]) == ("stopped", "memory")
     # The next query on the same room is answered as usual.
     answer = gateway.query(PRINCIPAL, "SELECT count(*) AS n FROM street_case_stats", day=IN_FORCE)
     assert answer.result.table.to_pylist() == [{"n": 8}]

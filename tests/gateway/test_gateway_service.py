@@ -63,7 +63,7 @@ def test_expired_grant_is_refused_even_though_the_room_still_has_the_data(
 
 
 def test_table_outside_the_catalogue_is_refused(gateway: QueryGateway) -> None:
-    with pytest.raises(AccessRefused, match="not a product"):
+    with pytest.raises(AccessRefused, match="'staged_population' is not a table in street_donghu"):
         gateway.query("street_donghu", "select * from staged_population", day=IN_FORCE)
 
 
