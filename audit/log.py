@@ -42,6 +42,8 @@ class AuditLog:
             raise ValueError("actor must be a non-empty string")
         if not isinstance(details, dict):
             raise ValueError("details must be a dict")
+        # The actor can be what a user typed after --as.
+        assert_no_plaintext_identifiers(actor, where="actor")
         assert_no_plaintext_identifiers(details)
         # Round-trip so the event we return equals what a reader will parse
         # (tuples become lists, keys become strings); refuses non-JSON values.

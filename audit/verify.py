@@ -66,11 +66,12 @@ def signs_of_history(root: Path) -> list[str]:
     found = []
     for what, pattern in (
         ("key store", "keys/keystore.json"),
-        ("lakehouse", "lakehouse/catalog.sqlite"),
+        ("lakehouse", "lakehouse/catalog.ducklake"),
+        ("lakehouse", "lakehouse/catalog.sqlite"),  # made by an older version
         ("data rooms", "rooms/*.duckdb"),
         ("access requests", "state/access_requests.json"),
     ):
-        if any(Path(root).glob(pattern)):
+        if what not in found and any(Path(root).glob(pattern)):
             found.append(what)
     return found
 

@@ -49,6 +49,8 @@ USER_FACING = (
     "SyncInProgress",
     "LakeWriteConflict",
     "LakeBusy",
+    "LakeInUse",
+    "LakeCatalogueError",
 )
 
 

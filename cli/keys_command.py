@@ -16,7 +16,10 @@ BY = typer.Option(None, "--by", help="Who is acting (audited); default: the logi
 
 
 def _actor(by: str | None) -> str:
-    return by or f"operator:{getpass.getuser()}"
+    """Who acts, as the audit log names them: a typed name or number becomes its tag."""
+    from audit.free_text import clean_free_text
+
+    return clean_free_text(by) if by else f"operator:{getpass.getuser()}"
 
 
 def _datasets(dataset: list[str] | None) -> set[str] | None:

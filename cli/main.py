@@ -23,6 +23,7 @@ from cli import (
     sources_command,
 )
 from cli.errors import one_line
+from home.permissions import keep_new_files_private
 
 app = typer.Typer(
     name="shuzhi",
@@ -48,6 +49,7 @@ app.add_typer(lake_command.app, name="lake")
 
 def run() -> None:
     """Console entry point: every failure becomes one clear line on stderr."""
+    keep_new_files_private()  # before any command writes into the home
     try:
         # Without standalone mode, click returns (not raises) a command's typer.Exit code.
         code = app(standalone_mode=False)

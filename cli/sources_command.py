@@ -205,11 +205,9 @@ def accept(
     hub = Hub.from_env()
     _source_or_fail(hub, name)
     try:
-        accept_source_change(hub, name, change, principal, reason)
+        recorded = accept_source_change(hub, name, change, principal, reason)
     except StewardActionRefused as refusal:
         raise Refused(str(refusal)) from None
     except ValueError as problem:
         raise CliError(str(problem)) from None
-    print(
-        f"{name}: the next sync may commit the {change} ({principal}: {' '.join(reason.split())})"
-    )
+    print(f"{name}: the next sync may commit the {change} ({principal}: {recorded})")

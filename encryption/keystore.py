@@ -9,11 +9,15 @@ Layout (format 1)::
 
     {"format": 1, "check": "<b64>", "created": "...",
      "data_keys":  {dataset: {column: {"current": 1, "versions": {"1": {...}}}}},
-     "token_keys": {domain: {"current": 1, "versions": {"1": {...}}}}}
+     "token_keys": {domain: {"current": 1, "versions": {"1": {...}}}},
+     "lake_keys":  {"catalogue": {"current": 1, "versions": {"1": {...}}}}}
 
 Data keys are per (dataset, column, version). Token keys are per identifier
 domain, not per dataset, so one person gets one token in every department's
-data.
+data. The lakehouse catalogue key opens the encrypted DuckDB catalogue; it has
+one version for the catalogue's life and a slot of its own, out of reach of
+every data and token key operation (rotating it would mean re-encrypting the
+catalogue); a master key rotation re-wraps it like every other key.
 
 Key life cycle (each change under the file lock, written atomically):
 
@@ -60,9 +64,10 @@ _CHECK_AAD = json.dumps([_SCOPE, "key-check"]).encode("utf-8")
 
 log = logging.getLogger(__name__)
 
-# A slot is where one family of key versions lives: ("data_keys", dataset, column)
-# or ("token_keys", domain).
+# A slot is where one family of key versions lives: ("data_keys", dataset, column),
+# ("token_keys", domain) or the lakehouse catalogue's.
 Slot = tuple[str, ...]
+_CATALOGUE_SLOT: Slot = ("lake_keys", "catalogue")
 T = TypeVar("T")
 
 
@@ -120,6 +125,15 @@ class KeyStore:
     def token_key_at(self, domain: str, version: int) -> bytes:
         """The token key of one version of a domain."""
         return self._key_at(_token_slot(domain), version)
+
+    def catalogue_key(self, *, create: bool) -> bytes | None:
+        """The lakehouse catalogue's key; made when ``create``, else None if the store has none
+        (a catalogue that exists must never get a new key: it would not open with it)."""
+        if not create:
+            entry = _find(self._read(), _CATALOGUE_SLOT)
+            if entry is None or entry.get("current") is None:
+                return None
+        return self._current_key(_CATALOGUE_SLOT)[1]
 
     # -- life cycle -----------------------------------------------------------
 
@@ -471,6 +485,8 @@ def _name(value: str, what: str) -> str:
 
 
 def _describe(slot: Slot) -> str:
+    if slot == _CATALOGUE_SLOT:
+        return "lakehouse catalogue key"
     if slot[0] == "data_keys":
         return f"data key for dataset {slot[1]!r} column {slot[2]!r}"
     return f"token key for domain {slot[1]!r}"
@@ -504,6 +520,9 @@ def _entries(document: dict[str, Any]) -> Iterator[tuple[Slot, dict[str, Any]]]:
             yield _data_slot(dataset, column), entry
     for domain, entry in document.get("token_keys", {}).items():
         yield _token_slot(domain), entry
+    catalogue = _find(document, _CATALOGUE_SLOT)
+    if catalogue is not None:
+        yield _CATALOGUE_SLOT, catalogue
 
 
 def _empty_entry() -> dict[str, Any]:

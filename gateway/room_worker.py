@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import os
 import resource
 import socket
 import subprocess
@@ -113,6 +114,7 @@ class _Worker:
             [sys.executable, "-m", "gateway.room_worker", str(theirs.fileno()), str(memory_bytes)],
             pass_fds=[theirs.fileno()],
             stdin=subprocess.DEVNULL,
+            env=_worker_environment(),
         )
         theirs.close()
         self.conn = Connection(ours.detach())
@@ -122,6 +124,13 @@ class _Worker:
             self.process.kill()
         self.process.wait()
         self.conn.close()
+
+
+def _worker_environment() -> dict[str, str]:
+    """What a worker needs to start Python, and nothing else: no master key, no
+    credentials, no home path reach a process that runs a user's statement."""
+    keep = ("PATH", "LANG", "LC_ALL", "LC_CTYPE", "TZ", "VIRTUAL_ENV", "PYTHONPATH")
+    return {name: os.environ[name] for name in keep if name in os.environ}
 
 
 class _Pool:

@@ -6,7 +6,7 @@ from the hub's own data::
 
     $SHUZHI_HOME/
       departments/   the demo's simulated department systems (not the hub's)
-      lakehouse/     DuckLake catalogue + encrypted Parquet data files
+      lakehouse/     DuckLake catalogue (an encrypted DuckDB file) + encrypted Parquet
       keys/          master key file and the wrapped data-key store
       rooms/         one read-only DuckDB database per principal
       audit/         the hash-chained audit log
@@ -19,6 +19,8 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
+
+from home.permissions import keep_new_files_private, tighten_tree
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CONFIG_DIR = REPO_ROOT / "config"
@@ -62,12 +64,24 @@ class Home:
         return self.root / "state"
 
     def ensure(self) -> Home:
-        """Create the folders; keys and audit are readable by the owner only."""
-        for path in (self.departments, self.lakehouse, self.rooms, self.dagster, self.state):
-            path.mkdir(parents=True, exist_ok=True)
-        for private in (self.keys, self.audit):
-            private.mkdir(parents=True, exist_ok=True)
-            private.chmod(0o700)
+        """Create the folders, and keep everything the hub holds its owner's alone (files
+        0600, folders 0700), what it writes from now on included.
+
+        The departments folder is spared: it is the demo's stand-in for the departments'
+        own systems, whose files are theirs to set (the home's 0700 shields it all the same).
+        """
+        keep_new_files_private()
+        for path in (
+            self.departments,
+            self.lakehouse,
+            self.keys,
+            self.rooms,
+            self.audit,
+            self.dagster,
+            self.state,
+        ):
+            path.mkdir(mode=0o700, parents=True, exist_ok=True)
+        tighten_tree(self.root, spare=(self.departments,))
         return self
 
 

@@ -1,78 +1,122 @@
-"""Open the DuckLake lakehouse.
+"""Open the DuckLake lakehouse: one session per process, shared by every caller in it.
 
-Default: a SQLite catalogue and a local data folder under the home, so that
-several Dagster processes can write at once. Scale-out: a PostgreSQL catalogue
-and S3-compatible storage, set by SHUZHI_LAKE_CATALOG / SHUZHI_LAKE_DATA_PATH,
-with the same code. Data files are always written ENCRYPTED and nothing is
-inlined into the catalogue: DuckLake keeps inlined rows and per-file min/max
-statistics in the catalogue in plaintext.
+Data files are always written ENCRYPTED and nothing is inlined into the
+catalogue: DuckLake keeps inlined rows and per-file min/max statistics in the
+catalogue (which is itself encrypted by default, see ``lakehouse.catalogue``).
+
+A catalogue in a DuckDB file admits one process at a time, so a process holds
+the lakehouse lock (``lakehouse.lake_lock``) while it has the lake attached.
+Within a process the attached lake is shared: a caller that opens the lake
+while another caller (an outer block, another thread) has it open gets its own
+cursor on the same attachment: its own transactions, no second attach of the
+file and no second lock, which would wait for itself.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import duckdb
 
+from encryption.keystore import KeyStore, open_keystore
 from home.layout import Home
-from lakehouse.extensions import load_extensions, offline_connection
+from home.permissions import keep_new_files_private
+from lakehouse.catalogue import LAKE, LakeSettings, attach_lake
+from lakehouse.extensions import offline_connection
+from lakehouse.lake_lock import lake_lock
 
-LAKE = "lake"
-SCHEMAS = ("raw", "staged", "quarantine", "protected", "products", "meta")
-
-
-@dataclass(frozen=True)
-class LakeSettings:
-    catalog: str  # DuckLake metadata catalogue, e.g. "sqlite:/path/catalog.sqlite"
-    data_path: str
-
-    @classmethod
-    def for_home(cls, home: Home) -> LakeSettings:
-        catalog = os.environ.get("SHUZHI_LAKE_CATALOG") or (
-            f"sqlite:{home.lakehouse / 'catalog.sqlite'}"
-        )
-        data_path = os.environ.get("SHUZHI_LAKE_DATA_PATH") or str(home.lakehouse / "data") + "/"
-        return cls(catalog=catalog, data_path=data_path)
+__all__ = ["LAKE", "LakeWriteConflict", "lake_transaction", "open_lake", "table_exists"]
 
 
-def _extensions_for(settings: LakeSettings) -> list[str]:
-    # httpfs carries the crypto that encrypted Parquet writes need.
-    names = ["ducklake", "httpfs"]
-    if settings.catalog.startswith("sqlite:"):
-        names.append("sqlite_scanner")
-    elif settings.catalog.startswith("postgres:"):
-        names.append("postgres_scanner")
-    return names
+@dataclass
+class _Session:
+    """The attached lake of this process and how many callers use it."""
+
+    root: duckdb.DuckDBPyConnection
+    held: contextlib.ExitStack  # the lakehouse lock, when the catalogue needs one
+    pid: int = field(default_factory=os.getpid)
+    users: int = 0
 
 
-def attach_lake(con: duckdb.DuckDBPyConnection, settings: LakeSettings) -> None:
-    load_extensions(con, *_extensions_for(settings))
-    if settings.catalog.startswith("sqlite:"):
-        path = settings.catalog.removeprefix("sqlite:")
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-    if "://" not in settings.data_path:
-        os.makedirs(settings.data_path, exist_ok=True)
-    con.execute(
-        f"ATTACH 'ducklake:{settings.catalog}' AS {LAKE} "
-        "(DATA_PATH ?, ENCRYPTED, DATA_INLINING_ROW_LIMIT 0)",
-        [settings.data_path],
-    )
-    for schema in SCHEMAS:
-        con.execute(f"CREATE SCHEMA IF NOT EXISTS {LAKE}.{schema}")
+_sessions: dict[str, _Session] = {}  # by catalogue
+_sessions_guard = threading.Lock()
 
 
 @contextmanager
-def open_lake(home: Home, *, threads: int | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
-    """A fresh in-memory DuckDB session with the lakehouse attached as ``lake``."""
-    con = offline_connection(threads=threads) if threads else offline_connection()
+def open_lake(
+    home: Home,
+    *,
+    threads: int | None = None,
+    keystore: Callable[[], KeyStore] | None = None,
+    wait_s: float | None = None,
+) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A DuckDB connection with the lakehouse attached as ``lake``.
+
+    ``keystore`` gives the key store whose key opens an encrypted catalogue, asked for
+    only when one is attached (default: the home's own). ``wait_s`` is how long to wait
+    for another process to let the lakehouse go (default: ``lake_lock.wait_limit``).
+    Both, and ``threads``, apply when this call attaches the lake, not when it joins a
+    session already open in the process.
+    """
+    settings = LakeSettings.for_home(home)
+    with _sessions_guard:
+        session = _sessions.get(settings.catalog)
+        if session is None or session.pid != os.getpid():  # a forked child starts its own
+            session = _open_session(home, settings, threads, keystore, wait_s)
+            _sessions[settings.catalog] = session
+        session.users += 1
+        con = session.root.cursor()
     try:
-        attach_lake(con, LakeSettings.for_home(home))
         yield con
     finally:
         con.close()
+        with _sessions_guard:
+            session.users -= 1
+            if session.users == 0:
+                _sessions.pop(settings.catalog, None)
+                try:
+                    session.root.close()
+                finally:
+                    session.held.close()
+
+
+def _open_session(
+    home: Home,
+    settings: LakeSettings,
+    threads: int | None,
+    keystore: Callable[[], KeyStore] | None,
+    wait_s: float | None,
+) -> _Session:
+    keep_new_files_private()  # DuckDB gives its catalogue, WAL and Parquet files no mode
+    held = contextlib.ExitStack()
+    try:
+        keys = None
+        if settings.catalogue_file is not None:
+            # The key store first: a wrong master key stops before the lakehouse is touched.
+            keys = keystore() if keystore else open_keystore(home.keys)
+            held.enter_context(lake_lock(settings.catalogue_file.parent, wait_s=wait_s))
+        config: dict[str, str | bool | int | float] = {
+            # Spilled intermediate results stay in the home, and encrypted.
+            "temp_directory": str(home.lakehouse / "spill"),
+            "temp_file_encryption": settings.catalogue_file is not None,
+        }
+        if threads:
+            config["threads"] = threads
+        root = offline_connection(":memory:", **config)
+        try:
+            attach_lake(root, settings, keys)
+        except BaseException:
+            root.close()
+            raise
+    except BaseException:
+        held.close()
+        raise
+    return _Session(root, held)
 
 
 def table_exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:

@@ -9,12 +9,12 @@ process and never leaves a source stuck.
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import fcntl
-import json
 import os
 from collections.abc import Iterator
 from pathlib import Path
+
+from lakehouse.lock_holder import describe_holder, write_holder
 
 
 class SyncInProgress(RuntimeError):
@@ -36,12 +36,12 @@ def sync_lock(state_dir: Path, source: str) -> Iterator[None]:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
+            holder = describe_holder(path, unknown="started just now")
             raise SyncInProgress(
-                f"source {source}: another sync of it is running ({_holder(path)}); this one "
+                f"source {source}: another sync of it is running ({holder}); this one "
                 "did not start. Run it again when that one has finished."
             ) from None
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, json.dumps(_me()).encode(), 0)
+        write_holder(fd)
         yield
     finally:
         os.close(fd)  # closing releases the flock
@@ -60,17 +60,3 @@ def busy_sources(state_dir: Path) -> list[str]:
         finally:
             os.close(fd)
     return busy
-
-
-def _me() -> dict[str, object]:
-    return {"pid": os.getpid(), "since": dt.datetime.now().isoformat(sep=" ", timespec="seconds")}
-
-
-def _holder(path: Path) -> str:
-    try:
-        holder = json.loads(path.read_text(encoding="utf-8") or "{}")
-    except (OSError, ValueError):
-        holder = {}
-    if not holder:
-        return "started just now"
-    return f"process {holder.get('pid')}, since {holder.get('since')}"

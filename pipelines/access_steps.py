@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal, TypeVar
 
+from audit.free_text import clean_details, clean_free_text
 from pipelines.hub import Hub
 from policies.access_requests import EXPIRY_ACTOR, AccessRequest, AccessRequestRefused
 from policies.rooms import RoomReport, build_room
@@ -46,19 +47,16 @@ def _details(request: AccessRequest, action: str, outcome: str) -> dict[str, obj
 def _audited(
     hub: Hub, actor: str, action: str, attempt: dict[str, object], run: Callable[[], T]
 ) -> T:
-    """Run one store change; a refusal is audited too, then raised again."""
+    """Run one store change; a refusal is audited too, then raised again.
+
+    A refused attempt holds what the user typed as they typed it (the store cleans
+    only what it keeps), and the refusal may quote it: both are cleaned here.
+    """
     try:
         return run()
     except AccessRequestRefused as refusal:
         details = {**attempt, "action": action, "outcome": "refused", "reason": str(refusal)}
-        try:
-            hub.audit.append("grant", actor, details)
-        except ValueError:  # what the user typed looked like personal data: keep it out
-            hub.audit.append(
-                "grant",
-                actor,
-                {"action": action, "outcome": "refused", "reason": "input held personal data"},
-            )
+        hub.audit.append("grant", clean_free_text(actor), clean_details(details))
         raise
 
 

@@ -12,6 +12,7 @@ import dagster as dg
 
 from catalog.registry import load_catalog
 from home.layout import config_dir
+from home.permissions import keep_new_files_private
 from pipelines.checks import dataset_checks
 from pipelines.dataset_assets import dataset_assets
 from pipelines.product_assets import product_asset, rooms_asset
@@ -46,4 +47,7 @@ def build_definitions(config: Path | None = None) -> dg.Definitions:
     )
 
 
+# Every Dagster process that loads the graph (code server, run and step workers) writes
+# into the home: its files are private from the start.
+keep_new_files_private()
 defs = build_definitions()

@@ -14,6 +14,8 @@ from audit.log import AuditLog
 from catalog.registry import Catalog, load_catalog
 from encryption.keystore import KEYSTORE_FILE, KeyStore, KeyStoreError, open_keystore
 from home.layout import Home, config_dir
+from home.permissions import keep_new_files_private
+from lakehouse.catalogue import CATALOGUE_FILE
 from lakehouse.connection import open_lake
 from policies.access_requests import AccessRequestStore
 from policies.loader import load_policies
@@ -24,6 +26,9 @@ from policies.models import PolicySet
 class Hub:
     home: Home
     config: Path = field(default_factory=config_dir)
+
+    def __post_init__(self) -> None:
+        keep_new_files_private()  # a hub made in code, not by the CLI, writes privately too
 
     @classmethod
     def from_env(cls) -> Hub:
@@ -52,7 +57,9 @@ class Hub:
     @cached_property
     def keystore(self) -> KeyStore:
         store = self.home.keys / KEYSTORE_FILE
-        if not store.exists() and any(self.home.lakehouse.rglob("*.parquet")):
+        lakehouse = self.home.lakehouse
+        made = (lakehouse / CATALOGUE_FILE).exists() or any(lakehouse.rglob("*.parquet"))
+        if not store.exists() and made:
             # A new, empty store would seal new data while every old value stayed unreadable.
             raise KeyStoreError(
                 f"key store {store} is missing but the lakehouse holds data sealed under it; "
@@ -65,6 +72,7 @@ class Hub:
         return AuditLog(self.home.audit / "audit.log")
 
     @contextmanager
-    def lake(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        with open_lake(self.home) as con:
+    def lake(self, *, wait_s: float | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+        """The lakehouse, opened with this hub's key store (see ``open_lake``)."""
+        with open_lake(self.home, keystore=lambda: self.keystore, wait_s=wait_s) as con:
             yield con

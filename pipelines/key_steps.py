@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from audit.free_text import clean_free_text
 from encryption.keystore import KeyStoreError
 from encryption.master_key import resolve_master_key
 from encryption.master_rotation import rewrap_under, rotate_master_key
@@ -127,6 +128,7 @@ def retire_keys_step(hub: Hub, actor: str, datasets: set[str] | None) -> list[Re
 def shred_step(hub: Hub, actor: str, dataset: str, reason: str) -> dict[str, list[int]]:
     if dataset not in hub.catalog.datasets:
         raise KeyStoreError(f"unknown dataset {dataset!r}")
+    reason = clean_free_text(reason)  # kept in the key store and the audit log
     destroyed = hub.keystore.shred(dataset, reason)
     hub.audit.append(
         "key_shred",

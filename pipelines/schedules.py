@@ -7,6 +7,7 @@ from catalog.registry import Catalog
 from connectors.config import FileDropSource
 from connectors.files import FileDropConnector
 from lakehouse import meta
+from lakehouse.lake_lock import LakeInUse
 from pipelines.resources import HubResource
 
 
@@ -29,8 +30,12 @@ def file_drop_sensor(
     )
     def on_drop(context: dg.SensorEvaluationContext, hub: HubResource) -> dg.SensorResult:
         h = hub.hub()
-        with h.lake() as con:
-            done = meta.processed_files(con, source.name)
+        try:
+            # A sensor tick must not wait out a long sync: the next tick looks again.
+            with h.lake(wait_s=0) as con:
+                done = meta.processed_files(con, source.name)
+        except LakeInUse:
+            return dg.SensorResult(skip_reason="the lakehouse is in use; looking again next tick")
         ready = FileDropConnector(source).pending(done)
         if not ready:
             return dg.SensorResult(skip_reason="no new finished files")

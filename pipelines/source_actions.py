@@ -6,6 +6,7 @@ was allowed or refused.
 
 from __future__ import annotations
 
+from audit.free_text import clean_details, clean_free_text
 from lakehouse import meta
 from lakehouse.sync_guards import CHANGES
 from pipelines.hub import Hub
@@ -14,30 +15,37 @@ from policies.steward_actions import StewardActionRefused, decide_steward_action
 
 def accept_source_change(
     hub: Hub, source_name: str, change: str, principal: str, reason: str
-) -> None:
+) -> str:
     """Let the next sync of ``source_name`` commit a change it would refuse (a shrink, a
-    column type change). Used up by the one sync that relies on it."""
+    column type change). Used up by the one sync that relies on it.
+
+    Returns the reason as recorded: cleaned of personal data (``audit.free_text``).
+    """
     if change not in CHANGES:
         raise ValueError(f"--change must be one of {', '.join(CHANGES)}, not {change!r}")
-    reason = " ".join(reason.split())
+    reason = clean_free_text(" ".join(reason.split()))
     if not reason:
         raise ValueError("a steward's acceptance needs a stated --reason")
     source = hub.catalog.sources[source_name]
     contract = hub.catalog.datasets[source.dataset]
     decided = decide_steward_action(hub.policies, principal, contract, f"accept a {change}")
+    # The principal is as typed; a refusal's reason may quote it.
     hub.audit.append(
         "steward_action",
-        principal,
-        {
-            "action": f"accept_{change}",
-            "source": source_name,
-            "dataset": contract.name,
-            "outcome": "allowed" if decided.allowed else "refused",
-            "because": decided.reason,
-            "reason": reason,
-        },
+        clean_free_text(principal),
+        clean_details(
+            {
+                "action": f"accept_{change}",
+                "source": source_name,
+                "dataset": contract.name,
+                "outcome": "allowed" if decided.allowed else "refused",
+                "because": decided.reason,
+                "reason": reason,
+            }
+        ),
     )
     if not decided.allowed:
         raise StewardActionRefused(decided.reason)
     with hub.lake() as con:
         meta.record_acceptance(con, source_name, change, principal, reason)
+    return reason

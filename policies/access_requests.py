@@ -21,6 +21,8 @@ Rules (deny by default; each refusal says why):
   request is already waiting;
 - only a principal of kind ``steward`` approves, denies or revokes, always with
   a reason, and never its own request;
+- a purpose or reason is stored cleaned (``audit.free_text``): a name, ID or
+  phone number typed into it is kept as its tag, ``[PERSON]``, never in clear;
 - approval re-checks the request (the product may have changed since) and
   refuses a grant that would show nothing.
 """
@@ -36,7 +38,7 @@ from typing import Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from audit.plaintext_guard import assert_no_plaintext_identifiers
+from audit.free_text import clean_free_text
 from catalog.contracts import SHARING_LABELS, ProductContract
 from catalog.errors import ConfigError
 from home.private_files import exclusive_lock, write_private_json
@@ -153,18 +155,13 @@ def _now() -> str:
 
 
 def _text(value: str, what: str) -> str:
+    """The typed text, whitespace collapsed and personal data replaced by tags."""
     text = " ".join(value.split())
     if not text:
         raise AccessRequestRefused(f"a {what} is required")
     if len(text) > MAX_TEXT:
         raise AccessRequestRefused(f"the {what} is longer than {MAX_TEXT} characters")
-    try:
-        assert_no_plaintext_identifiers({what: text})
-    except ValueError:
-        raise AccessRequestRefused(
-            f"the {what} must not carry personal data (it is written to the audit log)"
-        ) from None
-    return text
+    return clean_free_text(text)
 
 
 class AccessRequestStore:

@@ -16,15 +16,13 @@ from pathlib import Path
 
 import duckdb
 
-from policies.rooms import MANIFEST_TABLE, room_path
-
-_BUILD_RECORD = ".{principal}.built.json"
+from policies.rooms import MANIFEST_TABLE, build_record_path, room_path
 
 
 def products_in_room(rooms_dir: Path, principal: str) -> list[str]:
     """The products the room's build record says it holds (none when there is no record)."""
     try:
-        record = json.loads(_record_path(rooms_dir, principal).read_text("utf-8"))
+        record = json.loads(build_record_path(rooms_dir, principal).read_text("utf-8"))
     except (FileNotFoundError, json.JSONDecodeError):
         return []
     products = record.get("products")
@@ -73,13 +71,9 @@ def prune_room(rooms_dir: Path, principal: str, products: dict[str, str]) -> lis
     return removed
 
 
-def _record_path(rooms_dir: Path, principal: str) -> Path:
-    return rooms_dir / _BUILD_RECORD.format(principal=principal)
-
-
 def _record_removal(rooms_dir: Path, principal: str, removed: dict[str, str]) -> None:
     """The build record follows the room; a pruned room is never kept as up to date."""
-    path = _record_path(rooms_dir, principal)
+    path = build_record_path(rooms_dir, principal)
     try:
         record = json.loads(path.read_text("utf-8"))
     except (FileNotFoundError, json.JSONDecodeError):

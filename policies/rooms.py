@@ -212,7 +212,7 @@ def build_room(
     os.replace(building, final)
     # Written after the swap: a build stopped in between leaves a stale fingerprint,
     # which only causes one more rebuild.
-    _state_path(rooms_dir, principal).write_text(
+    build_record_path(rooms_dir, principal).write_text(
         json.dumps(
             {"fingerprint": fingerprint, "products": report.products, "denied": report.denied},
             ensure_ascii=False,
@@ -221,14 +221,15 @@ def build_room(
     return report
 
 
-def _state_path(rooms_dir: Path, principal: str) -> Path:
+def build_record_path(rooms_dir: Path, principal: str) -> Path:
+    """What the room was built from and holds, beside the room (see _kept_report)."""
     return rooms_dir / f".{principal}.built.json"
 
 
 def _kept_report(rooms_dir: Path, principal: str, fingerprint: str) -> RoomReport | None:
     final = room_path(rooms_dir, principal)
     try:
-        state = json.loads(_state_path(rooms_dir, principal).read_text())
+        state = json.loads(build_record_path(rooms_dir, principal).read_text())
     except (FileNotFoundError, json.JSONDecodeError):
         return None
     if not final.exists() or state.get("fingerprint") != fingerprint:

@@ -6,7 +6,8 @@ order, and every attempt, refused, failed or answered, becomes one ``reveal``
 audit event:
 
 1. the purpose: at least :data:`MIN_PURPOSE_CHARS` characters once whitespace is
-   collapsed, and no resident ID or mobile number in it (it goes into the log);
+   collapsed, and no resident ID or mobile number in it; it goes into the log
+   cleaned (``audit.free_text``: a name or number in it becomes a tag);
 2. the token: ``t<version>_`` and 26 base32 characters (a malformed token is not
    echoed into the log, it may be the identifier itself);
 3. the decision (:func:`policies.reveal_decision.decide_reveal`): principal,
@@ -41,6 +42,7 @@ from typing import Any, NoReturn
 import duckdb
 import pyarrow as pa
 
+from audit.free_text import clean_free_text
 from audit.log import AuditLog
 from audit.plaintext_guard import assert_no_plaintext_identifiers
 from catalog.contracts import DatasetContract
@@ -306,9 +308,8 @@ class _Attempt:
         self.actor = principal if _safe_name(principal) else "unknown"
         self.dataset = dataset if _safe_name(dataset) else "<not a dataset name>"
         self.token = token if TOKEN_PATTERN.match(token) else "<malformed>"
-        self.purpose = _loggable(purpose, "<withheld: holds a resident ID or mobile number>")[
-            :MAX_AUDITED_PURPOSE_CHARS
-        ]
+        # Cleaned before it is cut, so the cut never leaves half a value in clear.
+        self.purpose = clean_free_text(purpose)[:MAX_AUDITED_PURPOSE_CHARS]
         self.decision: RevealDecision | None = None
         self.translated_to: str | None = None  # the current token an old one maps to
 

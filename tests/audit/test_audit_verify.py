@@ -140,3 +140,21 @@ def test_head_hash_tracks_the_last_good_event(filled_log: Path) -> None:
     result = verify(filled_log)
     assert result.line == 4
     assert result.head_hash == events[2].hash
+
+
+@pytest.mark.parametrize(
+    ("made", "sign"),
+    [
+        ("lakehouse/catalog.ducklake", "lakehouse"),
+        ("lakehouse/catalog.sqlite", "lakehouse"),
+        ("rooms/street_donghu.duckdb", "data rooms"),
+        ("keys/keystore.json", "key store"),
+    ],
+)
+def test_signs_of_history_know_every_catalogue(tmp_path: Path, made: str, sign: str) -> None:
+    from audit.verify import signs_of_history
+
+    assert signs_of_history(tmp_path) == []
+    (tmp_path / made).parent.mkdir(parents=True)
+    (tmp_path / made).write_bytes(b"")
+    assert signs_of_history(tmp_path) == [sign]

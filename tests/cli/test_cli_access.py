@@ -141,3 +141,31 @@ def test_bad_date_and_unknown_request_are_errors(home: tuple[Path, Shuzhi]) -> N
     assert bad.returncode == 1 and "not a date" in bad.stderr
     missing = shuzhi("access", "deny", "req-9999", "--as", STEWARD, "--reason", "r")
     assert missing.returncode == 1 and "no access request 'req-9999'" in missing.stderr
+
+
+def test_personal_data_typed_into_a_request_reaches_neither_log_nor_state(
+    home: tuple[Path, Shuzhi],
+) -> None:
+    root, shuzhi = home
+    until = (dt.date.today() + dt.timedelta(days=30)).isoformat()
+    typed = ("王秀英", "110105 19900307 1239", "138-0013-8000")
+    purpose = f"核实反映人{typed[0]}（身份证{typed[1]}）"
+    refused = shuzhi("access", "request", "--as", typed[2], ROSTER, "--purpose", purpose,
+                     "--until", until)  # fmt: skip
+    assert refused.returncode == 2 and "unknown principal" in refused.stderr
+    asked = shuzhi("access", "request", "--as", "dept_civil_affairs", ROSTER, "--purpose",
+                   purpose, "--until", until)  # fmt: skip
+    assert asked.returncode == 0, asked.stderr
+    request_id = asked.stdout.split(":")[0]
+    denied = shuzhi("access", "deny", request_id, "--as", STEWARD, "--reason",
+                    f"请先联系{typed[0]}，电话{typed[2]}")  # fmt: skip
+    assert denied.returncode == 0, denied.stderr
+
+    grants = [e for e in AuditLog(root / "audit" / "audit.log").events("grant")]
+    assert grants[-3].actor == "[CN_MOBILE]"
+    assert grants[-3].details["purpose"] == "核实反映人[PERSON]（身份证[CN_RESIDENT_ID]）"
+    assert grants[-1].details["reason"] == "请先联系[PERSON]，电话[CN_MOBILE]"
+    stored = (root / "audit" / "audit.log").read_text(encoding="utf-8")
+    stored += (root / "state" / "access_requests.json").read_text(encoding="utf-8")
+    for value in typed:
+        assert value not in stored

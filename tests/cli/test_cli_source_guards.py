@@ -87,9 +87,10 @@ def test_a_full_sync_that_shrinks_is_refused_until_the_steward_accepts_it(
         assert refused.returncode == 2 and "only a data steward" in refused.stderr
         accepted = run(
             "sources", "accept", "mr_enterprises", "--change", "shrink",
-            "--as", "steward_district", "--reason", "批量注销吊销企业",
+            "--as", "steward_district", "--reason", "批量注销吊销企业，经办人张建国核实",
         )  # fmt: skip
         assert accepted.returncode == 0, accepted.stderr
+        assert "批量注销吊销企业，经办人[PERSON]核实" in accepted.stdout  # as recorded
 
         synced = district.shuzhi(api)("sources", "sync", "mr_enterprises")
         assert synced.returncode == 0, synced.stderr
@@ -109,6 +110,8 @@ def test_a_full_sync_that_shrinks_is_refused_until_the_steward_accepts_it(
         ("street_donghu", "refused"),
         ("steward_district", "allowed"),
     ]
+    assert actions[1]["details"]["reason"] == "批量注销吊销企业，经办人[PERSON]核实"
+    assert "张建国" not in (district.home.audit / "audit.log").read_text(encoding="utf-8")
 
 
 HOLDER = """

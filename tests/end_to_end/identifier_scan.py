@@ -80,14 +80,20 @@ def prepare(con: duckdb.DuckDBPyConnection, searched: set[str]) -> None:
     con.execute("SET enable_progress_bar = false")
 
 
-def scan_lake(con: duckdb.DuckDBPyConnection, searched: set[str], database: str = "lake") -> Scan:
-    """Every VARCHAR and BLOB column of every table in the lakehouse's schemas."""
+def scan_lake(
+    con: duckdb.DuckDBPyConnection,
+    searched: set[str],
+    database: str = "lake",
+    schemas: Sequence[str] = SCHEMAS,
+) -> Scan:
+    """Every VARCHAR and BLOB column of every table in the lakehouse's schemas (or in
+    ``schemas`` of another attached ``database``, such as the decrypted catalogue)."""
     prepare(con, searched)
     columns = con.execute(
         "SELECT schema_name, table_name, column_name, data_type FROM duckdb_columns() "
         "WHERE database_name = ? AND schema_name IN (SELECT unnest(?)) "
         "AND data_type IN ('VARCHAR', 'BLOB') ORDER BY ALL",
-        [database, list(SCHEMAS)],
+        [database, list(schemas)],
     ).fetchall()
     scan = Scan()
     per_table: dict[tuple[str, str], list[str]] = {}

@@ -94,7 +94,7 @@ def test_lakehouse_files_and_catalogue_hold_no_plaintext_identifiers(demo: DemoR
     assert len(ids) > 100 and len(phones) > 100
     files = [p for p in (demo.home / "lakehouse").rglob("*") if p.is_file()]
     assert any(p.suffix == ".parquet" for p in files)
-    assert any(p.name == "catalog.sqlite" for p in files)
+    assert any(p.name == "catalog.ducklake" for p in files)
     for path in files:
         runs = digit_runs(path.read_bytes())
         leaked = {r for r in runs if r in ids or r[-11:] in phones or r in phones}
@@ -119,17 +119,23 @@ def test_lakehouse_tables_hold_no_plaintext_identifiers_when_read(demo: DemoRun)
 
 
 def test_lake_catalogue_and_key_store_hold_no_plaintext_identifiers(demo: DemoRun) -> None:
+    """The catalogue is encrypted on disk; read here with its key, value by value, since
+    whoever holds the master key can read it."""
     import sqlite3
 
     from demo.corruptions import fullwidth
+    from home.layout import Home
+    from lakehouse.catalogue import METADATA
+    from pipelines.hub import Hub
 
     ids, phones = known_identifiers(demo.home / "departments")
     searched = searched_forms(ids, phones)
-    catalogue = scan_sqlite(demo.home / "lakehouse" / "catalog.sqlite", searched)
+    with Hub(Home(demo.home)).lake() as con:
+        catalogue = scan_lake(con, searched, database=METADATA, schemas=["main"])
     keystore = scan_text_file(demo.home / "keys" / "keystore.json", searched)
-    assert {"ducklake_file_column_stats", "ducklake_data_file"} <= catalogue.tables
+    assert {"main.ducklake_file_column_stats", "main.ducklake_data_file"} <= catalogue.tables
     assert sum(catalogue.cells.values()) > 1_000 and sum(keystore.cells.values()) > 10
-    assert not catalogue.leaks, f"plaintext identifiers in catalog.sqlite: {catalogue.leaks}"
+    assert not catalogue.leaks, f"plaintext identifiers in the catalogue: {catalogue.leaks}"
     assert not keystore.leaks, f"plaintext identifiers in keystore.json: {keystore.leaks}"
 
     # The same scan finds every identifier where it belongs: in the registry that planted
@@ -268,3 +274,24 @@ def test_rooms_are_rebuilt_only_when_what_they_are_made_from_changes(demo: DemoR
     # ...and rebuilt again for today, so the room files never serve a stale decision.
     today = {r.principal: r for r in build_rooms_step(hub)}
     assert not today["street_donghu"].reused and today["street_donghu"].products
+
+
+def test_every_file_the_demo_left_in_the_home_is_private(demo: DemoRun) -> None:
+    """Through the command line: files 0600, folders 0700, except the departments' stand-in
+    systems (the home's own 0700 shields them)."""
+    import os
+    import stat
+
+    loose = []
+    for folder, dirs, files in os.walk(demo.home):
+        here = Path(folder)
+        if here == demo.home:
+            dirs.remove("departments")
+        for name, wanted in [(d, 0o700) for d in dirs] + [(f, 0o600) for f in files]:
+            mode = stat.S_IMODE((here / name).lstat().st_mode)
+            if mode != wanted:
+                loose.append(f"{(here / name).relative_to(demo.home)} {mode:o}")
+    assert stat.S_IMODE(demo.home.stat().st_mode) == 0o700
+    assert not loose, loose
+    for part in ("lakehouse", "rooms", "dagster", "keys", "audit", "state"):
+        assert any((demo.home / part).rglob("*")), part

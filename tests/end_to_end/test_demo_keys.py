@@ -308,7 +308,7 @@ def test_crypto_shredding_leaves_the_values_unrecoverable(demo: DemoRun) -> None
     refused = demo.shuzhi("keys", "shred", "--dataset", "assistance", "--reason", "retention")
     assert refused.returncode == 1 and "--yes" in refused.stderr
     done = demo.shuzhi(
-        "keys", "shred", "--dataset", "assistance", "--reason", "保存期限届满", "--yes"
+        "keys", "shred", "--dataset", "assistance", "--reason", "保存期限届满，申请人李娜", "--yes"
     )
     assert done.returncode == 0, done.stderr
     hub = Hub(Home(demo.home))
@@ -322,4 +322,7 @@ def test_crypto_shredding_leaves_the_values_unrecoverable(demo: DemoRun) -> None
     store = json.loads((demo.home / "keys" / "keystore.json").read_text())
     assert all(not entry["versions"] for entry in store["data_keys"]["assistance"].values())
     events = [json.loads(line) for line in (demo.home / "audit" / "audit.log").open()]
-    assert any(e["kind"] == "key_shred" and e["details"]["dataset"] == "assistance" for e in events)
+    [shred] = [e for e in events if e["kind"] == "key_shred"]
+    assert shred["details"]["dataset"] == "assistance"
+    assert shred["details"]["reason"] == "保存期限届满，申请人[PERSON]"  # a typed name is cleaned
+    assert "李娜" not in (demo.home / "keys" / "keystore.json").read_text(encoding="utf-8")

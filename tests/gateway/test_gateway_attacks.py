@@ -175,3 +175,13 @@ def test_a_failed_query_is_one_event_naming_the_error_type_only(gateway: QueryGa
     (event,) = _query_events(gateway)
     assert (event["details"]["outcome"], event["details"]["error"]) == ("failed", "QueryFailed")
     assert "13800138000" not in _log_text(gateway)
+
+
+def test_the_worker_does_not_inherit_the_hubs_secrets(
+    gateway: QueryGateway, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from gateway import room_worker
+
+    monkeypatch.setenv("SHUZHI_MASTER_KEY", "not-for-workers")
+    environment = room_worker._worker_environment()
+    assert "SHUZHI_MASTER_KEY" not in environment and "PATH" in environment

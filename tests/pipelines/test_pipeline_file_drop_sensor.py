@@ -82,3 +82,37 @@ def test_a_half_written_file_waits_until_it_is_complete(hub: Hub) -> None:
     os.utime(complete, (settled, settled))
     [request] = _fire(hub).run_requests or []
     assert request.tags["files"] == "cases_2026-12.csv"
+
+
+LAKE_HOLDER = """
+import sys
+from pathlib import Path
+from home.layout import Home
+from lakehouse.connection import open_lake
+with open_lake(Home(Path(sys.argv[1]))):
+    print("holding", flush=True)
+    sys.stdin.readline()
+"""
+
+
+def test_while_another_process_has_the_lake_open_the_tick_is_skipped_not_stuck(
+    hub: Hub,
+) -> None:
+    import subprocess
+    import sys
+
+    holder = subprocess.Popen(
+        [sys.executable, "-c", LAKE_HOLDER, str(hub.home.root)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "holding"
+        started = time.monotonic()
+        skipped = _skipped(_fire(hub))
+        assert time.monotonic() - started < 10
+    finally:
+        holder.communicate("\n", timeout=30)
+    assert skipped == "the lakehouse is in use; looking again next tick"
+    assert _fire(hub).run_requests  # the next tick, with the lake free, asks for the run

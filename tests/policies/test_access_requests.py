@@ -99,7 +99,6 @@ def test_a_request_may_run_to_the_same_date_next_year_and_no_further(
         ("dept_x", "case_details", DAY - dt.timedelta(days=1), "p", "not in the future"),
         ("dept_x", "case_details", one_year_after(DAY) + dt.timedelta(days=1), "p", "a year"),
         ("dept_x", "case_details", UNTIL, "  ", "purpose is required"),
-        ("dept_x", "case_details", UNTIL, "call 13912345678", "must not carry personal data"),
     ],
 )
 def test_request_refused(
@@ -153,6 +152,26 @@ def test_steward_cannot_decide_its_own_request(store: AccessRequestStore) -> Non
         _approve(store, request_id)
     with pytest.raises(AccessRequestRefused, match="its own request"):
         store.deny(CONFIG, request_id, steward="steward", reason="r", day=DAY)
+
+
+def test_personal_data_in_purpose_and_reasons_is_stored_as_tags(
+    store: AccessRequestStore,
+) -> None:
+    request_id = _ask(store, purpose="回访反映人王秀英 139-1234-5678")
+    store.approve(
+        CONFIG, PRODUCTS, request_id, steward="steward",
+        reason="张建国的证件号 440303 19900102 0475 已核实", day=DAY,
+    )  # fmt: skip
+    request = store.get(request_id)
+    assert request.purpose == "回访反映人[PERSON] [CN_MOBILE]"
+    assert (
+        request.last is not None
+        and request.last.reason == "[PERSON]的证件号 [CN_RESIDENT_ID] 已核实"
+    )
+    assert request.grant is not None and "张建国" not in request.grant.reason
+    saved = store.path.read_text(encoding="utf-8")
+    for typed in ("王秀英", "张建国", "139-1234-5678", "1234-5678", "19900102"):
+        assert typed not in saved
 
 
 def test_decision_needs_a_reason_and_a_known_request(store: AccessRequestStore) -> None:

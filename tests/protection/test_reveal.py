@@ -177,8 +177,16 @@ def test_purpose_holding_an_identifier_is_refused_and_kept_out_of_the_log(
     message = _refused(lake, "street_nanqiao", "population", token, f"核实 {ZHAO.phone} 的户主")
     assert "must not contain" in message
     [event] = lake.events()
-    assert str(event["purpose"]).startswith("<withheld")
+    assert event["purpose"] == "核实 [CN_MOBILE] 的户主"
     assert ZHAO.phone not in lake.audit.path.read_text(encoding="utf-8")
+
+
+def test_a_name_in_the_purpose_is_audited_as_a_tag(lake: RevealLake) -> None:
+    token = lake.token("phone", ZHAO.phone)
+    lake.reveal("street_nanqiao", "population", token, "入户核实王秀英的住址")
+    [event] = lake.events()
+    assert event["purpose"] == "入户核实[PERSON]的住址"
+    assert "王秀英" not in lake.audit.path.read_text(encoding="utf-8")
 
 
 def test_malformed_token_is_refused_and_not_echoed(lake: RevealLake) -> None:
