@@ -51,6 +51,7 @@ USER_FACING = (
     "LakeBusy",
     "LakeInUse",
     "LakeCatalogueError",
+    "StateFileError",
 )
 
 

@@ -9,6 +9,7 @@ import typer
 
 from cli import (
     access_command,
+    api_command,
     audit_command,
     bench_command,
     catalog_command,
@@ -20,7 +21,9 @@ from cli import (
     query_command,
     reveal_command,
     run_command,
+    serve_command,
     sources_command,
+    users_command,
 )
 from cli.errors import one_line
 from home.permissions import keep_new_files_private
@@ -37,6 +40,7 @@ app.command("query")(query_command.query)
 app.command("reveal")(reveal_command.reveal)
 app.command("run")(run_command.run)
 app.command("bench")(bench_command.bench)
+app.command("serve")(serve_command.serve)
 app.add_typer(catalog_command.app, name="catalog")
 app.add_typer(principals_command.app, name="principals")
 app.add_typer(audit_command.app, name="audit")
@@ -45,6 +49,8 @@ app.add_typer(pii_command.app, name="pii")
 app.add_typer(keys_command.app, name="keys")
 app.add_typer(access_command.app, name="access")
 app.add_typer(lake_command.app, name="lake")
+app.add_typer(users_command.app, name="users")
+app.add_typer(api_command.app, name="api")
 
 
 def run() -> None:

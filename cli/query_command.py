@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import getpass
+
 import typer
 
 from cli.errors import Refused
@@ -22,7 +24,10 @@ def query(
     hub = Hub.from_env()
     gateway = QueryGateway(hub.catalog, hub.policies, hub.home.rooms, hub.audit)
     try:
-        answer = gateway.query(principal, sql, purpose=purpose or None)
+        # The CLI runs on the hub's host: its --as is an operator acting for a principal.
+        answer = gateway.query(
+            principal, sql, purpose=purpose or None, by=f"operator {getpass.getuser()}"
+        )
     except (AccessRefused, StatementRefused) as refusal:
         raise Refused(str(refusal)) from None
     table = answer.result.table

@@ -10,14 +10,18 @@ Layout (format 1)::
     {"format": 1, "check": "<b64>", "created": "...",
      "data_keys":  {dataset: {column: {"current": 1, "versions": {"1": {...}}}}},
      "token_keys": {domain: {"current": 1, "versions": {"1": {...}}}},
-     "lake_keys":  {"catalogue": {"current": 1, "versions": {"1": {...}}}}}
+     "lake_keys":  {"catalogue": {"current": 1, "versions": {"1": {...}}}},
+     "hub_keys":   {"identity": {"current": 1, "versions": {"1": {...}}}}}
 
 Data keys are per (dataset, column, version). Token keys are per identifier
 domain, not per dataset, so one person gets one token in every department's
 data. The lakehouse catalogue key opens the encrypted DuckDB catalogue; it has
 one version for the catalogue's life and a slot of its own, out of reach of
 every data and token key operation (rotating it would mean re-encrypting the
-catalogue); a master key rotation re-wraps it like every other key.
+catalogue); a master key rotation re-wraps it like every other key. The identity
+key (``hub_keys``/``identity``) is kept the same way: API keys are stored as HMACs
+under it and people's display names sealed with it, so rotating or retiring it
+would lock out every client; it too is out of reach of data and token operations.
 
 Key life cycle (each change under the file lock, written atomically):
 
@@ -68,6 +72,7 @@ log = logging.getLogger(__name__)
 # ("token_keys", domain) or the lakehouse catalogue's.
 Slot = tuple[str, ...]
 _CATALOGUE_SLOT: Slot = ("lake_keys", "catalogue")
+_IDENTITY_SLOT: Slot = ("hub_keys", "identity")
 T = TypeVar("T")
 
 
@@ -134,6 +139,10 @@ class KeyStore:
             if entry is None or entry.get("current") is None:
                 return None
         return self._current_key(_CATALOGUE_SLOT)[1]
+
+    def identity_key(self) -> bytes:
+        """The front door's key (API-key HMACs, sealed display names); made on first use."""
+        return self._current_key(_IDENTITY_SLOT)[1]
 
     # -- life cycle -----------------------------------------------------------
 
@@ -487,6 +496,8 @@ def _name(value: str, what: str) -> str:
 def _describe(slot: Slot) -> str:
     if slot == _CATALOGUE_SLOT:
         return "lakehouse catalogue key"
+    if slot == _IDENTITY_SLOT:
+        return "front-door identity key"
     if slot[0] == "data_keys":
         return f"data key for dataset {slot[1]!r} column {slot[2]!r}"
     return f"token key for domain {slot[1]!r}"
@@ -523,6 +534,9 @@ def _entries(document: dict[str, Any]) -> Iterator[tuple[Slot, dict[str, Any]]]:
     catalogue = _find(document, _CATALOGUE_SLOT)
     if catalogue is not None:
         yield _CATALOGUE_SLOT, catalogue
+    identity = _find(document, _IDENTITY_SLOT)
+    if identity is not None:
+        yield _IDENTITY_SLOT, identity
 
 
 def _empty_entry() -> dict[str, Any]:

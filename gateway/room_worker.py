@@ -172,6 +172,11 @@ class _Pool:
 _POOL = _Pool()
 
 
+def set_pool_size(idle_workers: int) -> None:
+    """How many idle workers to keep warm (a service answering many callers keeps more)."""
+    _POOL.keep = max(1, idle_workers)
+
+
 def _expect(worker: _Worker, kind: str, deadline: float, limits: RoomLimits) -> Any:
     remaining = deadline - time.monotonic()
     if remaining <= 0 or not worker.conn.poll(remaining):

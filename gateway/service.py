@@ -64,11 +64,28 @@ class QueryGateway:
     limits: RoomLimits | None = None  # overrides row_limit and timeout_s when given
 
     def query(
-        self, principal: str, sql: str, *, purpose: str | None = None, day: dt.date | None = None
+        self,
+        principal: str,
+        sql: str,
+        *,
+        purpose: str | None = None,
+        day: dt.date | None = None,
+        by: str | None = None,
+        endpoint: str | None = None,
     ) -> GatewayAnswer:
+        """Decide, run and audit one statement for ``principal``.
+
+        ``by`` names the person, client or operator behind the call (``person u-0001``,
+        ``operator root``) and ``endpoint`` the API route it came through; both are
+        recorded in the same one event.
+        """
         known = self.policies.principal(principal) is not None
         actor = principal if known else UNKNOWN_ACTOR
         details = self._attempt(principal, known, sql, purpose)
+        if by is not None:
+            details["by"] = _cleaned(by)
+        if endpoint is not None:
+            details["endpoint"] = endpoint
         try:
             answer = self._answer(principal, known, sql, day=day)
         except (AccessRefused, StatementRefused) as refusal:

@@ -40,10 +40,11 @@ def shuzhi_in(
     ):
         env.pop(name, None)
 
-    def shuzhi(*args: str) -> subprocess.CompletedProcess[str]:
+    def shuzhi(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
             [str(SHUZHI), *args],
             env=env,
+            input=stdin,
             capture_output=True,
             text=True,
             timeout=timeout,

@@ -1,0 +1,29 @@
+"""``shuzhi serve``: the hub's authenticated HTTP API (FastAPI on uvicorn)."""
+
+from __future__ import annotations
+
+import typer
+
+
+def serve(
+    host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on."),
+    port: int = typer.Option(8300, "--port", help="Port to listen on."),
+) -> None:
+    """Serve the API at http://HOST:PORT/api/v1 (OpenAPI at /api/v1/openapi.json)."""
+    import uvicorn
+
+    from pipelines.hub import Hub
+    from service.app import create_app
+    from service.logs import log_config
+
+    app = create_app(Hub.from_env())
+    # Graceful shutdown: on SIGTERM uvicorn stops accepting and lets calls finish.
+    uvicorn.run(
+        app,
+        host=host,
+        port=port,
+        log_config=log_config(),
+        access_log=False,  # service.call_record writes the access log, without query strings
+        timeout_graceful_shutdown=30,
+        server_header=False,
+    )

@@ -1,0 +1,70 @@
+"""Who is calling: a bearer credential or the session cookie, never a parameter.
+
+Every route that needs a caller depends on ``caller``; it also applies the
+caller's rate limit and keeps the identity on the request for the call's audit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated
+
+from fastapi import Depends, Request
+from identity.authenticate import authenticate_bearer
+
+from identity.models import AuthenticationFailed, Identity
+from policies.api_permissions import may
+from service.context import context_of
+from service.errors import ApiError, forbidden
+from service.rate_limits import retry_after
+
+SESSION_COOKIE = "shuzhi_session"
+
+
+def credential_of(request: Request) -> str | None:
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() == "bearer" and token.strip():
+        return token.strip()
+    return request.cookies.get(SESSION_COOKIE) or None
+
+
+def caller(request: Request) -> Identity:
+    token = credential_of(request)
+    if token is None:
+        raise AuthenticationFailed(
+            "sign in first: send 'Authorization: Bearer <token or API key>' or a session cookie"
+        )
+    context = context_of(request)
+    identity = authenticate_bearer(context.hub, token)
+    request.state.identity = identity
+    wait = context.limiter.admit(identity.audit_name)
+    if wait is not None:
+        raise ApiError(
+            429,
+            "rate_limited",
+            f"too many calls: at most {context.limiter.per_minute} a minute; "
+            f"try again in {retry_after(wait)} s",
+            {"Retry-After": retry_after(wait)},
+        )
+    return identity
+
+
+def allowed_to(action: str) -> Callable[[Identity], Identity]:
+    """A dependency: the caller, when their role or scopes allow ``action``."""
+
+    def check(identity: Annotated[Identity, Depends(caller)]) -> Identity:
+        decision = may(identity, action)
+        if not decision.allowed:
+            raise forbidden(f"{identity.audit_name} may not do this: {decision.reason}")
+        return identity
+
+    return check
+
+
+# What routes declare: the caller, allowed to do the route's kind of action.
+Caller = Annotated[Identity, Depends(caller)]
+ReadsProducts = Annotated[Identity, Depends(allowed_to("read_products"))]
+Queries = Annotated[Identity, Depends(allowed_to("query"))]
+RequestsAccess = Annotated[Identity, Depends(allowed_to("request_access"))]
+DecidesAccess = Annotated[Identity, Depends(allowed_to("decide_access"))]

@@ -1,0 +1,95 @@
+"""Every failure an API caller can cause, as the right status and one clear message.
+
+The body is always ``{"error": kind, "message": text}``; a message never echoes
+a credential, and the service answers the next request whatever went wrong.
+"""
+
+from __future__ import annotations
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from gateway.room_connection import QueryFailed, QueryStopped, QueryTimeout
+from gateway.service import AccessRefused
+from gateway.statement import StatementRefused
+from identity.models import AuthenticationFailed
+
+
+class ApiError(Exception):
+    """A refusal the API itself explains: status, kind and message."""
+
+    def __init__(self, status: int, kind: str, message: str, headers: dict | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.kind = kind
+        self.message = message
+        self.headers = headers or {}
+
+
+def not_found(what: str) -> ApiError:
+    return ApiError(404, "not_found", f"{what} does not exist, or is not yours to see")
+
+
+def forbidden(message: str) -> ApiError:
+    return ApiError(403, "forbidden", message)
+
+
+def status_of(error: BaseException) -> tuple[int, str, str]:
+    """(status, kind, message) for an error raised while answering a call."""
+    if isinstance(error, ApiError):
+        return error.status, error.kind, error.message
+    if isinstance(error, AuthenticationFailed):
+        return 401, "unauthenticated", str(error)
+    if isinstance(error, AccessRefused):
+        return 403, "refused", str(error)
+    if isinstance(error, StatementRefused):
+        return 422, "statement_refused", str(error)
+    if isinstance(error, QueryTimeout):
+        return 504, "timeout", str(error)
+    if isinstance(error, QueryStopped):
+        return 413 if error.limit == "size" else 422, "stopped", str(error)
+    if isinstance(error, QueryFailed):
+        return 422, "query_failed", str(error)
+    return 500, "internal", "the service failed to answer; the operator can see why in its log"
+
+
+def _body(status: int, kind: str, message: str, headers: dict | None = None) -> JSONResponse:
+    response = JSONResponse({"error": kind, "message": message}, status_code=status)
+    if status == 401:
+        response.headers["WWW-Authenticate"] = 'Bearer realm="shuzhi"'
+    for name, value in (headers or {}).items():
+        response.headers[name] = value
+    return response
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(ApiError)
+    async def _api(request: Request, error: ApiError) -> JSONResponse:
+        request.state.refusal = error.message
+        return _body(error.status, error.kind, error.message, error.headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, error: RequestValidationError) -> JSONResponse:
+        # Name the field, never echo the value (it may be personal data).
+        where = "; ".join(
+            ".".join(str(part) for part in e.get("loc", ())) + f": {e.get('msg', 'invalid')}"
+            for e in error.errors()[:5]
+        )
+        request.state.refusal = f"the request is not valid: {where}"
+        return _body(422, "invalid_request", request.state.refusal)
+
+    async def _known(request: Request, error: Exception) -> JSONResponse:
+        status, kind, message = status_of(error)
+        request.state.refusal = message
+        return _body(status, kind, message)
+
+    for known in (AuthenticationFailed, AccessRefused, StatementRefused, QueryFailed):
+        app.add_exception_handler(known, _known)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, error: StarletteHTTPException) -> JSONResponse:
+        kind = {404: "not_found", 405: "method_not_allowed"}.get(error.status_code, "http")
+        request.state.refusal = str(error.detail)
+        return _body(error.status_code, kind, str(error.detail))

@@ -1,0 +1,98 @@
+"""The catalogue you may see, the products in your room, and their rows."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from identity.models import Identity
+from policies.engine import Decision, decide
+from service.auth import ReadsProducts
+from service.context import context_of
+from service.downloads import FORMATS, encode
+from service.errors import ApiError, not_found
+from service.json_rows import json_response, rows_of
+from service.room_queries import run_in_room
+from service.row_requests import page_request, statement
+
+router = APIRouter(prefix="/api/v1", tags=["products"])
+
+
+def _decision(request: Request, identity: Identity, name: str) -> Decision:
+    context = context_of(request)
+    product = context.hub.catalog.products.get(name)
+    if product is None:
+        raise not_found("that product")
+    decision = decide(identity.principal, product, context.hub.policies)
+    request.state.audit_details = {"products": [name], "grants": decision.grants}
+    if not decision.allowed:
+        # The product exists; saying so is no leak (the catalogue is public in the district).
+        raise ApiError(403, "refused", f"{name}: " + "; ".join(decision.reasons))
+    return decision
+
+
+def _entry(decision: Decision, title: str) -> dict[str, object]:
+    return {
+        "name": decision.product,
+        "title": title,
+        "rows": decision.row_filter.description if decision.row_filter else "district",
+        "grants": decision.grants,
+        "columns": [
+            {"name": c.name, "level": c.level, "treatment": c.treatment, "because": c.because}
+            for c in decision.columns
+        ],
+    }
+
+
+@router.get("/products", summary="我的数据室中的产品（列、处理方式与原因）")
+def list_products(request: Request, identity: ReadsProducts) -> Response:
+    context = context_of(request)
+    entries = []
+    for product in context.hub.catalog.products.values():
+        decision = decide(identity.principal, product, context.hub.policies)
+        if decision.allowed:
+            entries.append(_entry(decision, product.title))
+    request.state.audit_details = {"products": [e["name"] for e in entries]}
+    return json_response({"principal": identity.principal, "products": entries})
+
+
+@router.get("/products/{name}", summary="说明一个产品：可见的行、列及原因")
+def explain_product(name: str, request: Request, identity: ReadsProducts) -> Response:
+    decision = _decision(request, identity, name)
+    product = context_of(request).hub.catalog.products[name]
+    return json_response(_entry(decision, product.title))
+
+
+@router.get(
+    "/products/{name}/rows",
+    summary="产品数据：分页、选列、筛选、排序；可下载 CSV / XLSX / Parquet / Arrow",
+)
+def product_rows(name: str, request: Request, identity: ReadsProducts) -> Response:
+    context = context_of(request)
+    decision = _decision(request, identity, name)
+    params = dict(request.query_params)
+    kind = params.get("format", "json")
+    if kind != "json" and kind not in FORMATS:
+        raise ApiError(422, "invalid_request", "format must be json, csv, xlsx, parquet or arrow")
+    page = page_request(decision, params, max_rows=context.settings.page_rows_max)
+    answer = run_in_room(request, identity, statement(name, page), purpose=params.get("purpose"))
+    table = answer.result.table
+    if kind == "json":
+        more = table.num_rows == page.limit
+        return json_response(
+            {
+                "product": name,
+                "columns": table.column_names,
+                "rows": rows_of(table),
+                "offset": page.offset,
+                "limit": page.limit,
+                "next_offset": page.offset + page.limit if more else None,
+            }
+        )
+    body = encode(table, kind)
+    context.metrics.bytes.labels(identity.principal).inc(len(body))
+    return Response(
+        body,
+        media_type=FORMATS[kind],
+        headers={"Content-Disposition": f'attachment; filename="{name}.{kind}"'},
+    )

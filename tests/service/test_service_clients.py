@@ -1,0 +1,175 @@
+"""Client systems with API keys: a street's key yields its own street, through every endpoint.
+
+Also the limits of distribution: rate limits (429 with Retry-After), a query
+past its timeout (504), a slow client that must not hold up anyone else.
+"""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pytest
+from service_home import STREET_OFFICES, Served, make_hub, serve
+
+from gateway.room_worker import RoomLimits
+from identity.clients import approve_client, register_client, revoke_client, rotate_client_key
+from identity.models import Identity
+from service.context import ServiceSettings
+
+STEWARD = Identity("person", "u-steward", "steward_district", "session", frozenset({"approver"}))
+
+
+@dataclass
+class Keys:
+    served: Served
+    by_street: dict[str, str]  # principal → key with products:read and query
+    read_only: str  # street_donghu, products:read only
+
+
+def _client(served: Served, principal: str, scopes: list[str], name: str) -> str:
+    client = register_client(
+        served.hub, principal=principal, name=name, scopes=scopes, requested_by="operator test"
+    )
+    issued = approve_client(served.hub, client.id, approver=STEWARD, reason="网格系统接入")
+    return issued.key
+
+
+@pytest.fixture(scope="module")
+def keys(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Keys]:
+    with serve(make_hub(tmp_path_factory.mktemp("service-clients"))) as served:
+        by_street = {
+            principal: _client(served, principal, ["products:read", "query"], f"{principal} 网格")
+            for principal in STREET_OFFICES
+        }
+        read_only = _client(served, "street_donghu", ["products:read"], "只读系统")
+        yield Keys(served, by_street, read_only)
+
+
+def _other_streets(principal: str) -> list[str]:
+    return [code for who, code in STREET_OFFICES.items() if who != principal]
+
+
+@pytest.mark.parametrize("principal", sorted(STREET_OFFICES))
+def test_a_streets_key_never_yields_another_streets_rows(keys: Keys, principal: str) -> None:
+    own = STREET_OFFICES[principal]
+    with keys.served.client(keys.by_street[principal]) as client:
+        assert client.get("/api/v1/me").json()["principal"] == principal
+        for product in (
+            "street_case_stats",
+            "street_population_profile",
+            "street_enterprise_roster",
+        ):
+            page = client.get(f"/api/v1/products/{product}/rows", params={"limit": 1000})
+            assert page.status_code == 200, page.text
+            assert {r["street_code"] for r in page.json()["rows"]} == {own}
+            for other in _other_streets(principal):
+                asked = client.get(
+                    f"/api/v1/products/{product}/rows", params={"street_code": other}
+                )
+                assert asked.json()["rows"] == []
+                csv = client.get(
+                    f"/api/v1/products/{product}/rows",
+                    params={"street_code": other, "format": "csv"},
+                )
+                assert other not in csv.text
+                answer = client.post(
+                    "/api/v1/query",
+                    json={"sql": f"SELECT * FROM {product} WHERE street_code = '{other}' "
+                                 f"OR street_code <> '{own}'"},
+                )  # fmt: skip
+                assert answer.status_code == 200 and answer.json()["rows"] == []
+        everything = client.post(
+            "/api/v1/query",
+            json={"sql": "SELECT DISTINCT street_code FROM street_case_stats UNION "
+                         "SELECT street_code FROM street_enterprise_roster"},
+        )  # fmt: skip
+        assert {r["street_code"] for r in everything.json()["rows"]} == {own}
+        for room in STREET_OFFICES:
+            if room != principal:
+                other_room = client.post("/api/v1/query", json={"sql": f"SELECT * FROM {room}"})
+                assert other_room.status_code in (403, 422)
+
+
+def test_a_key_without_the_query_scope_cannot_query(keys: Keys) -> None:
+    with keys.served.client(keys.read_only) as client:
+        assert client.get("/api/v1/products").status_code == 200
+        refused = client.post("/api/v1/query", json={"sql": "SELECT 1 AS one"})
+    assert refused.status_code == 403 and "scope query" in refused.json()["message"]
+
+
+def test_every_api_call_names_the_client_and_principal(keys: Keys) -> None:
+    before = len(keys.served.audit_events())
+    with keys.served.client(keys.by_street["street_xiling"]) as client:
+        client.get("/api/v1/products/street_case_stats/rows", params={"limit": 5})
+        client.get("/api/v1/products")
+    events = keys.served.audit_events()[before:]
+    assert [e["kind"] for e in events] == ["query", "api"]
+    for event in events:
+        assert event["details"]["by"].startswith("client c-")
+        assert event["details"]["principal"] == "street_xiling"
+    assert events[0]["details"]["products"] == ["street_case_stats"]
+    assert events[0]["details"]["endpoint"] == "GET /api/v1/products/{name}/rows"
+
+
+def test_a_revoked_key_is_401_and_a_rotated_one_overlaps(keys: Keys) -> None:
+    hub = keys.served.hub
+    old = _client(keys.served, "street_nanqiao", ["products:read"], "轮换测试")
+    client_id = old.split("_")[1]
+    new = rotate_client_key(hub, client_id, actor="operator test", overlap_hours=1).key
+    with keys.served.client(old) as client:
+        assert client.get("/api/v1/me").status_code == 200  # still inside the overlap
+    with keys.served.client(new) as client:
+        assert client.get("/api/v1/me").status_code == 200
+    revoke_client(hub, client_id, actor="operator test", reason="系统下线")
+    for key in (old, new):
+        with keys.served.client(key) as client:
+            answer = client.get("/api/v1/me")
+        assert answer.status_code == 401 and key not in answer.text
+
+
+def test_a_made_up_key_is_401(keys: Keys) -> None:
+    with keys.served.client("szk_c-0001_" + "A" * 43) as client:
+        assert client.get("/api/v1/me").status_code == 401
+
+
+# --- distribution limits -----------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def strict(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Keys]:
+    settings = ServiceSettings(requests_per_minute=5, limits=RoomLimits(timeout_s=2))
+    with serve(make_hub(tmp_path_factory.mktemp("service-strict")), settings) as served:
+        key = _client(served, "street_donghu", ["products:read", "query"], "限流测试")
+        other = _client(served, "street_xiling", ["products:read", "query"], "限流测试二")
+        yield Keys(served, {"street_donghu": key, "street_xiling": other}, key)
+
+
+def test_past_the_rate_limit_is_429_with_retry_after(strict: Keys) -> None:
+    with strict.served.client(strict.by_street["street_donghu"]) as client:
+        answers = [client.get("/api/v1/me") for _ in range(8)]
+    codes = [a.status_code for a in answers]
+    assert codes[:5] == [200] * 5 and 429 in codes[5:]
+    limited = next(a for a in answers if a.status_code == 429)
+    assert int(limited.headers["retry-after"]) >= 1
+    with strict.served.client(strict.by_street["street_xiling"]) as client:
+        assert client.get("/api/v1/me").status_code == 200  # another caller is not limited
+
+
+def test_a_query_past_its_timeout_is_504_and_the_service_answers_after(strict: Keys) -> None:
+    with strict.served.client(strict.by_street["street_xiling"]) as client:
+        slow = client.post(
+            "/api/v1/query",
+            json={"sql": "SELECT levenshtein(repeat('a', 200000), repeat('b', 200000)) AS d"},
+        )
+        assert slow.status_code == 504 and "longer than 2 s" in slow.json()["message"]
+        assert client.get("/healthz").status_code == 200
+
+
+def test_a_slow_client_does_not_hold_up_the_others(keys: Keys) -> None:
+    host, port = keys.served.url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=30) as dawdler:
+        dawdler.sendall(b"GET /api/v1/me HTTP/1.1\r\nHost: x\r\n")  # and never the rest
+        with keys.served.client(keys.by_street["street_donghu"]) as client:
+            assert client.get("/api/v1/me").status_code == 200
