@@ -138,3 +138,34 @@ def revoke(
     except UnknownClient as missing:
         raise CliError(str(missing.args[0])) from None
     typer.echo(f"{client_id}: revoked")
+
+
+@app.command("usage")
+def usage(
+    since: str = typer.Option("", "--since", help="First day to show, YYYY-MM-DD."),
+    json_out: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Calls, rows, bytes, errors and latency per day, caller, principal and product."""
+    import datetime as dt
+
+    from cli.output import print_json
+    from metering.api_usage import load_pending, usage_report
+    from pipelines.hub import Hub
+
+    try:
+        first = dt.date.fromisoformat(since) if since else None
+    except ValueError:
+        raise CliError(f"--since {since!r} is not a date like 2026-12-01") from None
+    hub = Hub.from_env()
+    with hub.lake() as con:
+        load_pending(con, hub.home.state)  # what the service recorded since the last look
+        rows = usage_report(con, since=first)
+    if json_out:
+        print_json({"usage": rows})
+        return
+    columns = ["day", "caller", "principal", "product", "calls", "rows", "bytes", "errors",
+               "p50_ms", "p95_ms"]  # fmt: skip
+    print_table(
+        "API usage", columns, [[row[c] for c in columns] for row in rows],
+        caption=f"{len(rows)} lines" + (f" since {first}" if first else ""),
+    )  # fmt: skip

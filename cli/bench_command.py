@@ -25,12 +25,17 @@ def bench(
         "--crypto-values",
         help="Values per synthetic column in the crypto stage (resident IDs, then phones).",
     ),
+    api_seconds: float = typer.Option(
+        30.0, "--api-seconds", help="Seconds of load on each server in the api stage."
+    ),
 ) -> None:
     """Run floor and governed paths on the same generated sources; write JSON, table and chart."""
     if scale <= 0:
         raise CliError("--scale must be greater than 0")
     if crypto_values <= 0:
         raise CliError("--crypto-values must be greater than 0")
+    if api_seconds <= 0:
+        raise CliError("--api-seconds must be greater than 0")
     from rich.console import Console
 
     from bench.report import print_report, write_chart
@@ -48,6 +53,7 @@ def bench(
         seed=seed,
         asked=asked,
         crypto_values=crypto_values,
+        api_seconds=api_seconds,
         say=lambda line: console.print(line, highlight=False),
     )
     report.write_json(out / "bench.json")

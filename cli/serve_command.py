@@ -14,9 +14,11 @@ def serve(
 
     from pipelines.hub import Hub
     from service.app import create_app
+    from service.context import ServiceSettings
     from service.logs import log_config
 
-    app = create_app(Hub.from_env())
+    hub = Hub.from_env()
+    app = create_app(hub, ServiceSettings.from_config(hub.config))
     # Graceful shutdown: on SIGTERM uvicorn stops accepting and lets calls finish.
     uvicorn.run(
         app,

@@ -41,8 +41,9 @@ def _schedule_text(source: object) -> str:
     return ", ".join(parts) or "manual"
 
 
-def source_statuses(hub: Hub) -> list[SourceStatus]:
-    with hub.lake() as con:
+def source_statuses(hub: Hub, *, wait_s: float | None = None) -> list[SourceStatus]:
+    """``wait_s``: how long to wait for a sync holding the lakehouse (default: lake_lock's)."""
+    with hub.lake(wait_s=wait_s) as con:
         meta.ensure_meta(con)
         batches = {
             row[0]: row[1:]

@@ -5,6 +5,9 @@ says which kinds of action a person's role or a client's scopes allow. Rules,
 in order (the first that applies decides):
 
 1. an action nobody has listed is refused (deny by default);
+   reading the audit log is for principals of kind ``reviewer`` only, and
+   reading sources for ``department`` principals (their own sources, see
+   ``sources_of``);
 2. an operator (the hub's CLI) may do what its principal may do;
 3. a client may do an action when one of its scopes names it;
 4. a person may do an action when their role includes it
@@ -48,10 +51,17 @@ class ActionDecision:
     reason: str
 
 
-def may(identity: Identity, action: str) -> ActionDecision:
+# Actions only principals of one kind take, whatever their role or scopes.
+KIND_FOR: dict[str, str] = {"read_audit": "reviewer", "read_sources": "department"}
+
+
+def may(identity: Identity, action: str, principal_kind: str | None = None) -> ActionDecision:
     """Whether ``identity`` may take ``action`` at all, and why (rules in the docstring)."""
     if action not in SCOPE_FOR:
         return ActionDecision(False, f"rule 1: {action} is not an action of the API")
+    needed = KIND_FOR.get(action)
+    if needed is not None and principal_kind != needed:
+        return ActionDecision(False, f"rule 1: only a {needed} principal may do this")
     if identity.kind == "operator":
         return ActionDecision(True, "rule 2: the hub's operator acts for its principal")
     if identity.kind == "client":
@@ -76,3 +86,10 @@ def may_see_request(identity: Identity, principal_kind: str | None, requester: s
     return identity.kind == "operator" or (
         identity.kind == "person" and may(identity, "decide_access").allowed
     )
+
+
+def sources_of(department: str | None, owners: dict[str, str]) -> list[str]:
+    """The sources (name → owning department) a department principal may see: its own."""
+    if department is None:
+        return []
+    return sorted(name for name, owner in owners.items() if owner == department)

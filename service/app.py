@@ -15,12 +15,13 @@ from service import call_record, errors
 from service.body_limit import BodyLimit
 from service.context import ServiceContext, ServiceSettings
 from service.metrics import ApiMetrics
-from service.rate_limits import RateLimiter, RoomSlots
+from service.rate_limits import DailyRows, RateLimiter, RoomSlots
 from service.routes_access import router as access_router
 from service.routes_auth import router as auth_router
 from service.routes_health import router as health_router
 from service.routes_products import router as products_router
 from service.routes_query import router as query_router
+from service.routes_review import router as review_router
 
 
 def create_app(hub: Hub, settings: ServiceSettings | None = None) -> FastAPI:
@@ -40,12 +41,15 @@ def create_app(hub: Hub, settings: ServiceSettings | None = None) -> FastAPI:
         limiter=RateLimiter(settings.requests_per_minute),
         rooms=RoomSlots(settings.queries_per_room),
         metrics=metrics,
+        quota=DailyRows(settings.rows_per_day),
     )
     # One worker per statement that may run at once, kept warm between calls.
     room_worker.set_pool_size(max(2, settings.queries_per_room))
     errors.install(app)
     call_record.install(app, metrics)
-    for router in (health_router, auth_router, products_router, query_router, access_router):
+    routers = (health_router, auth_router, products_router, query_router, access_router,
+               review_router)  # fmt: skip
+    for router in routers:
         app.include_router(router)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     return app

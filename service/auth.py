@@ -10,8 +10,8 @@ from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import Depends, Request
-from identity.authenticate import authenticate_bearer
 
+from identity.authenticate import authenticate_bearer
 from identity.models import AuthenticationFailed, Identity
 from policies.api_permissions import may
 from service.context import context_of
@@ -50,11 +50,12 @@ def caller(request: Request) -> Identity:
     return identity
 
 
-def allowed_to(action: str) -> Callable[[Identity], Identity]:
+def allowed_to(action: str) -> Callable[[Request, Identity], Identity]:
     """A dependency: the caller, when their role or scopes allow ``action``."""
 
-    def check(identity: Annotated[Identity, Depends(caller)]) -> Identity:
-        decision = may(identity, action)
+    def check(request: Request, identity: Annotated[Identity, Depends(caller)]) -> Identity:
+        principal = context_of(request).hub.policies.principal(identity.principal)
+        decision = may(identity, action, principal.kind if principal else None)
         if not decision.allowed:
             raise forbidden(f"{identity.audit_name} may not do this: {decision.reason}")
         return identity
@@ -68,3 +69,5 @@ ReadsProducts = Annotated[Identity, Depends(allowed_to("read_products"))]
 Queries = Annotated[Identity, Depends(allowed_to("query"))]
 RequestsAccess = Annotated[Identity, Depends(allowed_to("request_access"))]
 DecidesAccess = Annotated[Identity, Depends(allowed_to("decide_access"))]
+ReadsAudit = Annotated[Identity, Depends(allowed_to("read_audit"))]
+ReadsSources = Annotated[Identity, Depends(allowed_to("read_sources"))]

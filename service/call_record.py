@@ -3,6 +3,7 @@ log line and the metrics. None of them holds a query string, a credential or a v
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import logging
 import time
@@ -12,6 +13,7 @@ from fastapi import FastAPI, Request, Response
 from starlette.middleware.base import RequestResponseEndpoint
 
 from audit.free_text import clean_free_text
+from metering import api_usage
 from service.metrics import ApiMetrics
 
 ACCESS_LOG = logging.getLogger("shuzhi.access")
@@ -39,6 +41,7 @@ def install(app: FastAPI, metrics: ApiMetrics) -> None:
         who = identity.audit_name if identity else "anonymous"
         if not getattr(request.state, "audited", False) and route not in _UNAUDITED:
             _audit(request, route, response.status_code, identity)
+        _meter(request, route, response, who, identity, elapsed)
         metrics.calls.labels(route, str(response.status_code)).inc()
         metrics.latency.labels(route).observe(elapsed)
         ACCESS_LOG.info(
@@ -58,6 +61,28 @@ def install(app: FastAPI, metrics: ApiMetrics) -> None:
 
 # Probes and metrics scrapes are not a person's access to data.
 _UNAUDITED = {"/healthz", "/readyz", "/metrics"}
+
+
+def _meter(
+    request: Request, route: str, response: Response, who: str, identity: Any, elapsed: float
+) -> None:
+    if route in _UNAUDITED:
+        return
+    length = response.headers.get("content-length", "0")
+    api_usage.record(
+        request.app.state.context.hub.home.state,
+        api_usage.UsageLine(
+            called_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            caller=who,
+            principal=identity.principal if identity else "",
+            route=f"{request.method} {route}",
+            product=str(request.path_params.get("name", ""))[:100],
+            status=response.status_code,
+            rows=int(getattr(request.state, "rows", 0)),
+            bytes=int(length) if length.isdigit() else 0,
+            ms=round(elapsed * 1000, 2),
+        ),
+    )
 
 
 def _audit(request: Request, route: str, status: int, identity: Any) -> None:

@@ -71,3 +71,25 @@ class RoomSlots:
 
 def retry_after(seconds: float) -> str:
     return str(max(1, math.ceil(seconds)))
+
+
+class QuotaReached(Exception):
+    """The caller has had its rows for today."""
+
+
+@dataclass
+class DailyRows:
+    """At most ``per_day`` rows a day per caller (counted in this process, reset at midnight UTC)."""
+
+    per_day: int
+    _used: dict[tuple[str, str], int] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def check(self, caller: str, day: str) -> None:
+        with self._lock:
+            if self._used.get((caller, day), 0) >= self.per_day:
+                raise QuotaReached(caller)
+
+    def add(self, caller: str, day: str, rows: int) -> None:
+        with self._lock:
+            self._used[(caller, day)] = self._used.get((caller, day), 0) + rows

@@ -41,6 +41,7 @@ PEOPLE = {
     "steward_viewer": ("steward_district", "viewer"),
     "hotline_requester": ("dept_hotline_12345", "requester"),
     "civil_requester": ("dept_civil_affairs", "requester"),
+    "reviewer": ("reviewer_security", "viewer"),
 }
 
 

@@ -173,3 +173,59 @@ def test_a_slow_client_does_not_hold_up_the_others(keys: Keys) -> None:
         dawdler.sendall(b"GET /api/v1/me HTTP/1.1\r\nHost: x\r\n")  # and never the rest
         with keys.served.client(keys.by_street["street_donghu"]) as client:
             assert client.get("/api/v1/me").status_code == 200
+
+
+def test_usage_is_metered_into_the_lakehouse_per_caller_and_product(keys: Keys) -> None:
+    from metering.api_usage import load_pending, usage_report
+
+    with keys.served.client(keys.by_street["street_nanqiao"]) as client:
+        for _ in range(3):
+            client.get("/api/v1/products/street_case_stats/rows", params={"limit": 2})
+    hub = keys.served.hub
+    with hub.lake() as con:
+        assert load_pending(con, hub.home.state) > 0
+        report = usage_report(con)
+    mine = [r for r in report if r["principal"] == "street_nanqiao" and r["product"]]
+    assert mine and mine[0]["product"] == "street_case_stats"
+    assert mine[0]["calls"] >= 3 and mine[0]["rows"] >= 6 and mine[0]["caller"].startswith("client")
+    assert not (hub.home.state / "api_usage.jsonl").exists()
+
+
+def test_past_the_daily_row_quota_is_429(tmp_path_factory: pytest.TempPathFactory) -> None:
+    settings = ServiceSettings(rows_per_day=5)
+    with serve(make_hub(tmp_path_factory.mktemp("service-quota")), settings) as served:
+        key = _client(served, "street_donghu", ["products:read"], "配额测试")
+        with served.client(key) as client:
+            first = client.get("/api/v1/products/street_case_stats/rows", params={"limit": 5})
+            second = client.get("/api/v1/products/street_case_stats/rows", params={"limit": 5})
+    assert first.status_code == 200
+    assert second.status_code == 429 and second.json()["error"] == "quota_reached"
+    assert int(second.headers["retry-after"]) >= 1
+
+
+def test_shuzhi_api_usage_prints_the_metered_calls(keys: Keys) -> None:
+    import json
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    with keys.served.client(keys.by_street["street_xiling"]) as client:
+        client.get("/api/v1/products/street_population_profile/rows", params={"limit": 1})
+    shuzhi = Path(sys.executable).with_name("shuzhi")
+    env = {**os.environ, "SHUZHI_HOME": str(keys.served.hub.home.root)}
+    done = subprocess.run(
+        [str(shuzhi), "api", "usage", "--json"], env=env, capture_output=True, text=True,
+        timeout=120, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    usage = json.loads(done.stdout)["usage"]
+    assert any(
+        u["principal"] == "street_xiling" and u["product"] == "street_population_profile"
+        for u in usage
+    )
+    bad = subprocess.run(
+        [str(shuzhi), "api", "usage", "--since", "yesterday"], env=env, capture_output=True,
+        text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert bad.returncode == 1 and "not a date" in bad.stderr
