@@ -21,6 +21,18 @@ from audit.plaintext_guard import assert_no_plaintext_identifiers
 from home.private_files import fsync_directory
 
 FILE_MODE = 0o600
+
+# The hub-host operator behind this process (the CLI sets it; the service does not):
+# every event then says who ran the command, whatever principal it acts for.
+_operator: str | None = None
+
+
+def set_operator(name: str | None) -> None:
+    """Record ``operator <name>`` as ``by`` on every event this process appends."""
+    global _operator
+    _operator = name
+
+
 _TAIL_CHUNK = 64 * 1024
 
 
@@ -42,6 +54,8 @@ class AuditLog:
             raise ValueError("actor must be a non-empty string")
         if not isinstance(details, dict):
             raise ValueError("details must be a dict")
+        if _operator is not None and "by" not in details:
+            details = {**details, "by": f"operator {_operator}"}
         # The actor can be what a user typed after --as.
         assert_no_plaintext_identifiers(actor, where="actor")
         assert_no_plaintext_identifiers(details)

@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import sqlite3
-import statistics
-import time
 from pathlib import Path
 
 import duckdb
 import pyarrow as pa
 
-from bench.meter import Stage, measure
+from bench.meter import Stage, measure, median_stage
 from connectors.config import SqlSource, expand_home
 from pipelines import steps
 from pipelines.hub import Hub
@@ -66,23 +64,10 @@ def street_query(hub: Hub, plain_dir: Path) -> list[Stage]:
         with duckdb.connect(str(plain), read_only=True) as con:
             return con.execute(STREET_QUERY).fetch_arrow_table().num_rows
 
-    stages = []
-    for name, run in (
-        ("street query (gateway)", via_gateway),
-        ("street query (plain)", on_plain_copy),
-    ):
-        run()  # warm the file cache for both alike
-        times = []
-        stage = Stage(name, "query")
-        with measure(stage):
-            for _ in range(QUERY_REPEATS):
-                started = time.perf_counter()
-                stage.rows = run()
-                times.append(time.perf_counter() - started)
-        stage.seconds = statistics.median(times)
-        stage.note = f"median of {QUERY_REPEATS}"
-        stages.append(stage)
-    return stages
+    return [
+        median_stage("street query (gateway)", "query", via_gateway, QUERY_REPEATS),
+        median_stage("street query (plain)", "query", on_plain_copy, QUERY_REPEATS),
+    ]
 
 
 def change_one_percent(source: SqlSource) -> int:

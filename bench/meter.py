@@ -2,21 +2,26 @@
 
 from __future__ import annotations
 
+import contextlib
+import statistics
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import psutil
 
 SAMPLE_SECONDS = 0.02
+# Listing a server's workers reads /proc for each: sampled less often, so the
+# bench does not take CPU from the server it measures.
+SERVED_SAMPLE_SECONDS = 0.25
 
 
 @dataclass
 class Stage:
     name: str
-    group: str  # "governed", "floor", "query", "incremental", "pii", "crypto"
+    group: str  # "governed", "floor", "query", "incremental", "pii", "crypto", "api"
     dataset: str | None = None
     seconds: float = 0.0
     rows: int = 0
@@ -43,17 +48,31 @@ class Stage:
 
 
 class _PeakSampler:
-    """Polls this process's resident set size; DuckDB and Arrow allocate inside it."""
+    """Polls a resident set size: this process's (DuckDB and Arrow allocate inside it),
+    or a served process's with its children (the API's room workers)."""
 
-    def __init__(self) -> None:
-        self._process = psutil.Process()
+    def __init__(self, pid: int | None = None) -> None:
+        self._process = psutil.Process(pid)
+        self._tree = pid is not None
+        self._every = SERVED_SAMPLE_SECONDS if self._tree else SAMPLE_SECONDS
         self._stop = threading.Event()
-        self.peak = self._process.memory_info().rss
+        self.peak = self._rss()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
+    def _rss(self) -> int:
+        processes = [self._process]
+        if self._tree:
+            processes += self._process.children(recursive=True)
+        total = 0
+        for process in processes:
+            # A worker may end between listing and reading.
+            with contextlib.suppress(psutil.NoSuchProcess):
+                total += process.memory_info().rss
+        return total
+
     def _run(self) -> None:
-        while not self._stop.wait(SAMPLE_SECONDS):
-            self.peak = max(self.peak, self._process.memory_info().rss)
+        while not self._stop.wait(self._every):
+            self.peak = max(self.peak, self._rss())
 
     def __enter__(self) -> _PeakSampler:
         self._thread.start()
@@ -62,7 +81,7 @@ class _PeakSampler:
     def __exit__(self, *exc: object) -> None:
         self._stop.set()
         self._thread.join()
-        self.peak = max(self.peak, self._process.memory_info().rss)
+        self.peak = max(self.peak, self._rss())
 
 
 @contextmanager
@@ -75,3 +94,32 @@ def measure(stage: Stage) -> Iterator[Stage]:
         finally:
             stage.seconds = time.perf_counter() - started
     stage.peak_rss_mb = sampler.peak / 2**20
+
+
+@contextmanager
+def served_peak(stage: Stage, pid: int) -> Iterator[Stage]:
+    """Put the peak RSS of a served process and its children in ``stage.extra``.
+
+    Kept apart from ``peak_rss_mb`` (the bench's own, which the memory target is
+    about). Pages shared between a server and its workers count once per process.
+    """
+    with _PeakSampler(pid) as sampler:
+        yield stage
+    stage.extra["server_peak_rss_mb"] = sampler.peak / 2**20
+
+
+def median_stage(
+    name: str, group: str, run: Callable[[], int], repeats: int, dataset: str | None = None
+) -> Stage:
+    """``run`` once to warm up, then ``repeats`` times: the median time, the rows it returned."""
+    run()  # warm the file cache, a worker, a connection, alike for every side compared
+    stage = Stage(name, group, dataset)
+    times = []
+    with measure(stage):
+        for _ in range(repeats):
+            started = time.perf_counter()
+            stage.rows = run()
+            times.append(time.perf_counter() - started)
+    stage.seconds = statistics.median(times)
+    stage.note = f"median of {repeats}"
+    return stage

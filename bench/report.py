@@ -10,6 +10,7 @@ from typing import Any
 
 import duckdb
 
+from bench import api
 from bench.crypto import GROUP as CRYPTO
 from bench.crypto import OPERATIONS, split_name
 from bench.meter import Stage
@@ -25,6 +26,11 @@ TARGET_PII_SPEEDUP = 3.0
 # Issue 6: whole columns, not Python loops over rows. At the least, no slower
 # than the obvious per-row loop doing the same work.
 TARGET_CRYPTO_SPEEDUP = 1.0
+# Issue 14: authenticating, deciding and auditing every call, and still as quick as
+# Datasette serving the same rows to anyone.
+TARGET_API_VS_DATASETTE = 1.0
+TARGET_API_PAGE_P99_MS = 150.0
+TARGET_API_QUERY_RATIO = 1.3
 
 
 @dataclass
@@ -68,6 +74,54 @@ class BenchReport:
                     entry["ratio"] = round(ours_rate / base_rate, 2)
         return out
 
+    def api(self) -> dict[str, dict[str, dict[str, float]]]:
+        """Per server and kind of call: answered calls/s, latency percentiles, errors, 429s."""
+        out: dict[str, dict[str, dict[str, float]]] = {}
+        for server in api.SERVERS:
+            for kind in (*api.KINDS, api.ALL_CALLS):
+                for s in self.of(api.GROUP):
+                    if s.name == api.load_stage_name(kind, server):
+                        out.setdefault(server, {})[kind] = {
+                            "requests": s.rows,
+                            **{k: round(v, 2) for k, v in s.extra.items()},
+                        }
+        return out
+
+    def _api_targets(self) -> list[dict[str, object]]:
+        checks: list[dict[str, object]] = []
+        load = self.api()
+        ours = load.get("shuzhi", {}).get(api.ALL_CALLS)
+        theirs = load.get("datasette", {}).get(api.ALL_CALLS)
+        if ours and theirs and theirs["requests_per_second"]:
+            ratio = ours["requests_per_second"] / theirs["requests_per_second"]
+            checks.append(
+                _at_least("API calls/s vs Datasette (same mix)", ratio, TARGET_API_VS_DATASETTE)
+            )
+        page = load.get("shuzhi", {}).get("page")
+        if page:
+            checks.append(
+                _target("API page read p99 (ms)", page["p99_ms"], TARGET_API_PAGE_P99_MS, "")
+            )
+        if ours:
+            checks.append(_target("API errors other than 429", ours["errors"], 0, ""))
+        query = {s.name: s.seconds for s in self.of(api.GROUP)}
+        if api.API_QUERY in query and query.get(api.GATEWAY_QUERY):
+            ratio = query[api.API_QUERY] / query[api.GATEWAY_QUERY]
+            checks.append(
+                _target("API query / in-process gateway", ratio, TARGET_API_QUERY_RATIO, "×")
+            )
+        for s in self.of(api.GROUP):
+            if s.name == api.AUDIT_VERIFY:
+                checks.append(
+                    {
+                        "target": "audit log verifies after the API load",
+                        "value": s.note,
+                        "limit": "intact",
+                        "met": s.extra.get("intact") == 1.0,
+                    }
+                )
+        return checks
+
     def targets(self) -> list[dict[str, object]]:
         checks: list[dict[str, object]] = []
         for dataset, r in self.ratios().items():
@@ -88,6 +142,7 @@ class BenchReport:
         if len(query) == 2:
             ratio = query["street query (gateway)"] / query["street query (plain)"]
             checks.append(_target("street query gateway/plain", ratio, TARGET_QUERY_RATIO, "×"))
+        checks += self._api_targets()
         peak = max((s.peak_rss_mb for s in self.stages), default=0.0)
         checks.append(_target("peak RSS (MiB)", peak, TARGET_PEAK_MB, ""))
         pii = {s.name: s.rows_per_second for s in self.of("pii")}
@@ -135,6 +190,7 @@ class BenchReport:
             "stages": [s.as_dict() for s in self.stages],
             "ratios": self.ratios(),
             "crypto": self.crypto(),
+            "api": self.api(),
             "targets": self.targets(),
         }
 
@@ -149,6 +205,10 @@ def _target(name: str, value: float, limit: float, unit: str) -> dict[str, objec
         "limit": f"≤ {limit}{unit}",
         "met": value <= limit,
     }
+
+
+def _at_least(name: str, value: float, limit: float) -> dict[str, object]:
+    return {"target": name, "value": round(value, 3), "limit": f">= {limit}", "met": value >= limit}
 
 
 def print_report(report: BenchReport) -> None:
@@ -203,8 +263,41 @@ def print_report(report: BenchReport) -> None:
                 for operation, r in operations.items()
             ],
         )
+    load = report.api()
+    if load:
+        print_table(
+            "API under load: answered calls/s and latency per kind of call",
+            [
+                "server",
+                "call",
+                "answered",
+                "calls/s",
+                "p50 ms",
+                "p95 ms",
+                "p99 ms",
+                "errors",
+                "429s",
+                "server MiB",
+            ],
+            [
+                [
+                    server,
+                    kind,
+                    f"{r['requests']:,.0f}",
+                    f"{r['requests_per_second']:,.1f}",
+                    f"{r['p50_ms']:.1f}" if "p50_ms" in r else "",
+                    f"{r['p95_ms']:.1f}" if "p95_ms" in r else "",
+                    f"{r['p99_ms']:.1f}" if "p99_ms" in r else "",
+                    f"{r['errors']:,.0f}",
+                    f"{r['rate_limited']:,.0f}",
+                    f"{r.get('server_peak_rss_mb', 0):,.0f}" if kind == api.ALL_CALLS else "",
+                ]
+                for server, kinds in load.items()
+                for kind, r in kinds.items()
+            ],
+        )
     print_table(
-        "Targets (issues 4 to 6)",
+        "Targets (issues 4 to 6, 14)",
         ["target", "value", "limit", "met"],
         [[t["target"], t["value"], t["limit"], "✓" if t["met"] else "✗"] for t in report.targets()],
     )

@@ -16,6 +16,8 @@ from pathlib import Path
 import pyarrow as pa
 
 from bench import crypto, extras, floor
+from bench.api import DEFAULT_SECONDS as API_SECONDS
+from bench.api import api_stages
 from bench.governed import governed_dataset
 from bench.meter import Stage, measure
 from bench.report import DATASETS, BenchReport
@@ -24,12 +26,15 @@ from demo.sizes import DistrictSize
 from home.layout import Home, config_dir
 from pipelines.hub import Hub
 
-STAGES = ("floor", "governed", "products", "room", "query", "incremental", "pii", "crypto")
+STAGES = (
+    "floor", "governed", "products", "room", "query", "api", "incremental", "pii", "crypto",
+)  # fmt: skip
 # What each stage needs to have run before it (run, but not reported, when not asked for).
 NEEDS = {
     "products": {"governed"},
     "room": {"governed", "products"},
     "query": {"governed", "products", "room"},
+    "api": {"governed", "products", "room"},
     "incremental": {"governed"},
 }
 # Stages that read the generated district (all but crypto).
@@ -136,6 +141,7 @@ def run_bench(
     asked: Iterable[str],
     say: Say,
     crypto_values: int = CRYPTO_VALUES,
+    api_seconds: float = API_SECONDS,
 ) -> BenchReport:
     report_stages, run_stages = plan(asked)
     out.mkdir(parents=True, exist_ok=True)
@@ -163,12 +169,18 @@ def run_bench(
         say(f"crypto: {crypto_values:,} values per column, ours next to per-row loops…")
         keep(crypto.crypto_throughput(crypto_values, seed=seed), "crypto")
     if run_stages & DISTRICT_STAGES:
-        _district_stages(out, seed, size, run_stages, keep, say)
+        _district_stages(out, seed, size, run_stages, keep, say, api_seconds)
     return report
 
 
 def _district_stages(
-    out: Path, seed: int, size: DistrictSize, run_stages: set[str], keep: Keep, say: Say
+    out: Path,
+    seed: int,
+    size: DistrictSize,
+    run_stages: set[str],
+    keep: Keep,
+    say: Say,
+    api_seconds: float,
 ) -> None:
     """Every stage that reads the generated district, in its order."""
     from demo.enterprise_api import EnterpriseApiServer
@@ -215,6 +227,9 @@ def _district_stages(
             keep([extras.one_room(hub)], "room")
         if "query" in run_stages:
             keep(extras.street_query(hub, plain_dir), "query")
+        if "api" in run_stages:
+            say(f"api: the hub's API and Datasette, {api_seconds:g}s of load on each…")
+            keep(api_stages(hub, out.resolve(), api_seconds), "api")
         if "incremental" in run_stages:
             keep([extras.incremental(hub, full_population)], "incremental")
     if "pii" in run_stages:

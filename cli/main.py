@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import getpass
 import os
 import sys
 
 import typer
 
+from audit.log import set_operator
 from cli import (
     access_command,
     api_command,
@@ -56,6 +58,8 @@ app.add_typer(api_command.app, name="api")
 def run() -> None:
     """Console entry point: every failure becomes one clear line on stderr."""
     keep_new_files_private()  # before any command writes into the home
+    # --as on the hub host is an operator acting for a principal: every event says so.
+    set_operator(getpass.getuser())
     try:
         # Without standalone mode, click returns (not raises) a command's typer.Exit code.
         code = app(standalone_mode=False)

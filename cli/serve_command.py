@@ -12,11 +12,13 @@ def serve(
     """Serve the API at http://HOST:PORT/api/v1 (OpenAPI at /api/v1/openapi.json)."""
     import uvicorn
 
+    from audit.log import set_operator
     from pipelines.hub import Hub
     from service.app import create_app
     from service.context import ServiceSettings
     from service.logs import log_config
 
+    set_operator(None)  # the service's events name the person or client, never the operator
     hub = Hub.from_env()
     app = create_app(hub, ServiceSettings.from_config(hub.config))
     # Graceful shutdown: on SIGTERM uvicorn stops accepting and lets calls finish.

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from identity.authenticate import authenticate_bearer
 from identity.models import AuthenticationFailed, Identity
@@ -29,7 +30,14 @@ def credential_of(request: Request) -> str | None:
     return request.cookies.get(SESSION_COOKIE) or None
 
 
-def caller(request: Request) -> Identity:
+# Declares the bearer scheme in the OpenAPI document; the credential itself is read by
+# credential_of, which also accepts the session cookie.
+_BEARER = HTTPBearer(auto_error=False, description="会话令牌、短期令牌、API 密钥或 OIDC 令牌")
+
+
+def caller(
+    request: Request, _: Annotated[HTTPAuthorizationCredentials | None, Depends(_BEARER)]
+) -> Identity:
     token = credential_of(request)
     if token is None:
         raise AuthenticationFailed(

@@ -9,12 +9,36 @@ from __future__ import annotations
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from gateway.room_connection import QueryFailed, QueryStopped, QueryTimeout
 from gateway.service import AccessRefused
 from gateway.statement import StatementRefused
 from identity.models import AuthenticationFailed
+
+
+class ErrorBody(BaseModel):
+    """What every refusal or failure answers with."""
+
+    error: str = Field(description="错误类别，如 unauthenticated、refused、rate_limited")
+    message: str = Field(description="一句话说明原因")
+
+
+# Declared on every route, so clients and schema tools know every answer's shape.
+ERROR_RESPONSES: dict[int | str, dict[str, object]] = {
+    status: {"model": ErrorBody, "description": text}
+    for status, text in (
+        (401, "未登录或凭据无效"),
+        (403, "无权执行或访问"),
+        (404, "不存在或不属于你"),
+        (413, "请求体或结果过大"),
+        (422, "请求不合法或查询被拒绝"),
+        (429, "超过频率或每日行数限额"),
+        (503, "暂时不可用"),
+        (504, "查询超时"),
+    )
+}
 
 
 class ApiError(Exception):

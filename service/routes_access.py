@@ -20,10 +20,10 @@ from policies.api_permissions import may_see_request
 from service.auth import DecidesAccess, ReadsProducts, RequestsAccess
 from service.call_record import mark_audited
 from service.context import context_of
-from service.errors import ApiError
+from service.errors import ERROR_RESPONSES, ApiError
 from service.json_rows import json_response
 
-router = APIRouter(prefix="/api/v1", tags=["access"])
+router = APIRouter(prefix="/api/v1", tags=["access"], responses=ERROR_RESPONSES)
 
 
 class RequestBody(BaseModel):

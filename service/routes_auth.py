@@ -12,9 +12,10 @@ from identity.sign_in import sign_in, sign_out
 from service.auth import SESSION_COOKIE, Caller, credential_of
 from service.call_record import mark_audited
 from service.context import context_of
+from service.errors import ERROR_RESPONSES
 from service.json_rows import json_response
 
-router = APIRouter(prefix="/api/v1", tags=["auth"])
+router = APIRouter(prefix="/api/v1", tags=["auth"], responses=ERROR_RESPONSES)
 
 
 class SignInBody(BaseModel):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
-from fastapi.responses import Response
+from fastapi.responses import PlainTextResponse, Response
 
 from service.context import context_of
 from service.json_rows import json_response
@@ -36,6 +36,11 @@ def readyz(request: Request) -> Response:
     )
 
 
-@router.get("/metrics", summary="Prometheus 指标")
+@router.get(
+    "/metrics",
+    summary="Prometheus 指标",
+    response_class=PlainTextResponse,
+    responses={200: {"content": {CONTENT_TYPE.split(";")[0]: {}}}},
+)
 def metrics(request: Request) -> Response:
     return Response(context_of(request).metrics.text(), media_type=CONTENT_TYPE)

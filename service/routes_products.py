@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from identity.models import Identity
@@ -10,12 +12,12 @@ from policies.engine import Decision, decide
 from service.auth import ReadsProducts
 from service.context import context_of
 from service.downloads import FORMATS, encode
-from service.errors import ApiError, not_found
+from service.errors import ERROR_RESPONSES, ApiError, not_found
 from service.json_rows import json_response, rows_of
 from service.room_queries import run_in_room
 from service.row_requests import page_request, statement
 
-router = APIRouter(prefix="/api/v1", tags=["products"])
+router = APIRouter(prefix="/api/v1", tags=["products"], responses=ERROR_RESPONSES)
 
 
 def _decision(request: Request, identity: Identity, name: str) -> Decision:
@@ -66,8 +68,31 @@ def explain_product(name: str, request: Request, identity: ReadsProducts) -> Res
 @router.get(
     "/products/{name}/rows",
     summary="产品数据：分页、选列、筛选、排序；可下载 CSV / XLSX / Parquet / Arrow",
+    description="其余查询参数 `<列名>=<值>` 为等值筛选（只限你可见的列）。",
+    responses={
+        200: {
+            "content": {
+                "application/json": {},
+                **{media.split(";")[0]: {} for media in FORMATS.values()},
+            }
+        }
+    },
 )
-def product_rows(name: str, request: Request, identity: ReadsProducts) -> Response:
+def product_rows(
+    name: str,
+    request: Request,
+    identity: ReadsProducts,
+    columns: Annotated[str, Query(description="逗号分隔的列名")] = "",
+    sort: Annotated[str, Query(description="逗号分隔的列名，前加 - 为降序")] = "",
+    limit: Annotated[int, Query(ge=0, description="每页行数")] = 100,
+    offset: Annotated[int, Query(ge=0, description="跳过的行数")] = 0,
+    format: Annotated[
+        Literal["json", "csv", "xlsx", "parquet", "arrow"], Query(description="返回格式")
+    ] = "json",
+    purpose: Annotated[str, Query(max_length=500, description="用途（记入审计）")] = "",
+) -> Response:
+    # The declared parameters document and validate; the page is read from the query
+    # string as a whole, so column filters (any visible column) come along.
     context = context_of(request)
     decision = _decision(request, identity, name)
     params = dict(request.query_params)

@@ -7,10 +7,11 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
 from service.auth import Queries
+from service.errors import ERROR_RESPONSES
 from service.json_rows import json_response, rows_of
 from service.room_queries import run_in_room
 
-router = APIRouter(prefix="/api/v1", tags=["query"])
+router = APIRouter(prefix="/api/v1", tags=["query"], responses=ERROR_RESPONSES)
 
 
 class QueryBody(BaseModel):

@@ -15,10 +15,10 @@ from pipelines.source_status import source_statuses
 from policies.api_permissions import sources_of
 from service.auth import ReadsAudit, ReadsSources
 from service.context import context_of
-from service.errors import ApiError
+from service.errors import ERROR_RESPONSES, ApiError
 from service.json_rows import json_response
 
-router = APIRouter(prefix="/api/v1", tags=["review"])
+router = APIRouter(prefix="/api/v1", tags=["review"], responses=ERROR_RESPONSES)
 _LAKE_WAIT_S = 5.0  # a long sync holds the lakehouse; the caller is told to come back
 
 

@@ -132,3 +132,19 @@ def test_concurrent_appends_from_processes_form_one_chain(log_path: Path) -> Non
     for event in AuditLog(log_path).events():
         per_worker.setdefault(event.actor, []).append(event.details["n"])
     assert per_worker == {f"worker:{w}": list(range(50)) for w in range(4)}
+
+
+def test_an_operator_process_names_the_operator_on_every_event(tmp_path: Path) -> None:
+    from audit.log import set_operator
+
+    log = AuditLog(tmp_path / "audit.log")
+    set_operator("alice")
+    try:
+        acting = log.append("grant", "steward_district", {"action": "approve"})
+        explicit = log.append("query", "street_donghu", {"by": "client c-0001"})
+    finally:
+        set_operator(None)
+    plain = log.append("query", "street_donghu", {"outcome": "answered"})
+    assert acting.details["by"] == "operator alice" and acting.actor == "steward_district"
+    assert explicit.details["by"] == "client c-0001"
+    assert "by" not in plain.details
