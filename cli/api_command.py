@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import typer
 
 from cli.errors import CliError, Refused
@@ -22,6 +25,24 @@ def _refusals() -> tuple[type[Exception], ...]:
     return (ClientRefused, ClientApprovalRefused)
 
 
+@contextmanager
+def _client_errors() -> Iterator[None]:
+    """A refusal is a refusal (exit 2); an unknown client id an error (exit 1)."""
+    from identity.clients import UnknownClient
+
+    try:
+        yield
+    except _refusals() as refusal:
+        raise Refused(str(refusal)) from None
+    except UnknownClient as missing:
+        raise CliError(str(missing.args[0])) from None
+
+
+def _print_key(key: str) -> None:
+    typer.echo("key (shown once, store it now):", err=True)
+    typer.echo(key)
+
+
 @clients.command("register")
 def register(
     principal: str = typer.Option(..., "--principal", help="The principal it acts for."),
@@ -33,12 +54,10 @@ def register(
     from pipelines.hub import Hub
 
     wanted = [s.strip() for s in scopes.split(",") if s.strip()]
-    try:
+    with _client_errors():
         client = register_client(
             Hub.from_env(), principal=principal, name=name, scopes=wanted, requested_by=operator()
         )
-    except _refusals() as refusal:
-        raise Refused(str(refusal)) from None
     typer.echo(
         f"{client.id}: pending for {principal} ({', '.join(client.scopes)}); a steward approves "
         f"with `shuzhi api clients approve {client.id} --as STEWARD --reason ...`"
@@ -55,22 +74,17 @@ def approve(
     """Approve a client: its key is printed once, never again."""
     import getpass
 
-    from identity.clients import UnknownClient, approve_client
+    from identity.clients import approve_client
     from identity.models import Identity
     from pipelines.hub import Hub
 
     approver = Identity("operator", getpass.getuser(), steward, "cli")
-    try:
+    with _client_errors():
         issued = approve_client(
             Hub.from_env(), client_id, approver=approver, reason=reason, expires_days=expires_days
         )
-    except _refusals() as refusal:
-        raise Refused(str(refusal)) from None
-    except UnknownClient as missing:
-        raise CliError(str(missing.args[0])) from None
     typer.echo(f"{client_id}: approved; key valid until {issued.expires_at:%Y-%m-%d %H:%M} UTC")
-    typer.echo("key (shown once, store it now):", err=True)
-    typer.echo(issued.key)
+    _print_key(issued.key)
 
 
 @clients.command("list")
@@ -102,10 +116,10 @@ def rotate(
     expires_days: int = typer.Option(365, "--expires-days", help="Days the new key is valid."),
 ) -> None:
     """A new key, printed once; the old one stays valid for the overlap."""
-    from identity.clients import UnknownClient, rotate_client_key
+    from identity.clients import rotate_client_key
     from pipelines.hub import Hub
 
-    try:
+    with _client_errors():
         issued = rotate_client_key(
             Hub.from_env(),
             client_id,
@@ -113,13 +127,8 @@ def rotate(
             overlap_hours=overlap_hours,
             expires_days=expires_days,
         )
-    except _refusals() as refusal:
-        raise Refused(str(refusal)) from None
-    except UnknownClient as missing:
-        raise CliError(str(missing.args[0])) from None
     typer.echo(f"{client_id}: new key; old keys valid {overlap_hours} h more")
-    typer.echo("key (shown once, store it now):", err=True)
-    typer.echo(issued.key)
+    _print_key(issued.key)
 
 
 @clients.command("revoke")
@@ -128,15 +137,11 @@ def revoke(
     reason: str = typer.Option(..., "--reason", help="Why (audited)."),
 ) -> None:
     """Revoke a client: every key it holds is refused from now on."""
-    from identity.clients import UnknownClient, revoke_client
+    from identity.clients import revoke_client
     from pipelines.hub import Hub
 
-    try:
+    with _client_errors():
         revoke_client(Hub.from_env(), client_id, actor=operator(), reason=reason)
-    except _refusals() as refusal:
-        raise Refused(str(refusal)) from None
-    except UnknownClient as missing:
-        raise CliError(str(missing.args[0])) from None
     typer.echo(f"{client_id}: revoked")
 
 

@@ -11,48 +11,18 @@ extensions and cannot change its own configuration.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
-import pyarrow as pa
 
-from gateway.room_worker import (
-    RoomLimits,
-    WorkerFailed,
-    WorkerRefused,
-    WorkerStopped,
-    run_in_worker,
-)
+from gateway.query_outcomes import QueryFailed, QueryResult, QueryStopped, QueryTimeout
+from gateway.room_worker import RoomLimits, run_in_worker
 from gateway.statement import StatementRefused, check_statement
 
-
-class QueryFailed(RuntimeError):
-    """DuckDB could not run the statement; the message is DuckDB's first line."""
-
-
-class QueryStopped(QueryFailed):
-    """A limit stopped the statement; ``limit`` names it: time, memory or size."""
-
-    def __init__(self, limit: str, message: str) -> None:
-        super().__init__(message)
-        self.limit = limit
-
-
-class QueryTimeout(QueryStopped):
-    """The statement ran past its time limit and was stopped."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__("time", message)
-
-
-@dataclass(frozen=True)
-class QueryResult:
-    """At most row_limit rows; `truncated` says the statement had more."""
-
-    table: pa.Table
-    truncated: bool
-    tables: list[str]
+__all__ = [
+    "QueryFailed", "QueryResult", "QueryStopped", "QueryTimeout", "open_room", "run_query",
+    "single_select",
+]  # fmt: skip
 
 
 def open_room(
@@ -97,17 +67,7 @@ def run_query(
     """
     limits = limits or RoomLimits(row_limit=row_limit, timeout_s=timeout_s)
     checked = check_statement(sql)
-    try:
-        answer = run_in_worker(Path(path), checked.sql, limits, approve or _approve_all)
-    except WorkerRefused as refusal:
-        raise StatementRefused(str(refusal)) from None
-    except WorkerStopped as stopped:
-        if stopped.limit == "time":
-            raise QueryTimeout(str(stopped)) from None
-        raise QueryStopped(stopped.limit, str(stopped)) from None
-    except WorkerFailed as failure:
-        raise QueryFailed(str(failure)) from None
-    return QueryResult(table=answer.table, truncated=answer.truncated, tables=answer.tables)
+    return run_in_worker(Path(path), checked.sql, limits, approve or _approve_all)
 
 
 def _approve_all(tables: list[str]) -> None:

@@ -27,6 +27,9 @@ from typing import Any
 
 import pyarrow as pa
 
+from gateway.query_outcomes import QueryFailed, QueryResult, QueryStopped, QueryTimeout
+from gateway.statement import StatementRefused
+
 _MAX_BATCH_ROWS = 8192
 
 
@@ -49,33 +52,13 @@ class RoomLimits:
             raise ValueError("timeout_s must be positive")
 
 
-class WorkerRefused(Exception):
-    """The worker refused the statement before running it (its plan reads too much)."""
-
-
-class WorkerFailed(Exception):
-    """DuckDB could not run the statement; the message is DuckDB's first line."""
-
-
-class WorkerStopped(Exception):
-    """A limit stopped the statement; ``limit`` is time, memory or size."""
-
-    def __init__(self, limit: str, message: str) -> None:
-        super().__init__(message)
-        self.limit = limit
-
-
-@dataclass(frozen=True)
-class WorkerAnswer:
-    table: pa.Table
-    truncated: bool
-    tables: list[str]
-
-
 def run_in_worker(
     room: Path, sql: str, limits: RoomLimits, approve: Callable[[list[str]], None]
-) -> WorkerAnswer:
-    """Plan in a worker, let ``approve`` see the tables (it raises to refuse), run."""
+) -> QueryResult:
+    """Plan in a worker, let ``approve`` see the tables (it raises to refuse), run.
+
+    Raises StatementRefused, QueryFailed, or QueryStopped / QueryTimeout for a limit.
+    """
     deadline = time.monotonic() + limits.timeout_s
     worker = _POOL.take(limits.worker_memory_bytes)
     reusable = False
@@ -93,12 +76,12 @@ def run_in_worker(
         reusable = True
         with pa.ipc.open_stream(ipc) as reader:
             table = reader.read_all()
-        return WorkerAnswer(table, truncated, tables)
-    except (WorkerRefused, WorkerFailed):
-        reusable = True  # the worker answered; it is ready for the next statement
-        raise
-    except WorkerStopped as stopped:
+        return QueryResult(table, truncated, tables)
+    except QueryStopped as stopped:
         reusable = stopped.limit == "size"
+        raise
+    except (StatementRefused, QueryFailed):
+        reusable = True  # the worker answered; it is ready for the next statement
         raise
     finally:
         _POOL.give_back(worker) if reusable else worker.end()
@@ -180,22 +163,20 @@ def set_pool_size(idle_workers: int) -> None:
 def _expect(worker: _Worker, kind: str, deadline: float, limits: RoomLimits) -> Any:
     remaining = deadline - time.monotonic()
     if remaining <= 0 or not worker.conn.poll(remaining):
-        raise WorkerStopped(
-            "time", f"The query ran longer than {limits.timeout_s:g} s and was stopped."
-        )
+        raise QueryTimeout(f"The query ran longer than {limits.timeout_s:g} s and was stopped.")
     try:
         message = worker.conn.recv()
     except (EOFError, OSError):
         # The worker died without a word: the kernel refused it memory.
-        raise WorkerStopped("memory", _MEMORY_MESSAGE) from None
+        raise QueryStopped("memory", _MEMORY_MESSAGE) from None
     tag, *rest = message
     if tag == kind:
         return rest[0] if len(rest) == 1 else tuple(rest)
     if tag == "refused":
-        raise WorkerRefused(rest[0])
+        raise StatementRefused(rest[0])
     if tag == "stopped":
-        raise WorkerStopped(rest[0], rest[1])
-    raise WorkerFailed(rest[0] if rest else "the query failed")
+        raise QueryStopped(rest[0], rest[1])
+    raise QueryFailed(rest[0] if rest else "the query failed")
 
 
 # --- inside the worker ---------------------------------------------------------------
@@ -218,7 +199,6 @@ def _serve(conn: Connection, room: str, sql: str, limits: RoomLimits) -> None:
 
     from gateway.plan_reads import tables_read
     from gateway.room_connection import open_room, single_select
-    from gateway.statement import StatementRefused
 
     try:
         con = open_room(Path(room), memory_limit=limits.duckdb_memory)

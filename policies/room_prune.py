@@ -16,6 +16,7 @@ from pathlib import Path
 
 import duckdb
 
+from home.private_files import write_private_json
 from policies.rooms import MANIFEST_TABLE, build_record_path, room_path
 
 
@@ -82,8 +83,4 @@ def _record_removal(rooms_dir: Path, principal: str, removed: dict[str, str]) ->
         record.get("products", {}).pop(product, None)
         record.setdefault("denied", {})[product] = why
     record["fingerprint"] = "pruned"
-    temp = path.with_name(f"{path.name}.{uuid.uuid4().hex}.tmp")
-    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        json.dump(record, handle, ensure_ascii=False)
-    os.replace(temp, path)
+    write_private_json(path, record)

@@ -37,18 +37,8 @@ class DecisionBody(BaseModel):
 
 
 def _plain(request: AccessRequest) -> dict[str, object]:
-    last = request.last
-    return {
-        "id": request.id,
-        "principal": request.principal,
-        "product": request.product,
-        "purpose": request.purpose,
-        "until": request.until.isoformat(),
-        "state": request.state,
-        "decided_by": last.by if last else None,
-        "reason": last.reason if last else None,
-        "grant": request.grant.id if request.grant else None,
-    }
+    # The same summary `shuzhi access list --json` prints, state as of today.
+    return request.summary(dt.date.today())
 
 
 @router.get("/access-requests", summary="我的访问申请（审批人可见全部）")

@@ -15,7 +15,7 @@ from service.downloads import FORMATS, encode
 from service.errors import ERROR_RESPONSES, ApiError, not_found
 from service.json_rows import json_response, rows_of
 from service.room_queries import run_in_room
-from service.row_requests import page_request, statement
+from service.row_requests import RESERVED, page_request, statement
 
 router = APIRouter(prefix="/api/v1", tags=["products"], responses=ERROR_RESPONSES)
 
@@ -85,24 +85,28 @@ def product_rows(
     columns: Annotated[str, Query(description="逗号分隔的列名")] = "",
     sort: Annotated[str, Query(description="逗号分隔的列名，前加 - 为降序")] = "",
     limit: Annotated[int, Query(ge=0, description="每页行数")] = 100,
-    offset: Annotated[int, Query(ge=0, description="跳过的行数")] = 0,
+    offset: Annotated[int, Query(ge=0, le=10**9, description="跳过的行数")] = 0,
     format: Annotated[
         Literal["json", "csv", "xlsx", "parquet", "arrow"], Query(description="返回格式")
     ] = "json",
     purpose: Annotated[str, Query(max_length=500, description="用途（记入审计）")] = "",
 ) -> Response:
-    # The declared parameters document and validate; the page is read from the query
-    # string as a whole, so column filters (any visible column) come along.
     context = context_of(request)
     decision = _decision(request, identity, name)
-    params = dict(request.query_params)
-    kind = params.get("format", "json")
-    if kind != "json" and kind not in FORMATS:
-        raise ApiError(422, "invalid_request", "format must be json, csv, xlsx, parquet or arrow")
-    page = page_request(decision, params, max_rows=context.settings.page_rows_max)
-    answer = run_in_room(request, identity, statement(name, page), purpose=params.get("purpose"))
+    # Any other query parameter is an equality filter on a visible column.
+    filters = {k: v for k, v in request.query_params.items() if k not in RESERVED}
+    page = page_request(
+        decision,
+        columns=columns,
+        sort=sort,
+        limit=limit,
+        offset=offset,
+        filters=filters,
+        max_rows=context.settings.page_rows_max,
+    )
+    answer = run_in_room(request, identity, statement(name, page), purpose=purpose or None)
     table = answer.result.table
-    if kind == "json":
+    if format == "json":
         more = table.num_rows == page.limit
         return json_response(
             {
@@ -114,10 +118,10 @@ def product_rows(
                 "next_offset": page.offset + page.limit if more else None,
             }
         )
-    body = encode(table, kind)
+    body = encode(table, format)
     context.metrics.bytes.labels(identity.principal).inc(len(body))
     return Response(
         body,
-        media_type=FORMATS[kind],
-        headers={"Content-Disposition": f'attachment; filename="{name}.{kind}"'},
+        media_type=FORMATS[format],
+        headers={"Content-Disposition": f'attachment; filename="{name}.{format}"'},
     )

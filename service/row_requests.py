@@ -26,28 +26,30 @@ class PageRequest:
 
 def page_request(
     decision: Decision,
-    params: dict[str, str],
     *,
+    columns: str,
+    sort: str,
+    limit: int,
+    offset: int,
+    filters: dict[str, str],
     max_rows: int,
 ) -> PageRequest:
+    """The page asked for, every name checked against the columns the caller may see."""
     visible = [c.name for c in decision.visible_columns()]
-    asked = [c.strip() for c in params.get("columns", "").split(",") if c.strip()]
+    asked = [c.strip() for c in columns.split(",") if c.strip()]
     for name in asked:
         _check_column(name, visible, "columns")
-    sort: list[tuple[str, bool]] = []
-    for item in (s.strip() for s in params.get("sort", "").split(",") if s.strip()):
+    order: list[tuple[str, bool]] = []
+    for item in (s.strip() for s in sort.split(",") if s.strip()):
         name = item.removeprefix("-")
         _check_column(name, visible, "sort")
-        sort.append((name, item.startswith("-")))
-    filters = {k: v for k, v in params.items() if k not in RESERVED}
+        order.append((name, item.startswith("-")))
     for name in filters:
         _check_column(name, visible, "filter")
+    if not 0 <= limit <= max_rows:
+        raise ApiError(422, "invalid_request", f"limit must be a whole number from 0 to {max_rows}")
     return PageRequest(
-        columns=asked or visible,
-        filters=filters,
-        sort=sort,
-        limit=_bounded_int(params.get("limit", "100"), "limit", 0, max_rows),
-        offset=_bounded_int(params.get("offset", "0"), "offset", 0, 10**9),
+        columns=asked or visible, filters=filters, sort=order, limit=limit, offset=offset
     )
 
 
@@ -73,14 +75,6 @@ def _check_column(name: str, visible: list[str], where: str) -> None:
             "invalid_request",
             f"{where}: no column of that name is visible to you in this product",
         )
-
-
-def _bounded_int(text: str, name: str, low: int, high: int) -> int:
-    if not text.isdigit() or not low <= int(text) <= high:
-        raise ApiError(
-            422, "invalid_request", f"{name} must be a whole number from {low} to {high}"
-        )
-    return int(text)
 
 
 def _quoted(name: str) -> str:
