@@ -419,13 +419,11 @@ def _find(document: _Document, request_id: str) -> tuple[int, AccessRequest]:
 
 
 def _steward(config: PolicySet, principal: str) -> Principal:
+    refusal = config.steward_refusal(principal, "decides access requests")
+    if refusal is not None:
+        raise AccessRequestRefused(refusal)
     who = config.principal(principal)
-    if who is None:
-        raise AccessRequestRefused(f"unknown principal {principal!r}")
-    if who.kind != "steward":
-        raise AccessRequestRefused(
-            f"{principal} is a {who.kind}; only a data steward decides access requests"
-        )
+    assert who is not None  # steward_refusal has found it
     return who
 
 

@@ -40,24 +40,21 @@ def decide_client_approval(
     def decision(allowed: bool, reason: str) -> ClientApprovalDecision:
         return ClientApprovalDecision(allowed, approver.audit_name, client_principal, reason)
 
-    who = policies.principal(approver.principal)
-    if who is None:
-        return decision(False, f"unknown principal {approver.principal!r}")
-    if who.kind != "steward":
-        return decision(
-            False, f"{who.id} is a {who.kind}; only a data steward may approve a client system"
-        )
+    refusal = policies.steward_refusal(approver.principal, "may approve a client system")
+    if refusal is not None:
+        return decision(False, refusal)
+    steward = approver.principal
     if approver.kind == "person" and "approver" not in approver.roles:
         return decision(False, f"{approver.audit_name} does not have the approver role")
     if policies.principal(client_principal) is None:
         return decision(False, f"the client's principal {client_principal!r} is unknown")
-    if client_principal == who.id and registered_by == approver.audit_name:
+    if client_principal == steward and registered_by == approver.audit_name:
         return decision(
             False,
-            f"{approver.audit_name} registered this client of {who.id}; "
+            f"{approver.audit_name} registered this client of {steward}; "
             "another person of the steward office must approve it",
         )
-    return decision(True, f"{who.id} is a data steward")
+    return decision(True, f"{steward} is a data steward")
 
 
 def require_client_approval(

@@ -222,3 +222,12 @@ class PolicySet(BaseModel):
 
     def principal(self, principal_id: str) -> Principal | None:
         return next((p for p in self.principals if p.id == principal_id), None)
+
+    def steward_refusal(self, principal_id: str, doing: str) -> str | None:
+        """Why ``principal_id`` is not a data steward (``doing``: what only one does), or None."""
+        who = self.principal(principal_id)
+        if who is None:
+            return f"unknown principal {principal_id!r}"
+        if who.kind != "steward":
+            return f"{principal_id} is a {who.kind}; only a data steward {doing}"
+        return None

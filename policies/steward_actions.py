@@ -37,12 +37,10 @@ def decide_steward_action(
     def decision(allowed: bool, reason: str) -> StewardDecision:
         return StewardDecision(allowed, principal, action, contract.name, reason)
 
-    who = policies.principal(principal)
-    if who is None:
-        return decision(False, f"unknown principal {principal!r}")
-    if who.kind != "steward":
-        return decision(False, f"{principal} is a {who.kind}; only a data steward may {action}")
-    if who.id != contract.steward:
+    refusal = policies.steward_refusal(principal, f"may {action}")
+    if refusal is not None:
+        return decision(False, refusal)
+    if principal != contract.steward:
         return decision(
             False,
             f"{principal} is not the steward of {contract.name} ({contract.steward} is); "
