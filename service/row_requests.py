@@ -39,11 +39,13 @@ def page_request(
     asked = [c.strip() for c in columns.split(",") if c.strip()]
     for name in asked:
         _check_column(name, visible, "columns")
+    _check_once(asked, "columns")
     order: list[tuple[str, bool]] = []
     for item in (s.strip() for s in sort.split(",") if s.strip()):
         name = item.removeprefix("-")
         _check_column(name, visible, "sort")
         order.append((name, item.startswith("-")))
+    _check_once([name for name, _ in order], "sort")
     for name in filters:
         _check_column(name, visible, "filter")
     if not 0 <= limit <= max_rows:
@@ -75,6 +77,13 @@ def _check_column(name: str, visible: list[str], where: str) -> None:
             "invalid_request",
             f"{where}: no column of that name is visible to you in this product",
         )
+
+
+def _check_once(names: list[str], where: str) -> None:
+    # Two columns of one name make a Parquet or Arrow file no reader opens.
+    twice = sorted({name for name in names if names.count(name) > 1})
+    if twice:
+        raise ApiError(422, "invalid_request", f"{where}: {', '.join(twice)} named twice")
 
 
 def _quoted(name: str) -> str:

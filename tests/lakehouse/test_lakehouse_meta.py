@@ -12,6 +12,7 @@ from lake_fixtures import OpenLake, temp_lake
 
 from connectors.watermark import Watermark
 from encryption.master_key import MASTER_KEY_ENV
+from identifiers.in_text import holds_identifier
 from lakehouse import meta
 
 
@@ -46,7 +47,16 @@ def test_batch_ids_name_the_source_and_never_repeat() -> None:
     ids = {meta.new_batch_id("ps_population") for _ in range(200)}
     assert len(ids) == 200
     for batch_id in ids:
-        assert re.fullmatch(r"ps_population-\d{8}T\d{6}-[0-9a-f]{6}", batch_id)
+        assert re.fullmatch(r"ps_population-\d{8}T\d{6}Z-[0-9a-f]{6}", batch_id)
+
+
+@pytest.mark.parametrize("hour", range(24))
+def test_batch_ids_never_look_like_a_mobile_number_to_the_audit_guard(hour: int) -> None:
+    """Regression: between 13:00 and 19:59 UTC one batch id in ten ("…T171303-00000e")
+    held 11 digits starting 1[3-9], and the audit guard refused the whole sync."""
+    now = dt.datetime(2026, 12, 6, hour, 13, 3, tzinfo=dt.UTC)
+    for _ in range(500):
+        assert not holds_identifier(meta.new_batch_id("mr_enterprises", now=now))
 
 
 def test_utcnow_is_naive_utc() -> None:

@@ -129,6 +129,22 @@ def test_asking_for_another_streets_rows_by_filter_yields_none(served: Served) -
     assert page["rows"] == []
 
 
+@pytest.mark.parametrize("params", [{"columns": "street_code,street_code"}, {"sort": "month,-month"}])
+def test_a_column_named_twice_is_422_not_a_broken_download(
+    served: Served, params: dict[str, str]
+) -> None:
+    """Regression (schemathesis, CI 2026-12-02): `columns=name,name` made a Parquet
+    file with two columns of one name that no reader opens."""
+    token = served.sign_in("donghu_viewer")
+    with served.client(token) as client:
+        answer = client.get(
+            "/api/v1/products/street_case_stats/rows", params={**params, "format": "parquet"}
+        )
+        assert answer.status_code == 422, answer.text
+        assert "twice" in answer.json()["message"]
+        assert client.get("/api/v1/products/street_case_stats/rows").status_code == 200
+
+
 @pytest.mark.parametrize("kind", ["csv", "xlsx", "parquet", "arrow"])
 def test_downloads_in_every_format(served: Served, kind: str, tmp_path: Path) -> None:
     token = served.sign_in("donghu_viewer")
