@@ -129,7 +129,9 @@ def test_asking_for_another_streets_rows_by_filter_yields_none(served: Served) -
     assert page["rows"] == []
 
 
-@pytest.mark.parametrize("params", [{"columns": "street_code,street_code"}, {"sort": "month,-month"}])
+@pytest.mark.parametrize(
+    "params", [{"columns": "street_code,street_code"}, {"sort": "month,-month"}]
+)
 def test_a_column_named_twice_is_422_not_a_broken_download(
     served: Served, params: dict[str, str]
 ) -> None:
