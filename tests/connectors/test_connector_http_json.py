@@ -173,8 +173,9 @@ def test_server_errors_beyond_the_retry_budget_make_the_source_unavailable(
 
 
 def test_a_slow_answer_times_out_and_is_retried(api: FakeApi, sleeps: Sleeps) -> None:
-    api.script = [Misbehaviour(delay_s=0.6)]
-    rows = read_all(HttpJsonConnector(source(api, timeout_s=0.2), sleep=sleeps))
+    # The retry must answer within the timeout: 2 s leaves a busy machine room.
+    api.script = [Misbehaviour(delay_s=5.0)]
+    rows = read_all(HttpJsonConnector(source(api, timeout_s=2.0), sleep=sleeps))
     assert len(rows) == 23
     assert sleeps.delays == [0.2]
 

@@ -52,7 +52,7 @@ def test_token_file_is_private_and_stable(tmp_path: Path) -> None:
 
 def test_requests_without_a_valid_token_are_refused(server: EnterpriseApiServer) -> None:
     for headers in ({}, _auth("wrong-token"), {"Authorization": "Basic abc"}):
-        response = httpx.get(server.url + ENDPOINT, headers=headers)
+        response = httpx.get(server.url + ENDPOINT, headers=headers, timeout=60)
         assert response.status_code == 401
         assert response.json()["error"] == "unauthorized"
         assert "data" not in response.json()
@@ -64,7 +64,7 @@ def test_pages_cover_every_record_exactly_once(
     stored = [json.loads(line) for line in store.read_text(encoding="utf-8").splitlines()]
     seen: list[dict] = []
     page = 1
-    with httpx.Client(base_url=server.url, headers=_auth(token)) as client:
+    with httpx.Client(base_url=server.url, headers=_auth(token), timeout=60) as client:
         while True:
             body = client.get(ENDPOINT, params={"page": page, "page_size": 7}).json()
             assert body["page"] == page and body["page_size"] == 7
@@ -80,7 +80,7 @@ def test_pages_cover_every_record_exactly_once(
 
 
 def test_default_and_maximum_page_size(server: EnterpriseApiServer, token: str) -> None:
-    with httpx.Client(base_url=server.url, headers=_auth(token)) as client:
+    with httpx.Client(base_url=server.url, headers=_auth(token), timeout=60) as client:
         body = client.get(ENDPOINT).json()
         assert body["page"] == 1 and body["page_size"] == 100
         assert len(body["data"]) == min(100, body["total"])
@@ -96,8 +96,8 @@ def test_the_token_never_reaches_the_log(
     server: EnterpriseApiServer, token: str, caplog: pytest.LogCaptureFixture
 ) -> None:
     with caplog.at_level(logging.DEBUG):
-        httpx.get(server.url + ENDPOINT, headers=_auth(token))
-        httpx.get(server.url + ENDPOINT, headers=_auth(token + "x"))
+        httpx.get(server.url + ENDPOINT, headers=_auth(token), timeout=60)
+        httpx.get(server.url + ENDPOINT, headers=_auth(token + "x"), timeout=60)
     assert caplog.records  # requests are logged…
     assert token not in caplog.text  # …without the token
 
@@ -106,7 +106,7 @@ def test_server_serves_a_store_written_elsewhere(tmp_path: Path) -> None:
     path = tmp_path / "enterprises.jsonl"
     write_enterprises_jsonl(path, [{"uscc": "x", "name": "示范区桂花便利店"}])
     with EnterpriseApiServer(path, "t0ken", port=0) as running:
-        body = httpx.get(running.url + ENDPOINT, headers=_auth("t0ken")).json()
+        body = httpx.get(running.url + ENDPOINT, headers=_auth("t0ken"), timeout=60).json()
         assert running.url.startswith("http://127.0.0.1:")
     assert body["data"] == [{"uscc": "x", "name": "示范区桂花便利店"}]
     with pytest.raises(RuntimeError):

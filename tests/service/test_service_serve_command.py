@@ -44,11 +44,14 @@ def test_shuzhi_serve_answers_and_shuts_down_gracefully(tmp_path: Path) -> None:
             if time.monotonic() > deadline or server.poll() is not None:
                 pytest.fail("shuzhi serve did not start")
             time.sleep(0.2)
+        # A busy machine (CI on 2 cores) can take seconds per call: wait as a person would.
         signed = httpx.post(
-            f"{url}/api/v1/auth/sign-in", json={"login": "donghu_viewer", "password": PASSWORD}
+            f"{url}/api/v1/auth/sign-in",
+            json={"login": "donghu_viewer", "password": PASSWORD},
+            timeout=60,
         )
         token = signed.json()["token"]
-        me = httpx.get(f"{url}/api/v1/me", headers={"Authorization": f"Bearer {token}"})
+        me = httpx.get(f"{url}/api/v1/me", headers={"Authorization": f"Bearer {token}"}, timeout=60)
         assert me.json()["principal"] == "street_donghu"
     finally:
         server.send_signal(signal.SIGTERM)
