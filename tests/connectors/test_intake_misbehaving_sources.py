@@ -345,7 +345,13 @@ def _drop(lake: Lake) -> Any:
 
     folder = lake.home.departments / "hotline" / "drop"
     folder.mkdir(parents=True, exist_ok=True)
-    return FileDropSource(kind="file_drop", name="hl_cases", dataset="cases", folder=str(folder))
+    return FileDropSource(
+        kind="file_drop",
+        name="hl_cases",
+        dataset="cases",
+        folder=str(folder),
+        mapping=CATALOG.sources["hl_cases"].mapping,
+    )
 
 
 def test_bad_files_are_quarantined_as_files_and_the_good_ones_load(lake: Lake) -> None:
