@@ -18,11 +18,11 @@ def print_demo_summary(
     from lakehouse.connection import table_exists
     from pipelines.steps import reconciliation
 
-    expected = {m.dataset: m for m in manifest.sources.values()}
+    expected = {m.source: m for m in manifest.sources.values()}
     rows = []
     for rec in reconciliation(hub):
         top = sorted(rec.reasons.items(), key=lambda kv: -kv[1])
-        planted = expected.get(rec.dataset)
+        planted = expected.get(rec.source)
         rows.append(
             [
                 rec.source,
@@ -37,7 +37,7 @@ def print_demo_summary(
         )
     all_ok = all(r[5] == "✓" for r in rows)
     print_table(
-        "Reconciliation per source (read = loaded + quarantined)",
+        "Reconciliation per source and channel (read = loaded + quarantined)",
         [
             "source",
             "dataset",
