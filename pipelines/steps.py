@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 import duckdb
 
+from case_merge.build import MergeResult, merge_cases
 from lakehouse import meta
 from lakehouse.raw_landing import SyncResult, land
 from lakehouse.sync_lock import sync_lock
@@ -161,6 +162,28 @@ def protect_dataset(hub: Hub, dataset: str) -> ProtectResult:
             "entities": dict(result.entity_counts),
             "columns_scanned": result.columns_scanned,
             "detected": result.detected,
+        },
+    )
+    return result
+
+
+def merge_step(hub: Hub, dataset: str) -> MergeResult:
+    """Group the dataset's channel records into cases (its contract's ``merge:``)."""
+    contract = hub.catalog.datasets[dataset]
+    with hub.lake() as con:
+        result = merge_cases(con, contract)
+    hub.audit.append(
+        "merge",
+        SYSTEM_ACTOR,
+        {
+            "dataset": dataset,
+            "records": result.records,
+            "cases": result.cases,
+            "merged_records": result.merged_records,
+            "merged_cases": result.merged_cases,
+            "links": dict(result.links),
+            "overrides": result.overrides,
+            "stale_overrides": result.stale_overrides,
         },
     )
     return result
