@@ -33,7 +33,7 @@ FIXABLE, UNFIXABLE = DirtClass.FIXABLE, DirtClass.UNFIXABLE
 HOTLINE = "hl_cases"
 # Share of all case records each channel takes; the hotline takes the rest.
 SHARES = {"mb_cases": 0.06, "wx_cases": 0.16, "gd_cases": 0.12, "wb_cases": 0.06}
-MINIMUM_ROWS = 12
+MINIMUM_ROWS = 24
 # Of the hotline's clean records, the share told again elsewhere, and where and how:
 # (channels, linked by) — the same reporter's phone, or the same place within hours.
 RETOLD_SHARE = 0.09

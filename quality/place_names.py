@@ -48,7 +48,7 @@ class PlaceLocator:
         self._road = re.compile(roads) if roads else None
         spans = []
         if roads:
-            spans.append(f"(?:{communities})?(?:{roads}){_GAP}{_DIGITS}{_GAP}号")
+            spans.append(f"(?:(?:{communities}){_GAP})?(?:{roads}){_GAP}{_DIGITS}{_GAP}号")
             spans.append(f"(?:{roads})[与和](?:{roads})(?:交叉口|路口)")
         if compounds:
             spans.append(f"(?:{compounds}){_GAP}{_DIGITS}{_GAP}(?:栋|幢|号楼)")
