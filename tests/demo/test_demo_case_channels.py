@@ -233,7 +233,7 @@ def test_retold_incidents_are_clean_and_linked_as_planted(
             else:
                 assert member["link"] == "same_place"
                 place = record.get("place") or LOCATOR.location(record["text"])
-                assert canonical_address(original["事发地址"]) == canonical_address(place)
+                assert place and canonical_address(original["事发地址"]) == canonical_address(place)
 
 
 def _number(channels: dict[str, list[dict[str, Any]]], source: str, row: int) -> str:
@@ -316,8 +316,10 @@ def test_letters_and_tickets_are_dated_in_their_channels_forms(
 
 
 def test_the_drops_are_where_the_sources_look(small_demo: GeneratedDemo) -> None:
+    from connectors.config import FileDropSource
+
     for name in ("mb_cases", "wb_cases"):
-        folder = Path(
-            CATALOG.sources[name].folder.replace("${SHUZHI_HOME}", str(small_demo.home.root))
-        )  # type: ignore[union-attr]
+        source = CATALOG.sources[name]
+        assert isinstance(source, FileDropSource)
+        folder = Path(source.folder.replace("${SHUZHI_HOME}", str(small_demo.home.root)))
         assert any(folder.iterdir()), name

@@ -42,7 +42,7 @@ def test_cursor_pages_walk_the_whole_store_once(
     cursor = None
     with httpx.Client(base_url=server.url, headers={KEY_HEADER: key}) as client:
         for _ in range(100):
-            params: dict[str, object] = {"limit": 7}
+            params: dict[str, str | int] = {"limit": 7}
             if cursor:
                 params["cursor"] = cursor
             body = client.get(ENDPOINT, params=params).json()
