@@ -24,6 +24,24 @@ from connectors.http_json import json_text
 _SHOWN_FIELD = 40
 
 
+def _reads_as(path: Path, encoding: str) -> bool:
+    """Whether the whole file is text in ``encoding`` and none of its lines is UTF-8 (a
+    file with UTF-8 lines among others mixes encodings, which the scan names by line)."""
+    data = path.read_bytes()
+    for line in data.split(b"\n"):
+        if not line.isascii():
+            try:
+                line.decode("utf-8")
+            except UnicodeDecodeError:
+                continue
+            return False
+    try:
+        data.decode(encoding)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
 def _shown(field: str) -> str:
     return repr(field if len(field) <= _SHOWN_FIELD else field[:_SHOWN_FIELD] + "…")
 
@@ -36,7 +54,16 @@ def read_jsonl(
     ``encoding`` "auto" reads UTF-8 (with or without a BOM), as JSON Lines are written.
     """
     codec = "utf-8-sig" if encoding == "auto" else encoding
-    scan_text(path, codec, name=name)
+    try:
+        scan_text(path, codec, name=name)
+    except BadSourceFile:
+        if encoding == "auto" and _reads_as(path, "gb18030"):
+            raise BadSourceFile(
+                name,
+                "the feed is GB18030/GBK text, but JSON Lines are UTF-8: ask for a UTF-8 "
+                "export, or name the encoding in the source config",
+            ) from None
+        raise
     notes = [f"encoding {codec}"]
     header: list[str] | None = None
     header_line = 0
