@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -287,3 +288,82 @@ def test_a_staged_table_from_before_sources_gains_them_from_its_batches(
     with channels.hub.lake() as con:
         columns = {r[0] for r in con.execute("DESCRIBE lake.raw.cases").fetchall()}
     assert "reporter_handle" in columns
+
+
+# 6. the grid centre's database on PostgreSQL and MariaDB -------------------------------------
+
+GRID_EVENTS = [event("WG-1"), event("WG-2", event_type="SJ-99"), event("WG-3", updated_at=None)]
+HAND_OVERS = [hand_over(1, "WG-1", 1), hand_over(2, "WG-1", 2, returned="1", to_dept="城管局")]
+
+
+def _point_grid_sources_at(
+    channels: ChannelHub, dialect: str, connection: dict, prefix: str
+) -> None:
+    def change(data: dict) -> None:
+        for name, table in (("gd_cases", "grid_events"), ("dp_transfers", "dispatch_log")):
+            source = source_of(data, name)
+            source.update({"dialect": dialect, "connection": connection, "table": prefix + table})
+
+    channels.edit_config("departments/hotline_12345.yaml", change)
+
+
+def _sync_grid_centre(channels: ChannelHub) -> None:
+    _, [events] = channels.sync("gd_cases")
+    assert (events.rows_read, events.rows_loaded, events.rows_quarantined) == (3, 1, 2)
+    assert channels.staged("gd_cases", "case_no, category, channel, received_at") == [
+        ("WG-1", "噪音扰民", "网格巡查", dt.datetime(2026, 11, 3, 11, 0))
+    ]
+    _, [hops] = channels.sync("dp_transfers")
+    assert hops.rows_loaded == 2
+    assert channels.staged("dp_transfers", "case_source, seq, is_return", "case_transfers") == [
+        ("gd_cases", 1, "否"), ("gd_cases", 2, "是"),
+    ]  # fmt: skip
+    again, [nothing] = channels.sync("gd_cases")  # incremental: by updated_at
+    assert again.mode == "incremental" and nothing.rows_loaded == 0
+
+
+@pytest.mark.postgres
+def test_the_grid_centre_read_from_postgresql_maps_as_from_sqlite(channels: ChannelHub) -> None:
+    import psycopg
+
+    from demo.grid_centre import copy_to_postgres
+
+    dsn = "host=127.0.0.1 port=5432 user=postgres dbname=test"
+    schema = f"grid_{os.getpid()}_{id(channels) % 10_000}"
+    copied = copy_to_postgres(channels.grid(GRID_EVENTS, HAND_OVERS), dsn, schema)
+    assert copied == {"grid_events": 3, "dispatch_log": 2}
+    try:
+        connection = {
+            "host": "127.0.0.1",
+            "port": 5432,
+            "user": "postgres",
+            "database": "test",
+            "schema": schema,
+        }
+        _point_grid_sources_at(channels, "postgres", connection, "")
+        _sync_grid_centre(channels)
+    finally:
+        with psycopg.connect(dsn, autocommit=True) as con:
+            con.execute(f'DROP SCHEMA "{schema}" CASCADE')
+
+
+@pytest.mark.mariadb
+def test_the_grid_centre_read_from_mariadb_maps_as_from_sqlite(channels: ChannelHub) -> None:
+    import pymysql
+
+    from demo.grid_centre import copy_to_mariadb
+
+    server = {"host": "127.0.0.1", "port": 3306, "user": "root", "password": "", "database": "test"}
+    prefix = f"t{os.getpid()}_{id(channels) % 10_000}_"
+    copied = copy_to_mariadb(channels.grid(GRID_EVENTS, HAND_OVERS), server, prefix)
+    assert copied == {"grid_events": 3, "dispatch_log": 2}
+    try:
+        connection = {"host": "127.0.0.1", "port": 3306, "user": "root", "database": "test"}
+        _point_grid_sources_at(channels, "mysql", connection, prefix)
+        _sync_grid_centre(channels)
+    finally:
+        con = pymysql.connect(**server, autocommit=True)
+        with con.cursor() as cursor:
+            for table in ("grid_events", "dispatch_log"):
+                cursor.execute(f"DROP TABLE IF EXISTS `{prefix}{table}`")
+        con.close()
