@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from audit.free_text import clean_details, clean_free_text
+from audit.free_text import clean_free_text
+from audit.steward_events import append_steward_action
 from case_merge.build import MergeResult, record_id_sql
 from case_merge.overrides import Action, Override, record_override
 from policies.steward_actions import (
@@ -78,20 +79,14 @@ def _override(
                     "<source>:<case number>, as `shuzhi cases explain` shows it)"
                 )
     decided = decide_steward_action(hub.policies, principal, contract, _WHAT[action])
-    # The principal is as typed; a refusal's reason may quote it.
-    hub.audit.append(
-        "steward_action",
-        clean_free_text(principal),
-        clean_details(
-            {
-                "action": f"{action}_case_records",
-                "dataset": dataset,
-                "records": list(records),
-                "outcome": "allowed" if decided.allowed else "refused",
-                "because": decided.reason,
-                "reason": reason,
-            }
-        ),
+    append_steward_action(
+        hub.audit,
+        principal,
+        f"{action}_case_records",
+        decided,
+        reason,
+        dataset=dataset,
+        records=list(records),
     )
     if not decided.allowed:
         raise StewardActionRefused(decided.reason)

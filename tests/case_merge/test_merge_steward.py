@@ -4,7 +4,7 @@ applied at once and at every later merge run. Allowed and denied in pairs."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -45,10 +45,8 @@ def _events(hub: Hub) -> list[dict]:
 
 def _case_of(hub: Hub, record_id: str) -> list[str]:
     with hub.lake() as con:
-        return [
-            r["record_id"]
-            for r in explain_case(con, hub.catalog.datasets["cases"], record_id).records
-        ]
+        found = explain_case(con, hub.catalog.datasets["cases"], record_id)
+    return [str(r["record_id"]) for r in found.records]
 
 
 def test_the_steward_splits_a_record_out_and_it_stays_out(hub: Hub) -> None:
@@ -117,7 +115,9 @@ def test_the_reason_is_kept_without_personal_data(hub: Hub) -> None:
         (lambda h: split_record(h, "population", "x:1", "steward_district", "x"), ValueError),
     ],
 )
-def test_bad_requests_change_nothing(hub: Hub, call, problem: type[Exception]) -> None:  # type: ignore[no-untyped-def]
+def test_bad_requests_change_nothing(
+    hub: Hub, call: Callable[[Hub], object], problem: type[Exception]
+) -> None:
     with pytest.raises(problem):
         call(hub)
     with hub.lake() as con:
