@@ -18,7 +18,7 @@ import pyarrow as pa
 from bench import crypto, extras, floor
 from bench.api import DEFAULT_SECONDS as API_SECONDS
 from bench.api import api_stages
-from bench.governed import governed_dataset
+from bench.governed import governed_dataset, primary_source
 from bench.meter import Stage, measure
 from bench.report import DATASETS, BenchReport
 from connectors.config import FileDropSource, HttpJsonSource, SqlSource
@@ -77,7 +77,7 @@ def _district(hub: Hub, seed: int, size: DistrictSize, say: Say) -> None:
 
 
 def _floor(hub: Hub, dataset: str, plain_dir: Path, token: str) -> Stage:
-    source = hub.catalog.source_for(dataset)
+    source = primary_source(hub, dataset)
     stage = Stage("plain read", "floor", dataset)
     con = floor.plain_connection(plain_dir / f"{dataset}.duckdb")
     try:
@@ -99,7 +99,7 @@ def _case_texts(hub: Hub, plain_dir: Path, limit: int) -> pa.Array:
     """Case texts from the floor's plain copy of the drops (read here if the floor did not run)."""
     path = plain_dir / "cases.duckdb"
     if not path.exists():
-        source = hub.catalog.source_for("cases")
+        source = primary_source(hub, "cases")
         assert isinstance(source, FileDropSource)
         with floor.plain_connection(path) as con:
             floor.read_files(con, source)

@@ -33,6 +33,8 @@ __all__ = [
     "DatasetContract",
     "Downgrade",
     "Level",
+    "MergeRule",
+    "MergeSpec",
     "ProductColumn",
     "ProductContract",
     "SharingType",
@@ -74,6 +76,9 @@ class ColumnSpec(BaseModel):
     token_domain: str | None = None
     values: list[str] | None = None  # allowed values for enum columns
     derived_from: str | None = None  # street_code derived from a community column
+    # A category tree (YAML under config/) whose leaves are the column's only values;
+    # its keywords classify texts for channels that send no category.
+    vocabulary: str | None = None
     # Personal-data entities a steward reviewed and allowed in this column as it is
     # protected, each with the reason (e.g. a business address in a public register).
     reviewed: dict[str, str] = Field(default_factory=dict)
@@ -110,6 +115,45 @@ class Expectation(BaseModel):
     kwargs: dict[str, object] = Field(default_factory=dict)
 
 
+class MergeRule(BaseModel):
+    """Two records of different channels are one case when they share ``same``'s token,
+    were received within ``within_hours`` of each other and their redacted texts are at
+    least ``min_similarity`` alike."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    name: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    same: str  # a token+seal column: the records share its join token
+    within_hours: float = Field(gt=0)
+    min_similarity: float = Field(ge=0, le=1)
+
+
+class MergeSpec(BaseModel):
+    """How channel records of one incident become one case (see ``case_merge``).
+
+    Similarity is the Sørensen–Dice coefficient of the sets of character bigrams of the
+    two redacted texts once placeholders ([CN_MOBILE]…), digits, blanks and punctuation
+    are taken out: Chinese needs no word segmenter for it, re-ordered and re-framed
+    wording (a letter's greeting, a post's hashtags) still scores high, and personal
+    data cannot make two texts alike."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    time_column: str = "received_at"
+    text_column: str = "description"
+    similarity: Literal["char_bigram_dice"] = "char_bigram_dice"
+    # Records of one channel are never merged automatically: a channel's own system
+    # already gives a repeat its own number; stewards may still merge them by hand.
+    across_sources_only: bool = True
+    id_column: str = Field(default="case_id", pattern=r"^[a-z][a-z0-9_]*$")
+    rules: list[MergeRule] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _check(self) -> MergeSpec:
+        names = [r.name for r in self.rules]
+        if len(set(names)) != len(names):
+            raise ValueError("merge rule names must be unique")
+        return self
+
+
 class DatasetContract(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     name: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
@@ -127,6 +171,7 @@ class DatasetContract(BaseModel):
     # How much smaller than the last full batch a full sync may be before it is refused
     # (a paged API that stopped early looks exactly like a register that shrank).
     max_shrink_ratio: float = Field(default=0.2, ge=0, le=1)
+    merge: MergeSpec | None = None
 
     @model_validator(mode="after")
     def _check(self) -> DatasetContract:
@@ -138,7 +183,30 @@ class DatasetContract(BaseModel):
             raise ValueError(f"key names unknown columns: {sorted(missing)}")
         if self.sharing == "none" and not self.refusal_reason:
             raise ValueError("不予共享 needs a stated refusal_reason")
+        if self.merge is not None:
+            self._check_merge(self.merge, set(names))
         return self
+
+    def _check_merge(self, merge: MergeSpec, names: set[str]) -> None:
+        for where, column in (
+            ("time_column", merge.time_column),
+            ("text_column", merge.text_column),
+        ):
+            if column not in names:
+                raise ValueError(f"merge.{where}: no column named {column!r}")
+        if self.column(merge.time_column).type != "datetime":
+            raise ValueError(f"merge.time_column: {merge.time_column!r} is not a datetime column")
+        if self.column(merge.text_column).protection != "redact":
+            raise ValueError(
+                f"merge.text_column: {merge.text_column!r} is not redacted free text; "
+                "texts are compared only once personal data is out of them"
+            )
+        for index, rule in enumerate(merge.rules):
+            if rule.same not in names or self.column(rule.same).protection != "token+seal":
+                raise ValueError(
+                    f"merge.rules.{index}.same: {rule.same!r} is not a token+seal column; "
+                    "records are compared by join token, never by value"
+                )
 
     def column(self, name: str) -> ColumnSpec:
         for col in self.columns:

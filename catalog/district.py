@@ -10,9 +10,10 @@ from functools import cached_property
 from pathlib import Path
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from catalog.errors import load_model
+from catalog.time_zones import check_time_zone
 
 
 class Community(BaseModel):
@@ -20,6 +21,10 @@ class Community(BaseModel):
     code: str = Field(pattern=r"^\d{12}$")
     name: str
     grids: int = Field(ge=1, le=99)
+    # Place names inside the community, to locate a text that names no community
+    # (a Weibo post): roads may run through several communities, compounds lie in one.
+    roads: list[str] = Field(default_factory=list)
+    compounds: list[str] = Field(default_factory=list)
 
     @property
     def grid_codes(self) -> list[str]:
@@ -37,6 +42,11 @@ class DistrictInfo(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     code: str = Field(pattern=r"^\d{6}$")
     name: str
+    # The zone the hub's times are kept in (naive, local); channels writing another
+    # zone or UTC are converted to it at staging.
+    timezone: str = "Asia/Shanghai"
+
+    _zone = field_validator("timezone")(check_time_zone)
 
 
 class District(BaseModel):
@@ -55,6 +65,20 @@ class District(BaseModel):
     @cached_property
     def community_by_code(self) -> dict[str, tuple[Street, Community]]:
         return {c.code: (s, c) for s, c in self.communities}
+
+    @model_validator(mode="after")
+    def _compounds_in_one_community(self) -> District:
+        seen: dict[str, str] = {}
+        for street in self.streets:
+            for community in street.communities:
+                for compound in community.compounds:
+                    if compound in seen:
+                        raise ValueError(
+                            f"compound {compound!r} is listed under {seen[compound]} and "
+                            f"{community.name}; a compound lies in one community"
+                        )
+                    seen[compound] = community.name
+        return self
 
     def street(self, code: str) -> Street:
         for street in self.streets:

@@ -8,10 +8,13 @@ from typing import TypeVar
 
 import yaml
 
+from catalog.categories import load_category_tree
 from catalog.contracts import DatasetContract, ProductContract
 from catalog.district import District, load_district
 from catalog.errors import ConfigError, load_model
 from catalog.levels import level_rank, strictest
+from catalog.mapping_check import check_mapping
+from catalog.source_mapping import channel_fields
 from connectors.config import AnySource, Department
 from policies.masks import MASKS
 
@@ -37,11 +40,36 @@ class Catalog:
     def sources(self) -> dict[str, AnySource]:
         return {s.name: s for d in self.departments.values() for s in d.sources}
 
+    def sources_for(self, dataset: str) -> list[AnySource]:
+        """Every source (channel) that feeds ``dataset``, in configuration order."""
+        found = [s for s in self.sources.values() if s.dataset == dataset]
+        if not found:
+            raise KeyError(dataset)
+        return found
+
     def source_for(self, dataset: str) -> AnySource:
-        for source in self.sources.values():
-            if source.dataset == dataset:
-                return source
-        raise KeyError(dataset)
+        """The one source of a single-source dataset; a dataset fed by several channels
+        has no single source (use ``sources_for``)."""
+        found = self.sources_for(dataset)
+        if len(found) > 1:
+            names = ", ".join(s.name for s in found)
+            raise ValueError(
+                f"dataset {dataset} has {len(found)} sources ({names}); use sources_for"
+            )
+        return found[0]
+
+    def raw_asset_name(self, source_name: str) -> str:
+        """The raw asset a source lands in: ``raw_<dataset>`` when the dataset has one
+        source (as it always was), ``raw_<source>`` for each channel of a dataset with
+        several (they feed one staged asset)."""
+        dataset = self.sources[source_name].dataset
+        if len(self.sources_for(dataset)) == 1:
+            return f"raw_{dataset}"
+        return f"raw_{source_name}"
+
+    def raw_assets(self) -> dict[str, str]:
+        """Raw asset name → the dataset it feeds, for every source."""
+        return {self.raw_asset_name(name): s.dataset for name, s in self.sources.items()}
 
     def department_of_source(self, source_name: str) -> Department:
         for dept in self.departments.values():
@@ -92,7 +120,15 @@ def _cross_check(catalog: Catalog) -> None:
                     f"{path}: sources.{index}.dataset: no dataset contract named {source.dataset!r}"
                 )
             contract = catalog.datasets[source.dataset]
-            columns = {c.source_name for c in contract.columns if not c.derived_from}
+            if source.mapping is not None:
+                check_mapping(
+                    catalog.config_dir,
+                    catalog.district,
+                    contract,
+                    source.mapping,
+                    f"{path}: sources.{index}.mapping",
+                )
+            columns = set(channel_fields(contract, source.mapping))
             unknown = [k for k in getattr(source, "primary_key", []) if k not in columns]
             if unknown:
                 raise ConfigError(
@@ -103,6 +139,13 @@ def _cross_check(catalog: Catalog) -> None:
         path = catalog.config_dir / "datasets" / f"{name}.yaml"
         if dataset.owner not in catalog.departments:
             raise ConfigError(f"{path}: owner: no department named {dataset.owner!r}")
+        for index, spec in enumerate(dataset.columns):
+            if spec.vocabulary is not None:
+                try:
+                    load_category_tree(catalog.config_dir, spec.vocabulary)
+                except ConfigError as problem:
+                    raise ConfigError(f"{path}: columns.{index}.vocabulary: {problem}") from None
+    _check_asset_names(catalog)
     for name, product in catalog.products.items():
         path = catalog.config_dir / "products" / f"{name}.yaml"
         for index, input_name in enumerate(product.inputs):
@@ -123,6 +166,20 @@ def _cross_check(catalog: Catalog) -> None:
                     raise ConfigError(
                         f"{path}: columns.{index}.sealed_from: unknown column {column.sealed_from!r}"
                     )
+
+
+def _check_asset_names(catalog: Catalog) -> None:
+    """A channel's raw asset (``raw_<source>``) must not take another dataset's name."""
+    taken: dict[str, str] = {}
+    for name, source in catalog.sources.items():
+        asset = catalog.raw_asset_name(name)
+        if asset in taken or asset.removeprefix("raw_") in set(catalog.datasets) - {source.dataset}:
+            dept = catalog.department_of_source(name)
+            raise ConfigError(
+                f"{catalog.config_dir / 'departments' / f'{dept.id}.yaml'}: source {name!r}: "
+                f"its raw asset {asset} clashes with another source's or dataset's; rename it"
+            )
+        taken[asset] = name
 
 
 def _stewards(config_dir: Path) -> set[str] | None:

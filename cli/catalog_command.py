@@ -52,6 +52,17 @@ def catalog_entries() -> list[dict[str, object]]:
                         "rows": count(layer, name),
                         "quarantined": count("quarantine", name) if layer == "staged" else None,
                         "last_sync": last_sync.get(name),
+                        "sources": [s.name for s in cat.sources_for(name)],
+                    }
+                )
+            if ds.merge is not None:
+                # One case from several channel records: every record with its case id.
+                entries.append(
+                    {
+                        **entries[-1],
+                        "name": f"merged_{name}",
+                        "title": f"{ds.title}（合并为事项）",
+                        "rows": count("protected", f"{name}_merged"),
                     }
                 )
         for name, product in cat.products.items():

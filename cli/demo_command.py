@@ -28,13 +28,14 @@ def demo(
     ),
     scale: float = typer.Option(1.0, "--scale", help="Size: 1 ≈ 20,000 residents, 6,000 cases."),
 ) -> None:
-    """Build a demo district of 3 streets and its department systems, then run every pipeline."""
+    """Build a demo district of 3 streets and its department systems (cases from five
+    channels), then run every pipeline."""
     if scale <= 0:
         raise CliError("--scale must be greater than 0")
     from rich.console import Console
 
-    from demo.enterprise_api import EnterpriseApiServer
-    from demo.generate import api_token_path, generate_district
+    from demo.department_apis import serve_department_apis
+    from demo.generate import generate_district
     from demo.sizes import DistrictSize
     from encryption.master_key import MASTER_KEY_ENV, MASTER_KEY_FILE, create_key_file
     from pipelines.hub import Hub
@@ -58,12 +59,13 @@ def demo(
         f"({size.residents:,} residents, {size.enterprises:,} enterprises, {size.cases:,} cases, "
         f"{size.assistance:,} assistance records)"
     )
-    token = api_token_path(hub.home).read_text(encoding="utf-8").strip()
-    data_path = hub.home.departments / "market_regulation" / "enterprises.jsonl"
-    with EnterpriseApiServer(data_path, token) as api:
-        os.environ["SHUZHI_MARKET_API_URL"] = api.url
-        os.environ["SHUZHI_MARKET_API_TOKEN"] = token
-        console.print(f"[green]✓[/green] market-regulation API serving on {api.url}")
+    with serve_department_apis(hub.home) as api_env:
+        os.environ.update(api_env)
+        console.print(
+            "[green]✓[/green] department APIs serving on loopback (market regulation "
+            f"{api_env['SHUZHI_MARKET_API_URL']}, WeChat mini-program "
+            f"{api_env['SHUZHI_WECHAT_API_URL']})"
+        )
         outcome = run_refresh(hub, show_progress=True)
 
     from cli.summary import print_demo_summary

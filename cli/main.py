@@ -14,6 +14,7 @@ from cli import (
     api_command,
     audit_command,
     bench_command,
+    cases_command,
     catalog_command,
     demo_command,
     keys_command,
@@ -47,6 +48,7 @@ app.add_typer(catalog_command.app, name="catalog")
 app.add_typer(principals_command.app, name="principals")
 app.add_typer(audit_command.app, name="audit")
 app.add_typer(sources_command.app, name="sources")
+app.add_typer(cases_command.app, name="cases")
 app.add_typer(pii_command.app, name="pii")
 app.add_typer(keys_command.app, name="keys")
 app.add_typer(access_command.app, name="access")

@@ -162,13 +162,11 @@ def sync(
         console=Console(stderr=True),  # stdout carries the result lines only
     ) as bar:
         reading = bar.add_task(f"sync {name}", total=None)
-        result = steps.sync_dataset(
-            hub, dataset, full=full, progress=lambda n: bar.advance(reading, n)
-        )
+        result = steps.sync_source(hub, name, full=full, progress=lambda n: bar.advance(reading, n))
         bar.update(reading, total=result.rows_read, completed=result.rows_read)
         staging = bar.add_task(f"standardise {dataset}", total=result.rows_raw or None)
         staged = steps.stage_dataset(hub, dataset, progress=lambda n: bar.advance(staging, n))
-    steps.record_cli_materializations(hub, dataset, result, staged)
+    steps.record_cli_materializations(hub, name, result, staged)
     for file_name, why in result.files_quarantined:
         print(quarantined_file_line(file_name, why))
     for note in result.notes:

@@ -18,11 +18,11 @@ def print_demo_summary(
     from lakehouse.connection import table_exists
     from pipelines.steps import reconciliation
 
-    expected = {m.dataset: m for m in manifest.sources.values()}
+    expected = {m.source: m for m in manifest.sources.values()}
     rows = []
     for rec in reconciliation(hub):
         top = sorted(rec.reasons.items(), key=lambda kv: -kv[1])
-        planted = expected.get(rec.dataset)
+        planted = expected.get(rec.source)
         rows.append(
             [
                 rec.source,
@@ -37,7 +37,7 @@ def print_demo_summary(
         )
     all_ok = all(r[5] == "✓" for r in rows)
     print_table(
-        "Reconciliation per source (read = loaded + quarantined)",
+        "Reconciliation per source and channel (read = loaded + quarantined)",
         [
             "source",
             "dataset",
@@ -50,6 +50,7 @@ def print_demo_summary(
         ],
         rows,
     )
+    _print_merges(hub, manifest)
     with hub.lake() as con:
         product_rows = []
         for name, product in hub.catalog.products.items():
@@ -66,3 +67,23 @@ def print_demo_summary(
         f"{hub.home.rooms}; reconciliation {'holds' if all_ok else 'BROKEN'} for every source"
     )
     print('next: shuzhi query --as street_donghu "select * from street_case_stats limit 5"')
+
+
+def _print_merges(hub: Hub, manifest: DemoManifest) -> None:
+    """Per dataset with a merge rule: channel records merged into cases, beside the truth."""
+    from case_merge.build import merge_counts
+
+    truth = manifest.merges
+    with hub.lake() as con:
+        for name, contract in hub.catalog.datasets.items():
+            if contract.merge is None:
+                continue
+            counts = merge_counts(con, contract)
+            if counts is None:
+                print(f"{name}: not merged (the merge step did not run)")
+                continue
+            print(
+                f"{name}: {counts.merged_records:,} channel records merged into "
+                f"{counts.merged_cases:,} cases (planted: {truth.records:,} into "
+                f"{truth.cases:,}); {counts.records:,} records are {counts.cases:,} cases in all"
+            )

@@ -86,6 +86,24 @@ class FileChanged(SourceDataError):
         self.file_name = file_name
 
 
+def text_batch(
+    header: list[str],
+    rows: list[list[str | None]],
+    positions: list[str],
+    origin: str,
+    rejected: list[RejectedRow],
+    notes: list[str],
+) -> SourceBatch:
+    """A batch of a dropped file's text rows, where each was read and what was rejected."""
+    return SourceBatch(
+        strings_batch(header, rows),
+        pa.array(positions, pa.string()),
+        origin,
+        rejected=rejected,
+        notes=list(notes),
+    )
+
+
 def strings_batch(columns: list[str], rows: list[list[str | None]]) -> pa.RecordBatch:
     """Build a record batch of text columns from row lists."""
     arrays = [pa.array([row[i] for row in rows], type=pa.string()) for i in range(len(columns))]

@@ -12,6 +12,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from catalog.source_mapping import SourceMapping
+from catalog.time_zones import check_time_zone
 from connectors.watermark import WatermarkKind
 
 SourceName = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
@@ -50,16 +52,7 @@ class Schedule(BaseModel):
             raise ValueError(f"{value!r} is not a cron expression (minute hour day month weekday)")
         return value
 
-    @field_validator("timezone")
-    @classmethod
-    def _timezone(cls, value: str) -> str:
-        import zoneinfo
-
-        try:
-            zoneinfo.ZoneInfo(value)
-        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"{value!r} is not a time zone name such as Asia/Shanghai") from None
-        return value
+    _timezone = field_validator("timezone")(check_time_zone)
 
 
 class Incremental(BaseModel):
@@ -94,6 +87,7 @@ class SqlSource(BaseModel):
     incremental: Incremental | None = None
     batch_rows: int = Field(default=50_000, ge=100)
     schedule: Schedule | None = None
+    mapping: SourceMapping | None = None
 
 
 class Pagination(BaseModel):
@@ -135,6 +129,7 @@ class HttpJsonSource(BaseModel):
     timeout_s: float = 30.0
     max_retries: int = 5
     schedule: Schedule | None = None
+    mapping: SourceMapping | None = None
 
     def resolved_base_url(self) -> str:
         if self.base_url:
@@ -154,10 +149,13 @@ class FileDropSource(BaseModel):
     dataset: str
     folder: str
     patterns: list[str] = Field(default_factory=lambda: ["*.csv", "*.xlsx"])
-    encoding: str = "auto"  # auto-detected unless a codec is named (gbk, gb18030, utf-8-sig…)
+    # CSV: auto-detected unless a codec is named (gbk, gb18030, utf-8-sig…); JSON Lines
+    # are UTF-8 by definition (auto reads them so, with or without a BOM).
+    encoding: str = "auto"
     sheet: str | None = None  # Excel: one sheet, or all sheets when None
     renames: dict[str, str] = Field(default_factory=dict)  # drifted header → expected header
     schedule: Schedule | None = None
+    mapping: SourceMapping | None = None
 
     @field_validator("encoding")
     @classmethod

@@ -17,7 +17,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
-from connectors.batch import BadSourceFile, RejectedRow, SourceBatch, strings_batch
+from connectors.batch import BadSourceFile, RejectedRow, SourceBatch, text_batch
 from connectors.drop_header import clean_header
 from connectors.encoding import detect_encoding, scan_text
 
@@ -156,34 +156,17 @@ def _read_exactly(
                 buffer.append([value or None for value in fields])
                 positions.append(where)
                 if len(buffer) >= batch_rows:
-                    yield _batch(header, buffer, positions, name, rejected, notes)
+                    yield text_batch(header, buffer, positions, name, rejected, notes)
                     yielded = True
                     buffer, positions, rejected = [], [], []
         except csv.Error as err:
             raise BadSourceFile(name, f"line {line + 1}: {err}") from None
     if buffer or rejected or not (yielded or skip):
-        yield _batch(header, buffer, positions, name, rejected, notes)
-
-
-def _batch(
-    header: list[str],
-    rows: list[list[str | None]],
-    positions: list[str],
-    name: str,
-    rejected: list[RejectedRow],
-    notes: list[str],
-) -> SourceBatch:
-    return SourceBatch(
-        strings_batch(header, rows),
-        pa.array(positions, pa.string()),
-        name,
-        rejected=rejected,
-        notes=list(notes),
-    )
+        yield text_batch(header, buffer, positions, name, rejected, notes)
 
 
 def _empty(header: list[str], name: str, notes: list[str]) -> SourceBatch:
-    return _batch(header, [], [], name, [], notes)
+    return text_batch(header, [], [], name, [], notes)
 
 
 def _csv_line(fields: list[str]) -> str:

@@ -1,7 +1,7 @@
-"""File drops: CSV in any common Chinese encoding and Excel workbooks.
+"""File drops: CSV in any common Chinese encoding, Excel workbooks and JSON Lines feeds.
 
 Each file is read from a private snapshot, checked whole before its first batch
-(``connectors.csv_drop``, ``connectors.excel_drop``).
+(``connectors.csv_drop``, ``connectors.excel_drop``, ``connectors.jsonl_drop``).
 """
 
 from __future__ import annotations
@@ -19,11 +19,13 @@ from connectors.csv_drop import read_csv
 from connectors.excel_drop import cell_text, read_excel
 from connectors.file_kind import EXCEL_SUFFIXES, check_kind
 from connectors.file_snapshot import snapshot
+from connectors.jsonl_drop import read_jsonl
 from connectors.watermark import Watermark
 
 __all__ = ["BATCH_ROWS", "DropFile", "FileDropConnector", "cell_text", "file_digest"]
 
 BATCH_ROWS = 50_000
+JSONL_SUFFIXES = (".jsonl", ".ndjson")
 # Files still being written are left for the next run: anything touched more
 # recently than this, or named like a partial upload.
 SETTLE_SECONDS = 2.0
@@ -114,6 +116,14 @@ class FileDropConnector:
                     snap.path,
                     path.name,
                     self.source.sheet,
+                    self.source.renames,
+                    batch_rows=BATCH_ROWS,
+                )
+            elif path.suffix.lower() in JSONL_SUFFIXES:
+                yield from read_jsonl(
+                    snap.path,
+                    path.name,
+                    self.source.encoding,
                     self.source.renames,
                     batch_rows=BATCH_ROWS,
                 )

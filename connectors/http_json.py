@@ -34,7 +34,8 @@ RETRYABLE_STATUS = {500, 502, 503, 504}
 SPARE_PAGES = 2
 
 
-def _as_text(value: Any) -> str | None:
+def json_text(value: Any) -> str | None:
+    """A decoded JSON value as raw text: strings as they are, objects and lists as JSON."""
     if value is None:
         return None
     if isinstance(value, str):
@@ -465,7 +466,7 @@ class HttpJsonConnector:
                 self.source_schema = dict(audit.schema)
                 if columns is None:
                     columns = list(records[0])
-                rows = [[_as_text(r.get(c)) for c in columns] for r in records]
+                rows = [[json_text(r.get(c)) for c in columns] for r in records]
                 positions = pa.array([f"{where} item {i + 1}" for i in range(len(rows))])
                 yield SourceBatch(
                     records=strings_batch(columns, rows),

@@ -96,17 +96,22 @@ class Place:
 
 
 def lay_out(district: District, rng: random.Random) -> tuple[Place, ...]:
-    """Give each community its own roads and compounds (once per district and seed)."""
-    return tuple(
-        Place(
-            street=street,
-            community=community,
-            roads=tuple(rng.sample(_ROADS, 4)),
-            compounds=tuple(community.name[:2] + rng.choice(_COMPOUND_WORDS) for _ in range(3)),
-            grid_codes=tuple(community.grid_codes),
+    """Give each community its roads and compounds: those the district configuration lists
+    (the place names the hub locates texts by), else drawn once per district and seed."""
+    places = []
+    for street, community in district.communities:
+        roads = tuple(rng.sample(_ROADS, 4))
+        compounds = tuple(community.name[:2] + rng.choice(_COMPOUND_WORDS) for _ in range(3))
+        places.append(
+            Place(
+                street=street,
+                community=community,
+                roads=tuple(community.roads) or roads,
+                compounds=tuple(community.compounds) or compounds,
+                grid_codes=tuple(community.grid_codes),
+            )
         )
-        for street, community in district.communities
-    )
+    return tuple(places)
 
 
 class AddressBook:

@@ -1,4 +1,4 @@
-"""The 12345 drop folder: GBK CSV exports and a WeChat-desk Excel workbook."""
+"""The 12345 drop folder: monthly GBK CSV exports."""
 
 from __future__ import annotations
 
@@ -7,17 +7,10 @@ import datetime as dt
 from collections.abc import Iterable
 from contextlib import ExitStack
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
-import xlsxwriter
-
-from demo.cases import EXPORTS, WORKBOOK_SHEET, CaseExport, CaseRecord
+from demo.cases import EXPORTS, CaseExport, CaseRecord
 from demo.dates import iso_date, iso_datetime
-from demo.workbooks import FIXED_PROPERTIES
-
-
-class _ExportWriter(Protocol):
-    def write(self, record: CaseRecord) -> None: ...
 
 
 class _GbkCsv:
@@ -30,35 +23,6 @@ class _GbkCsv:
 
     def write(self, record: CaseRecord) -> None:
         self._writer.writerow(_as_text(record))
-
-
-class _Workbook:
-    """An Excel export: times and dates as real date cells unless the desk typed text."""
-
-    def __init__(self, path: Path, headers: tuple[str, ...], stack: ExitStack) -> None:
-        book = xlsxwriter.Workbook(str(path), {"constant_memory": True})
-        stack.callback(book.close)
-        book.set_properties(FIXED_PROPERTIES)
-        self._sheet = book.add_worksheet(WORKBOOK_SHEET)
-        self._moment = book.add_format({"num_format": "yyyy-mm-dd hh:mm:ss"})
-        self._day = book.add_format({"num_format": "yyyy-mm-dd"})
-        self._sheet.write_row(0, 0, headers)
-        self._row = 0
-
-    def write(self, record: CaseRecord) -> None:
-        self._row += 1
-        sheet, row = self._sheet, self._row
-        for column, value in enumerate(record):
-            if isinstance(value, dt.datetime):
-                sheet.write_datetime(row, column, value, self._moment)
-            elif isinstance(value, dt.date):
-                sheet.write_datetime(row, column, value, self._day)
-            elif isinstance(value, int):
-                sheet.write_number(row, column, value)
-            elif value is None or value == "":
-                continue
-            else:
-                sheet.write_string(row, column, value)
 
 
 def _as_text(record: CaseRecord) -> list[Any]:
@@ -88,12 +52,11 @@ def write_case_files(
     """Write every export (the files exist even when empty); rows written per file."""
     counts = {export.file: 0 for export in EXPORTS}
     with ExitStack() as stack:
-        writers: dict[CaseExport, _ExportWriter] = {}
+        writers: dict[CaseExport, _GbkCsv] = {}
         for export in EXPORTS:
             path = departments / export.file
             path.parent.mkdir(parents=True, exist_ok=True)
-            kind = _Workbook if export.workbook else _GbkCsv
-            writers[export] = kind(path, export.headers, stack)
+            writers[export] = _GbkCsv(path, export.headers, stack)
         for export, record in cases:
             writers[export].write(record)
             counts[export.file] += 1

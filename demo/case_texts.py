@@ -8,6 +8,7 @@ card or a licence plate), so that personal-data detection has work to do.
 from __future__ import annotations
 
 import random
+import re
 from dataclasses import dataclass
 from itertools import accumulate
 
@@ -115,6 +116,24 @@ class CaseStory:
     category: str
     department: str
     text: str
+    template: str = ""  # what the text was written from, to retell it on another channel
+    fill: tuple[tuple[str, object], ...] = ()
+
+
+# Labels left dangling once a retelling drops the contact ("电话，" with no number).
+_DANGLING = re.compile(
+    r"(?:我的电话是|联系人|反映人|举报人|联系电话|手机号?|电话|身份证号?|工资卡号|"
+    r"我是[^，。]{0,6}的|本人|我叫|我是)[:：]?\s*(?=[，。,！!（(）)\s]|$)"
+)
+_EMPTY_BRACKETS = re.compile(r"[（(]\s*[）)]")
+_REPEATED_PUNCTUATION = re.compile(r"[，,\s]+(?=[，。,！!])|(?<=[。！!])[。，,]+|^[，,\s]+")
+# How each channel frames a story it retells (the same incident, the same place).
+FRAMINGS = {
+    "mailbox": ("尊敬的区长：您好！", "恳请领导重视，尽快解决，谢谢！"),
+    "wechat": ("", ""),
+    "grid": ("网格员巡查发现：", "现场已拍照取证，请相关部门处置。"),
+    "weibo": ("#示范区# ", " 有没有人管管？@示范区发布"),
+}
 
 
 class CaseWriter:
@@ -136,7 +155,7 @@ class CaseWriter:
         id_number = reporter.id_number
         if id_number.endswith("X") and rng.random() < 0.5:
             id_number = corruptions.id_lower_x(id_number)
-        text = template.format(
+        fill: dict[str, object] = dict(
             name=reporter.name,
             phone=corruptions.in_text_phone(rng, reporter.phone),
             id_number=id_number,
@@ -156,4 +175,33 @@ class CaseWriter:
             card=bank_card(rng) if "{card}" in template else "",
             plate=licence_plate(rng) if "{plate}" in template else "",
         )
-        return CaseStory(category, department, text)
+        text = template.format(**fill)
+        return CaseStory(category, department, text, template, tuple(fill.items()))
+
+    def retell(
+        self, story: CaseStory, channel: str, *, reporter: Person | None, lead: str = ""
+    ) -> str:
+        """The same incident told again on another channel: the same template and places,
+        in the channel's framing. With ``reporter``, the same person writes it again (their
+        phone spelled afresh); without, a bystander or an inspector tells it with no name,
+        phone, ID, card or plate of the reporter's. ``lead`` (a place) comes first."""
+        fill = dict(story.fill)
+        if reporter is not None:
+            fill["phone"] = corruptions.in_text_phone(self._rng, reporter.phone)
+        else:
+            fill.update(name="", phone="", id_number="", card="", neighbour="", plate="")
+            fill["neighbour_surname"] = ""
+        body = story.template.format(**fill)
+        if reporter is None:
+            body = _tidy(body)
+        opening, closing = FRAMINGS[channel]
+        return f"{opening}{lead}{body}{closing}"
+
+
+def _tidy(text: str) -> str:
+    """A text with its contact details taken out, without the labels left behind."""
+    text = _DANGLING.sub("", text)
+    text = _EMPTY_BRACKETS.sub("", text)
+    for _ in range(3):  # "了。，。" → "了。。" → "了。"
+        text = _REPEATED_PUNCTUATION.sub("", text)
+    return text.strip("，, ")

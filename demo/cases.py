@@ -1,4 +1,8 @@
-"""12345 hotline work orders over three months, routed to the export each lands in."""
+"""12345 hotline work orders over three months, routed to the monthly export each lands in.
+
+Requests that came by WeChat, the mayor's mailbox, the grid app or Weibo are their own
+channels now (``demo.case_channels``); the hotline takes calls, its website and its app.
+"""
 
 from __future__ import annotations
 
@@ -10,16 +14,12 @@ from itertools import accumulate
 from typing import NamedTuple
 
 from demo import corruptions
-from demo.addresses import (
-    FLOATING_REGIONS,
-    HOUSEHOLD_REGIONS,
-    UNKNOWN_COMMUNITY_NAMES,
-    AddressBook,
-)
+from demo.addresses import UNKNOWN_COMMUNITY_NAMES, AddressBook
 from demo.case_texts import CaseWriter
-from demo.dates import EXPORT_DAY, EXPORT_TIME, other_datetime_spelling, unparseable_date
+from demo.dates import EXPORT_DAY, other_datetime_spelling, unparseable_date
 from demo.dirt import DirtClass, DirtKind, DirtLedger, DirtPlan
-from demo.people import ADULT_BIRTHS, PersonMaker
+from demo.incidents import Incident, draw_incident
+from demo.people import PersonMaker
 from demo.pools import Resident
 
 SOURCE = "cases"
@@ -63,7 +63,6 @@ class CaseExport:
     """One file in the drop folder."""
 
     file: str  # relative to the departments folder
-    workbook: bool = False
     description_header: str = DESCRIPTION
 
     @property
@@ -75,9 +74,7 @@ DROP = "hotline_12345/drop"
 SEPTEMBER = CaseExport(f"{DROP}/cases_2026-09.csv")
 OCTOBER = CaseExport(f"{DROP}/cases_2026-10.csv", description_header=RENAMED_DESCRIPTION)
 NOVEMBER = CaseExport(f"{DROP}/cases_2026-11.csv")
-WECHAT_NOVEMBER = CaseExport(f"{DROP}/cases_wechat_2026-11.xlsx", workbook=True)
-EXPORTS = (SEPTEMBER, OCTOBER, NOVEMBER, WECHAT_NOVEMBER)
-WORKBOOK_SHEET = "工单"
+EXPORTS = (SEPTEMBER, OCTOBER, NOVEMBER)
 
 
 @dataclass(frozen=True)
@@ -86,25 +83,16 @@ class _Month:
     last: dt.date
     share: float
     export: CaseExport
-    wechat_export: CaseExport | None  # since November the WeChat desk exports on its own
 
 
 _MONTHS = (
-    _Month(dt.date(2026, 9, 1), dt.date(2026, 9, 30), 0.30, SEPTEMBER, None),
-    _Month(dt.date(2026, 10, 1), dt.date(2026, 10, 31), 0.34, OCTOBER, None),
-    _Month(dt.date(2026, 11, 1), EXPORT_DAY, 0.36, NOVEMBER, WECHAT_NOVEMBER),
+    _Month(dt.date(2026, 9, 1), dt.date(2026, 9, 30), 0.30, SEPTEMBER),
+    _Month(dt.date(2026, 10, 1), dt.date(2026, 10, 31), 0.34, OCTOBER),
+    _Month(dt.date(2026, 11, 1), EXPORT_DAY, 0.36, NOVEMBER),
 )
 # Weights are cumulative (random.choices cum_weights): cheaper on a million rows.
-_CHANNELS = ("12345热线", "微信", "网站", "APP", "微博", "信箱")
-_CHANNEL_WEIGHTS = tuple(accumulate((50, 18, 10, 10, 5, 7)))
-_URGENCIES = ("一般", "紧急", "特急")
-_URGENCY_WEIGHTS = tuple(accumulate((85, 12, 3)))
-_TRANSFERS = (0, 1, 2, 3, 4)
-_TRANSFER_WEIGHTS = tuple(accumulate((60, 25, 10, 4, 1)))
-_DEADLINE_DAYS = {"一般": 15, "紧急": 3, "特急": 1}
-_MEAN_HANDLING_DAYS = {"一般": 6.0, "紧急": 1.5, "特急": 0.5}
-_SATISFACTION = ("满意", "基本满意", "不满意", "")
-_SATISFACTION_WEIGHTS = tuple(accumulate((60, 25, 10, 5)))
+CHANNELS = ("12345热线", "网站", "APP")
+_CHANNEL_WEIGHTS = tuple(accumulate((80, 12, 8)))
 _OFFICE_SECONDS = 14 * 3600  # requests are taken 08:00-22:00
 _REPEAT_WINDOW = 300  # the tail of last month an overlapping export repeats
 
@@ -127,6 +115,16 @@ class CaseRecord(NamedTuple):
     satisfaction: str
 
 
+class HotlineRow(NamedTuple):
+    """One row written to an export, with the incident it tells (None for a row that
+    repeats last month's export) and its dirt (None when clean)."""
+
+    export: CaseExport
+    record: CaseRecord
+    incident: Incident | None
+    kind: DirtKind | None
+
+
 def month_rows(rows: int) -> list[int]:
     """How many of ``rows`` fall in each month (they add up exactly)."""
     counts = [round(rows * month.share) for month in _MONTHS[:-1]]
@@ -147,7 +145,7 @@ def case_records(
     addresses: AddressBook,
     reporters: list[Resident],
     ledger: DirtLedger,
-) -> Iterator[tuple[CaseExport, CaseRecord]]:
+) -> Iterator[HotlineRow]:
     """Cases in received order, each with the export file it is written to."""
     writer = CaseWriter(rng, maker.names)
     file_rows = dict.fromkeys(EXPORTS, 0)
@@ -161,14 +159,13 @@ def case_records(
         for position in range(count):
             kind = plan.kind_at(index)
             index += 1
+            export = month.export
             if kind is REPEATED_EXPORT:
                 if previous_tail:
                     original = previous_tail.pop(rng.randrange(len(previous_tail)))
-                    file_rows[month.export] += 1
-                    ledger.record(
-                        SOURCE, month.export.file, file_rows[month.export], original.case_no, kind
-                    )
-                    yield month.export, original
+                    file_rows[export] += 1
+                    ledger.record(SOURCE, export.file, file_rows[export], original.case_no, kind)
+                    yield HotlineRow(export, original, None, kind)
                     continue
                 kind = None
             offset = (position + rng.random()) * step
@@ -178,67 +175,39 @@ def case_records(
             )
             number = day_numbers.get(day, 0) + 1
             day_numbers[day] = number
-            record = _case(rng, writer, maker, addresses, reporters, received, number)
-            export = month.export
-            if month.wechat_export is not None and record.channel == "微信":
-                export = month.wechat_export
+            incident = draw_incident(rng, writer, maker, addresses, reporters, received)
+            record = _case(rng, incident, number)
             file_rows[export] += 1
             if kind is None:
-                if not export.workbook:
-                    tail.append(record)
-                    if len(tail) > _REPEAT_WINDOW:
-                        tail.pop(0)
+                tail.append(record)
+                if len(tail) > _REPEAT_WINDOW:
+                    tail.pop(0)
             else:
                 record = _soil(rng, record, kind)
                 ledger.record(SOURCE, export.file, file_rows[export], record.case_no, kind)
-            yield export, record
+            yield HotlineRow(export, record, incident, kind)
         previous_tail = tail
 
 
-def _case(
-    rng: random.Random,
-    writer: CaseWriter,
-    maker: PersonMaker,
-    addresses: AddressBook,
-    reporters: list[Resident],
-    received: dt.datetime,
-    number: int,
-) -> CaseRecord:
-    if reporters and rng.random() < 0.7:
-        resident = rng.choice(reporters)
-        reporter = resident.person
-        # Most people report what happens where they live.
-        place = resident.place if rng.random() < 0.8 else addresses.place()
-    else:
-        regions = HOUSEHOLD_REGIONS if rng.random() < 0.5 else FLOATING_REGIONS
-        reporter = maker.make(regions, ADULT_BIRTHS)
-        place = addresses.place()
-    story = writer.story(reporter, place)
-    urgency = rng.choices(_URGENCIES, cum_weights=_URGENCY_WEIGHTS)[0]
-    transfers = rng.choices(_TRANSFERS, cum_weights=_TRANSFER_WEIGHTS)[0]
-    handling_days = rng.expovariate(1 / _MEAN_HANDLING_DAYS[urgency]) + 0.5 * transfers
-    closed: dt.datetime | None = received + dt.timedelta(seconds=int(handling_days * 86_400))
-    if closed is not None and closed > EXPORT_TIME:
-        closed = None
-    satisfaction = (
-        "" if closed is None else rng.choices(_SATISFACTION, cum_weights=_SATISFACTION_WEIGHTS)[0]
-    )
+def _case(rng: random.Random, incident: Incident, number: int) -> CaseRecord:
+    received = incident.received
+    reporter = incident.reporter
     return CaseRecord(
         case_no=f"GD{received:%Y%m%d}{number:05d}",
-        channel=rng.choices(_CHANNELS, cum_weights=_CHANNEL_WEIGHTS)[0],
+        channel=rng.choices(CHANNELS, cum_weights=_CHANNEL_WEIGHTS)[0],
         received=received,
-        category=story.category,
-        description=story.text,
-        location=addresses.spot(place),
-        community=place.community.name,
+        category=incident.category,
+        description=incident.story.text,
+        location=incident.spot,
+        community=incident.place.community.name,
         reporter=reporter.name,
         phone=reporter.phone,
-        department=story.department,
-        urgency=urgency,
-        deadline=received.date() + dt.timedelta(days=_DEADLINE_DAYS[urgency]),
-        transfers=transfers,
-        closed=closed,
-        satisfaction=satisfaction,
+        department=incident.department,
+        urgency=incident.urgency,
+        deadline=incident.deadline,
+        transfers=incident.transfers,
+        closed=incident.closed,
+        satisfaction=incident.satisfaction,
     )
 
 

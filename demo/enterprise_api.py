@@ -9,23 +9,20 @@ from __future__ import annotations
 
 import hmac
 import json
-import logging
 import os
 import secrets
-import threading
 from collections.abc import Iterable
 from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from pathlib import Path
-from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
+
+from demo.loopback_api import JsonHandler, LoopbackApi
 
 ENDPOINT = "/api/v1/enterprises"
 DEFAULT_PAGE_SIZE = 100
 MAX_PAGE_SIZE = 500
-
-log = logging.getLogger(__name__)
 
 
 def write_enterprises_jsonl(path: Path, records: Iterable[dict[str, Any]]) -> int:
@@ -72,9 +69,9 @@ def _positive_int(query: dict[str, list[str]], name: str, default: int) -> int:
     return value
 
 
-class _Handler(BaseHTTPRequestHandler):
+class _Handler(JsonHandler):
     server: _EnterpriseHttpServer
-    protocol_version = "HTTP/1.1"
+    api_name = "enterprise api"
 
     def do_GET(self) -> None:
         url = urlsplit(self.path)
@@ -116,30 +113,6 @@ class _Handler(BaseHTTPRequestHandler):
             return False
         return hmac.compare_digest(presented.strip().encode(), self.server.token.encode())
 
-    def _send_json(
-        self,
-        status: HTTPStatus,
-        payload: dict[str, Any],
-        extra_headers: dict[str, str] | None = None,
-    ) -> None:
-        body = json.dumps(payload, ensure_ascii=False).encode("utf-8")
-        self._send_body(status, body, extra_headers)
-
-    def _send_body(
-        self, status: HTTPStatus, body: bytes, extra_headers: dict[str, str] | None = None
-    ) -> None:
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json; charset=utf-8")
-        self.send_header("Content-Length", str(len(body)))
-        for name, value in (extra_headers or {}).items():
-            self.send_header(name, value)
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, format: str, *args: Any) -> None:
-        # The request line only (never headers, so never the token), at debug level.
-        log.debug("enterprise api: " + format, *args)
-
 
 class _EnterpriseHttpServer(ThreadingHTTPServer):
     daemon_threads = True
@@ -150,55 +123,22 @@ class _EnterpriseHttpServer(ThreadingHTTPServer):
         self.token = token
 
 
-class EnterpriseApiServer:
+class EnterpriseApiServer(LoopbackApi):
     """Serves ``enterprises.jsonl`` at GET /api/v1/enterprises?page=N&page_size=M.
 
     Use as a context manager; ``url`` is ``http://host:port`` once started.
     """
 
+    thread_name = "enterprise-api"
+
     def __init__(self, data_path: Path, token: str, host: str = "127.0.0.1", port: int = 0):
         if not token:
             raise ValueError("the enterprise API needs a non-empty token")
+        super().__init__(host, port)
         self._data_path = Path(data_path)
         self._token = token
-        self._host = host
-        self._port = port
-        self._server: _EnterpriseHttpServer | None = None
-        self._thread: threading.Thread | None = None
 
-    @property
-    def url(self) -> str:
-        if self._server is None:
-            raise RuntimeError("the enterprise API server is not running")
-        host, port = self._server.server_address[:2]
-        return f"http://{host!s}:{port}"
-
-    def start(self) -> EnterpriseApiServer:
+    def make_server(self, address: tuple[str, int]) -> ThreadingHTTPServer:
         text = self._data_path.read_text(encoding="utf-8")
         lines = [line for line in text.split("\n") if line.strip()]
-        self._server = _EnterpriseHttpServer((self._host, self._port), lines, self._token)
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, name="enterprise-api", daemon=True
-        )
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-            self._thread = None
-
-    def __enter__(self) -> EnterpriseApiServer:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.stop()
+        return _EnterpriseHttpServer(address, lines, self._token)

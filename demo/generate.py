@@ -1,32 +1,68 @@
-"""``shuzhi demo``: write a district's four department systems, with counted dirt."""
+"""``shuzhi demo``: write a district's department systems, with counted dirt.
+
+Cases come in through five channels (the 12345 hotline's CSV drops, the mayor's mailbox
+workbook, the WeChat mini-program's API, the grid inspectors' database table and the
+Weibo feed), their hand-overs through the dispatch log; a share of incidents is told
+on two or three channels, written to ``case_merge_truth.csv`` as the merge's truth.
+"""
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import os
 import random
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from catalog.district import District, load_district
-from demo import assistance, cases, enterprises, population
-from demo.addresses import AddressBook, lay_out
+from demo import assistance, cases, dispatch_log, enterprises, grid_centre, population
+from demo.addresses import AddressBook, Place, lay_out
+from demo.case_channels import (
+    GRID,
+    HOTLINE,
+    MAILBOX,
+    WECHAT,
+    WEIBO,
+    ChannelDraw,
+    ChannelRecord,
+    ChannelSpec,
+    Retellings,
+    channel_sizes,
+    draw_channel,
+    handled,
+    make_inspectors,
+)
 from demo.case_files import write_case_files
+from demo.case_texts import CaseWriter
 from demo.civil_affairs import write_assistance_roll
 from demo.dates import EXPORT_DAY, iso_date
+from demo.department_apis import ENTERPRISE_TOKEN_FILE
 from demo.dirt import DirtClass, DirtKind, DirtLedger, open_ledger
+from demo.dispatch_log import DispatchLog, department_chain
 from demo.enterprise_api import ensure_api_token, write_enterprises_jsonl
-from demo.manifest import LEDGER_FILE, DemoManifest, DirtKindInfo, SourceManifest
+from demo.grid_centre import GridCentreDb
+from demo.grid_events import event_number, write_events
+from demo.mailbox_letters import letter_number, write_letters
+from demo.manifest import LEDGER_FILE, DemoManifest, DirtKindInfo, MergeTruth, SourceManifest
 from demo.people import IdNumberAllocator, PersonMaker
 from demo.pools import ResidentPools
 from demo.population_db import copy_population_sqlite_to_postgres, write_population_sqlite
 from demo.sizes import DistrictSize
+from demo.wechat_api import KEY_FILE as WECHAT_KEY_FILE
+from demo.wechat_tickets import ticket_number, write_tickets
+from demo.weibo_posts import post_id, write_posts
 from home import layout
 from home.layout import Home
 
 DEPARTMENT_FOLDERS = ("public_security", "market_regulation", "hotline_12345", "civil_affairs")
-API_TOKEN_FILE = "market_regulation/api_token"
-_KEEP = {API_TOKEN_FILE}  # the token outlives regenerations: the hub's settings refer to it
+API_TOKEN_FILE = ENTERPRISE_TOKEN_FILE
+# The API credentials outlive regenerations: the hub's settings refer to them.
+_KEEP = {API_TOKEN_FILE, WECHAT_KEY_FILE}
+MERGE_TRUTH_FILE = "case_merge_truth.csv"
+# When each channel's records come in (hours of the day, local time).
+_HOURS = {"mb_cases": (7, 23), "wx_cases": (6, 24), "gd_cases": (8, 18), "wb_cases": (0, 24)}
 
 
 def api_token_path(home: Home) -> Path:
@@ -48,7 +84,7 @@ def remove_demo_data(departments: Path) -> None:
                     path.rmdir()
             else:
                 path.unlink()
-    for name in (LEDGER_FILE, "manifest.json"):
+    for name in (LEDGER_FILE, "manifest.json", MERGE_TRUTH_FILE):
         (departments / name).unlink(missing_ok=True)
 
 
@@ -66,7 +102,7 @@ def generate_district(
     population_postgres_dsn: str | None = None,
     population_postgres_schema: str = "public_security",
 ) -> DemoManifest:
-    """Write all four sources under ``home.departments`` and return (and save) the manifest.
+    """Write every source under ``home.departments`` and return (and save) the manifest.
 
     The same seed and size give byte-identical department data. When a
     PostgreSQL DSN is given, the registry is also copied into
@@ -77,6 +113,7 @@ def generate_district(
     departments.mkdir(parents=True, exist_ok=True)
     remove_demo_data(departments)
     ensure_api_token(api_token_path(home))
+    ensure_api_token(departments / WECHAT_KEY_FILE)
 
     places = lay_out(district, _source_rng(seed, "geography"))
     ids = IdNumberAllocator(_source_rng(seed, "id-numbers"))
@@ -120,20 +157,7 @@ def generate_district(
             ),
         )
 
-        rng = _source_rng(seed, cases.SOURCE)
-        ledger.declare(cases.SOURCE, cases.KINDS)
-        case_rows = write_case_files(
-            departments,
-            cases.case_records(
-                size.cases,
-                rng=rng,
-                plan=cases.draw_plan(rng, size.cases),
-                maker=PersonMaker(rng, ids),
-                addresses=AddressBook(district, places, rng),
-                reporters=pools.reporters,
-                ledger=ledger,
-            ),
-        )
+        case_files = _write_cases(departments, seed, size, district, places, ids, pools, ledger)
 
         rng = _source_rng(seed, assistance.SOURCE)
         ledger.declare(assistance.SOURCE, assistance.KINDS)
@@ -157,22 +181,32 @@ def generate_district(
             ledger=LEDGER_FILE,
             sources={
                 population.SOURCE: _source_manifest(
-                    ledger, population.SOURCE, "public_security", {population.FILE: population_rows}
+                    ledger,
+                    population.SOURCE,
+                    "ps_population",
+                    "public_security",
+                    {population.FILE: population_rows},
                 ),
                 enterprises.SOURCE: _source_manifest(
                     ledger,
                     enterprises.SOURCE,
+                    "mr_enterprises",
                     "market_regulation",
                     {enterprises.FILE: enterprise_rows},
                 ),
-                cases.SOURCE: _source_manifest(ledger, cases.SOURCE, "hotline_12345", case_rows),
+                **case_files.manifests,
                 assistance.SOURCE: _source_manifest(
-                    ledger, assistance.SOURCE, "civil_affairs", {assistance.FILE: assistance_rows}
+                    ledger,
+                    assistance.SOURCE,
+                    "ca_assistance",
+                    "civil_affairs",
+                    {assistance.FILE: assistance_rows},
                 ),
             },
+            merges=case_files.merges,
         )
     manifest.save(departments)
-    _date_exports(departments, [*case_rows, assistance.FILE])
+    _date_exports(departments, [*case_files.dropped, assistance.FILE])
     if population_postgres_dsn:
         copy_population_sqlite_to_postgres(
             departments / population.FILE, population_postgres_dsn, population_postgres_schema
@@ -192,12 +226,20 @@ def _date_exports(departments: Path, files: Sequence[str]) -> None:
 
 
 def _source_manifest(
-    ledger: DirtLedger, source: str, department: str, rows_per_file: dict[str, int]
+    ledger: DirtLedger,
+    source: str,
+    hub_source: str,
+    department: str,
+    rows_per_file: dict[str, int],
+    *,
+    dataset: str | None = None,
 ) -> SourceManifest:
+    """``source``: the name the ledger records it under (the dataset, for the first four)."""
     duplicates = ledger.counts(source, DirtClass.DUPLICATE)
     return SourceManifest(
         department=department,
-        dataset=source,
+        dataset=dataset or source,
+        source=hub_source,
         files=list(rows_per_file),
         rows_written=sum(rows_per_file.values()),
         rows_per_file=rows_per_file,
@@ -219,3 +261,149 @@ def _kind_infos(kinds: Sequence[DirtKind]) -> list[DirtKindInfo]:
         )
         for kind in kinds
     ]
+
+
+class _CaseFiles:
+    """What the case channels wrote: manifests per channel, dropped files, the merge truth."""
+
+    def __init__(self) -> None:
+        self.manifests: dict[str, SourceManifest] = {}
+        self.dropped: list[str] = []
+        self.truth: list[tuple[str, str, str, str]] = []  # (incident, source, case_no, link)
+        self.merges: MergeTruth
+
+
+def _write_cases(
+    departments: Path,
+    seed: int,
+    size: DistrictSize,
+    district: District,
+    places: tuple[Place, ...],
+    ids: IdNumberAllocator,
+    pools: ResidentPools,
+    ledger: DirtLedger,
+) -> _CaseFiles:
+    """Every channel's records, the dispatch log of their hand-overs, and the merge truth."""
+    out = _CaseFiles()
+    sizes = channel_sizes(size.cases)
+    retellings = Retellings(_source_rng(seed, "retellings"))
+    chains = _source_rng(seed, "department-chains")
+    ledger.declare(dispatch_log.SOURCE, dispatch_log.KINDS)
+    with GridCentreDb(departments / grid_centre.FILE) as db:
+        dispatch = DispatchLog(db, _source_rng(seed, dispatch_log.SOURCE), ledger)
+
+        def hotline_rows() -> Iterator[tuple[cases.CaseExport, cases.CaseRecord]]:
+            rng = _source_rng(seed, cases.SOURCE)
+            for row in cases.case_records(
+                sizes[HOTLINE],
+                rng=rng,
+                plan=cases.draw_plan(rng, sizes[HOTLINE]),
+                maker=PersonMaker(rng, ids),
+                addresses=AddressBook(district, places, rng),
+                reporters=pools.reporters,
+                ledger=ledger,
+            ):
+                incident = row.incident
+                if incident is not None:  # not a repeat of last month's export
+                    chain = department_chain(chains, incident.department, incident.transfers)
+                    case_no = row.record.case_no
+                    dispatch.record(HOTLINE, case_no, incident.received, incident.closed, chain)
+                    if row.kind is None:
+                        retellings.offer(case_no, incident)
+                yield row.export, row.record
+
+        ledger.declare(cases.SOURCE, cases.KINDS)
+        hotline = write_case_files(departments, hotline_rows())
+        out.manifests[cases.SOURCE] = _source_manifest(
+            ledger, cases.SOURCE, HOTLINE, "hotline_12345", hotline, dataset="cases"
+        )
+        out.dropped += list(hotline)
+        for spec in (MAILBOX, WECHAT, GRID, WEIBO):
+            rng = _source_rng(seed, spec.ledger)
+            ledger.declare(spec.ledger, spec.kinds)
+            maker = PersonMaker(rng, ids)
+            draw = ChannelDraw(
+                rng,
+                CaseWriter(rng, maker.names),
+                maker,
+                AddressBook(district, places, rng),
+                pools.reporters,
+                ledger,
+            )
+            records = _draw(spec, sizes[spec.source], retellings, draw)
+            path = departments / spec.file
+            if spec is MAILBOX:
+                written = write_letters(path, records, rng, draw.writer, ledger)
+                out.dropped.append(spec.file)
+            elif spec is WECHAT:
+                written = write_tickets(path, records, rng, draw.writer, ledger)
+            elif spec is GRID:
+                written = write_events(db, records, rng, draw.writer, ledger)
+            else:
+                written = write_posts(path, records, rng, draw.writer, ledger)
+                out.dropped.append(spec.file)
+            for record in records:
+                incident = record.incident
+                chain = department_chain(chains, incident.department, incident.transfers)
+                closed, _ = handled(record)
+                dispatch.record(spec.source, record.case_no, record.received, closed, chain)
+                if record.retold_from is not None:
+                    out.truth.append(
+                        (record.retold_from, spec.source, record.case_no, record.link or "")
+                    )
+            out.manifests[spec.ledger] = _source_manifest(
+                ledger, spec.ledger, spec.source, "hotline_12345", {spec.file: written},
+                dataset="cases",
+            )  # fmt: skip
+    out.manifests[dispatch_log.SOURCE] = _source_manifest(
+        ledger,
+        dispatch_log.SOURCE,
+        "dp_transfers",
+        "hotline_12345",
+        {grid_centre.FILE: dispatch.rows},
+        dataset="case_transfers",
+    )
+    out.merges = _merge_truth(departments, out.truth)
+    return out
+
+
+def _draw(
+    spec: ChannelSpec, rows: int, retellings: Retellings, draw: ChannelDraw
+) -> list[ChannelRecord]:
+    rng = draw.rng
+    numbering = {
+        "mb_cases": letter_number,
+        "wx_cases": ticket_number,
+        "gd_cases": event_number,
+        "wb_cases": lambda _received, _number: post_id(rng),
+    }[spec.source]
+    inspectors = make_inspectors(rng, draw.maker) if spec is GRID else None
+    return draw_channel(
+        spec,
+        rows,
+        retellings.by_channel[spec.source],
+        draw,
+        _HOURS[spec.source],
+        numbering,
+        inspectors,
+    )
+
+
+def _merge_truth(departments: Path, truth: list[tuple[str, str, str, str]]) -> MergeTruth:
+    """Write each planted group (the hotline record and its retellings) and count them."""
+    groups: dict[str, list[tuple[str, str, str]]] = {}
+    for incident, source, case_no, link in truth:
+        groups.setdefault(incident, [(HOTLINE, incident, "original")]).append(
+            (source, case_no, link)
+        )
+    with (departments / MERGE_TRUTH_FILE).open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(("incident", "source", "case_no", "link"))
+        for incident, members in sorted(groups.items()):
+            writer.writerows((incident, *member) for member in members)
+    return MergeTruth(
+        file=MERGE_TRUTH_FILE,
+        cases=len(groups),
+        records=sum(len(m) for m in groups.values()),
+        by_link=dict(Counter(link for *_, link in truth)),
+    )

@@ -26,6 +26,7 @@ class SourceManifest(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     department: str
     dataset: str
+    source: str  # the hub's source that reads it (config/departments/)
     files: list[str]
     rows_written: int
     rows_per_file: dict[str, int]
@@ -53,6 +54,19 @@ class SourceManifest(BaseModel):
         return self.unfixable_total + self.duplicates + 2 * self.conflicts
 
 
+class MergeTruth(BaseModel):
+    """Incidents planted on more than one channel: what the hub's merge should find.
+
+    ``file`` lists each planted record (incident, source, case_no, link); every one of
+    them is clean, so all are loaded: ``records`` channel records are ``cases`` cases."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    file: str
+    cases: int
+    records: int
+    by_link: dict[str, int]  # retellings per rule that should link them
+
+
 class DemoManifest(BaseModel):
     """Saved as ``departments/manifest.json``; ``ledger`` lists every dirty row."""
 
@@ -62,6 +76,7 @@ class DemoManifest(BaseModel):
     export_day: str
     ledger: str
     sources: dict[str, SourceManifest]
+    merges: MergeTruth
 
     def to_json(self) -> str:
         return self.model_dump_json(indent=2) + "\n"

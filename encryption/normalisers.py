@@ -61,11 +61,68 @@ def canonical_name(raw: str) -> str:
     return _non_empty(unicodedata.normalize("NFKC", raw).strip())
 
 
+# Address spellings that mean the same place: 3号楼/3幢/3座 is 3栋, 12# is 12号,
+# 號 is 号, 和/& between two roads is 与, 路口 is 交叉口.
+_ADDRESS_VARIANTS = (
+    (re.compile(r"號"), "号"),
+    (re.compile(r"(\d+)(?:号楼|幢|座|栋楼)"), r"\1栋"),
+    (re.compile(r"(\d+)#"), r"\1号"),
+    (re.compile(r"(路|街|道)(?:和|&|＆|及)"), r"\1与"),
+    (re.compile(r"(?:交叉路口|交汇处|路口)$"), "交叉口"),
+)
+_ADDRESS_NOISE = re.compile(r"[\s,，、.。·\-－—_/()（）]")
+_CN_DIGITS = {"〇": 0, "零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4,
+              "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}  # fmt: skip
+_CN_NUMBER = re.compile(r"([〇零一二两三四五六七八九十百]+)(号|栋|单元|室)")
+
+
+def _cn_number(text: str) -> int | None:
+    """一百零五 → 105, 十二 → 12, 三 → 3; None when it is not a number."""
+    total, current = 0, 0
+    for ch in text:
+        if ch in _CN_DIGITS:
+            current = _CN_DIGITS[ch]
+        elif ch == "十":
+            total += (current or 1) * 10
+            current = 0
+        elif ch == "百":
+            total += (current or 1) * 100
+            current = 0
+        else:
+            return None
+    return total + current
+
+
+def _arabic(match: re.Match[str]) -> str:
+    number = _cn_number(match.group(1))
+    return match.group(0) if number is None else f"{number}{match.group(2)}"
+
+
+def canonical_address(raw: str) -> str:
+    """One spelling per place: half-width, no blanks or separators, the common variants
+    folded (3号楼 → 3栋, 十二号 → 12号, 桂花路和榕树路路口 → 桂花路与榕树路交叉口).
+
+    Village addresses keep their group numeral (三组15号): only numbers before 号, 栋,
+    单元 and 室 are read as numbers."""
+    text = _ADDRESS_NOISE.sub("", unicodedata.normalize("NFKC", raw))
+    text = _CN_NUMBER.sub(_arabic, text)
+    for pattern, replacement in _ADDRESS_VARIANTS:
+        text = pattern.sub(replacement, text)
+    return _non_empty(text)
+
+
+def canonical_handle(raw: str) -> str:
+    """An online handle: half-width, case-folded, without the @ people put before it."""
+    return _non_empty(unicodedata.normalize("NFKC", raw).strip().lstrip("@").strip().casefold())
+
+
 NORMALISERS: dict[str, Callable[[str], str]] = {
     "resident_id": canonical_resident_id,
     "phone": canonical_phone,
     "credit_code": canonical_credit_code,
     "name": canonical_name,
+    "address": canonical_address,
+    "handle": canonical_handle,
 }
 
 

@@ -128,6 +128,27 @@ def table_exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> boo
     return bool(row and row[0])
 
 
+def add_missing_columns(
+    con: duckdb.DuckDBPyConnection, schema: str, table: str, columns: list[tuple[str, str]]
+) -> list[str]:
+    """Add to an existing lake table the (name, type) columns it lacks (a contract that
+    gained a column); returns the names added. Existing rows get NULL."""
+    present = {
+        row[0]
+        for row in con.execute(
+            "SELECT column_name FROM duckdb_columns() WHERE database_name = ? "
+            "AND schema_name = ? AND table_name = ?",
+            [LAKE, schema, table],
+        ).fetchall()
+    }
+    added = []
+    for name, sql_type in columns:
+        if name not in present:
+            con.execute(f'ALTER TABLE {LAKE}.{schema}.{table} ADD COLUMN "{name}" {sql_type}')
+            added.append(name)
+    return added
+
+
 @contextmanager
 def lake_transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
     """One DuckLake transaction: committed when the block ends, rolled back when it raises

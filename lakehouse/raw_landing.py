@@ -17,6 +17,7 @@ import duckdb
 import pyarrow as pa
 
 from catalog.contracts import DatasetContract
+from catalog.source_mapping import SourceMapping, channel_fields
 from connectors.batch import BadSourceFile, FileChanged, SourceBatch
 from connectors.config import AnySource
 from connectors.factory import connector_for
@@ -26,7 +27,7 @@ from connectors.sql import SqlConnector
 from connectors.watermark import Watermark
 from encryption.keystore import KeyStore
 from lakehouse import meta, sync_guards
-from lakehouse.connection import lake_transaction
+from lakehouse.connection import add_missing_columns, lake_transaction, table_exists
 from protection.fields import is_protected, seal_raw, seal_rejected_rows
 
 Progress = Callable[[int], None]
@@ -65,18 +66,24 @@ def raw_columns(contract: DatasetContract) -> list[str]:
 
 
 def ensure_raw_tables(con: duckdb.DuckDBPyConnection, contract: DatasetContract) -> None:
-    cols = []
-    for spec in contract.columns:
-        if spec.derived_from:
-            continue
-        cols.append(f'"{spec.name}" {"BLOB" if is_protected(spec) else "VARCHAR"}')
-    cols += [
-        "_batch_id VARCHAR",
-        "_source_pos VARCHAR",
-        "_origin VARCHAR",
-        "_ingested_at TIMESTAMP",
+    """One raw table per dataset, whichever channels feed it (a row's batch names its
+    source); a column the contract gained is added in place."""
+    cols = [
+        (spec.name, "BLOB" if is_protected(spec) else "VARCHAR")
+        for spec in contract.columns
+        if not spec.derived_from
     ]
-    con.execute(f"CREATE TABLE IF NOT EXISTS lake.raw.{contract.name} ({', '.join(cols)})")
+    cols += [
+        ("_batch_id", "VARCHAR"),
+        ("_source_pos", "VARCHAR"),
+        ("_origin", "VARCHAR"),
+        ("_ingested_at", "TIMESTAMP"),
+    ]
+    if table_exists(con, "raw", contract.name):
+        add_missing_columns(con, "raw", contract.name, cols)
+    else:
+        listed = ", ".join(f'"{n}" {t}' for n, t in cols)
+        con.execute(f"CREATE TABLE lake.raw.{contract.name} ({listed})")
     con.execute(
         f"""CREATE TABLE IF NOT EXISTS lake.quarantine.{contract.name} (
             _batch_id VARCHAR, _source_pos VARCHAR, _origin VARCHAR, field VARCHAR,
@@ -84,10 +91,15 @@ def ensure_raw_tables(con: duckdb.DuckDBPyConnection, contract: DatasetContract)
     )
 
 
-def align(batch: SourceBatch, contract: DatasetContract) -> pa.RecordBatch:
-    """Rename source columns to contract names; refuse any drift."""
-    expected = {c.source_name: c.name for c in contract.columns if not c.derived_from}
-    present = list(batch.records.schema.names)
+def align(
+    batch: SourceBatch, contract: DatasetContract, mapping: SourceMapping | None = None
+) -> pa.RecordBatch:
+    """Rename the channel's fields to contract names (its mapping's, else the contract's
+    ``source:`` names); refuse any drift. Fields the mapping ignores are left out, and
+    columns the channel does not send stay out (NULL in raw)."""
+    expected = channel_fields(contract, mapping)
+    ignored = set(mapping.ignore) if mapping else set()
+    present = [name for name in batch.records.schema.names if name not in ignored]
     missing = [name for name in expected if name not in present]
     extra = [name for name in present if name not in expected]
     if missing or extra:
@@ -95,7 +107,8 @@ def align(batch: SourceBatch, contract: DatasetContract) -> pa.RecordBatch:
         if missing and extra:
             hint = (
                 f" If {extra[0]!r} is {missing[0]!r} renamed, map it in the source config "
-                f"(renames: {{{extra[0]}: {missing[0]}}})."
+                f"(renames: {{{extra[0]}: {missing[0]}}}"
+                + (", or in its mapping.fields)." if mapping else ").")
             )
         raise SchemaDrift(
             f"{batch.origin}: schema drift for dataset {contract.name}: "
@@ -150,7 +163,7 @@ def land(
             _land_files(con, connector, contract, keystore, result, progress)
         else:
             for batch in connector.read(since=since):
-                _write_batch(con, batch, contract, keystore, result)
+                _write_batch(con, batch, contract, keystore, result, connector.source.mapping)
                 if progress:
                     progress(batch.records.num_rows + len(batch.rejected))
             _check_whole(con, connector, contract, result)
@@ -246,7 +259,7 @@ def _land_files(
         before = (result.rows_read, result.rows_raw, result.rows_rejected, len(result.origins))
         try:
             for batch in connector.read_file(drop.path, expected_sha256=drop.sha256):
-                _write_batch(con, batch, contract, keystore, result)
+                _write_batch(con, batch, contract, keystore, result, connector.source.mapping)
                 if progress:
                     progress(batch.records.num_rows + len(batch.rejected))
         except FileChanged as changed:
@@ -295,10 +308,11 @@ def _write_batch(
     contract: DatasetContract,
     keystore: KeyStore,
     result: SyncResult,
+    mapping: SourceMapping | None,
 ) -> None:
     now = meta.utcnow()
     if batch.records.num_rows:
-        records = seal_raw(align(batch, contract), contract, keystore)
+        records = seal_raw(align(batch, contract, mapping), contract, keystore)
         n = records.num_rows
         incoming = (
             pa.Table.from_batches([records])
@@ -315,7 +329,7 @@ def _write_batch(
         result.rows_raw += n
         result.rows_read += n
     elif batch.records.num_columns:
-        align(batch, contract)  # an empty file still has to have the right header
+        align(batch, contract, mapping)  # an empty file still has to have the right header
     if batch.rejected:
         sealed = seal_rejected_rows([r.text for r in batch.rejected], contract.name, keystore)
         rejected = pa.table(

@@ -1,15 +1,31 @@
-"""Per dataset: raw → staged → protected assets, built from the catalogue."""
+"""Per dataset: raw → staged → protected assets, built from the catalogue.
+
+A dataset with one source has one raw asset, ``raw_<dataset>``; a dataset fed by
+several channels has one raw asset per channel, ``raw_<source>``, all feeding the
+one staged asset.
+"""
 
 import dagster as dg
 
 from catalog.contracts import SHARING_LABELS, DatasetContract
 from catalog.registry import Catalog
+from connectors.config import AnySource, FileDropSource
 from lakehouse.raw_landing import quarantined_file_line
 from pipelines import steps
 from pipelines.progress import step
 from pipelines.resources import HubResource
 
 _KIND = {"sql": "sql", "http_json": "api", "file_drop": "csv"}
+
+
+def _kind(source: AnySource) -> str:
+    if isinstance(source, FileDropSource):
+        suffixes = {p.rsplit(".", 1)[-1].lower() for p in source.patterns}
+        if suffixes <= {"jsonl", "ndjson"}:
+            return "json"
+        if suffixes <= {"xlsx", "xls", "xlsm"}:
+            return "excel"
+    return _KIND[source.kind]
 
 
 def _column_schema(contract: DatasetContract) -> dg.TableSchema:
@@ -21,32 +37,26 @@ def _column_schema(contract: DatasetContract) -> dg.TableSchema:
     )
 
 
-def dataset_assets(catalog: Catalog, contract: DatasetContract) -> list[dg.AssetsDefinition]:
-    name = contract.name
-    source = catalog.source_for(name)
+def raw_asset(
+    catalog: Catalog, contract: DatasetContract, source: AnySource, common_meta: dict
+) -> dg.AssetsDefinition:
+    """The exact, sealed copy of one source's records."""
     dept = catalog.department_of_source(source.name)
-    owners = [f"team:{dept.id}"]
-    common_meta = {
-        "owner": dept.name,
-        "steward": contract.steward,
-        "level": contract.level,
-        "sharing": SHARING_LABELS[contract.sharing],
-        "dagster/column_schema": _column_schema(contract),
-    }
+    asset_name = catalog.raw_asset_name(source.name)
 
     @dg.asset(
-        name=f"raw_{name}",
+        name=asset_name,
         group_name="raw",
-        owners=owners,
-        kinds={_KIND[source.kind], "duckdb"},
+        owners=[f"team:{dept.id}"],
+        kinds={_kind(source), "duckdb"},
         description=f"Exact copy of {dept.name} source {source.name} ({contract.title}); "
         "personal columns sealed before writing.",
-        metadata={**common_meta, "source": source.name},
+        metadata={**common_meta, "source": source.name, "owner": dept.name},
         tags={"department": dept.id},
     )
     def raw(context: dg.AssetExecutionContext, hub: HubResource) -> dg.MaterializeResult:
-        with step(context, hub.show_progress, f"sync {source.name} → raw_{name}") as summary:
-            result = steps.sync_dataset(hub.hub(), name)
+        with step(context, hub.show_progress, f"sync {source.name} → {asset_name}") as summary:
+            result = steps.sync_source(hub.hub(), source.name)
             summary.append(f"{result.rows_read:,} rows read, {result.rows_rejected} unreadable")
             if result.files_quarantined:
                 summary.append(f"{len(result.files_quarantined)} files quarantined")
@@ -67,11 +77,30 @@ def dataset_assets(catalog: Catalog, contract: DatasetContract) -> list[dg.Asset
             }
         )
 
+    return raw
+
+
+def dataset_assets(catalog: Catalog, contract: DatasetContract) -> list[dg.AssetsDefinition]:
+    name = contract.name
+    sources = catalog.sources_for(name)
+    dept = catalog.departments[contract.owner]
+    owners = [f"team:{dept.id}"]
+    common_meta = {
+        "owner": dept.name,
+        "steward": contract.steward,
+        "level": contract.level,
+        "sharing": SHARING_LABELS[contract.sharing],
+        "dagster/column_schema": _column_schema(contract),
+    }
+    if len(sources) > 1:
+        common_meta["sources"] = ", ".join(s.name for s in sources)
+    raws = [raw_asset(catalog, contract, source, common_meta) for source in sources]
+
     @dg.asset(
         name=f"staged_{name}",
         group_name="staged",
         owners=owners,
-        deps=[raw.key],
+        deps=[raw.key for raw in raws],
         kinds={"duckdb"},
         description=f"{contract.title}: {contract.description.strip()} Typed, cleaned and "
         "de-duplicated; identifiers as join tokens plus sealed values; bad rows in "
@@ -79,7 +108,8 @@ def dataset_assets(catalog: Catalog, contract: DatasetContract) -> list[dg.Asset
         metadata=common_meta,
     )
     def staged(context: dg.AssetExecutionContext, hub: HubResource) -> dg.MaterializeResult:
-        with step(context, hub.show_progress, f"standardise raw_{name} → staged_{name}") as summary:
+        feeding = " + ".join(catalog.raw_asset_name(s.name) for s in sources)
+        with step(context, hub.show_progress, f"standardise {feeding} → staged_{name}") as summary:
             results = steps.stage_dataset(hub.hub(), name)
             read = sum(r.rows_read for r in results)
             loaded = sum(r.rows_loaded for r in results)
@@ -121,4 +151,4 @@ def dataset_assets(catalog: Catalog, contract: DatasetContract) -> list[dg.Asset
             }
         )
 
-    return [raw, staged, protected]
+    return [*raws, staged, protected]

@@ -15,6 +15,7 @@ from home.layout import config_dir
 from home.permissions import keep_new_files_private
 from pipelines.checks import dataset_checks
 from pipelines.dataset_assets import dataset_assets
+from pipelines.merge_assets import merge_asset, merge_asset_key
 from pipelines.product_assets import product_asset, rooms_asset
 from pipelines.resources import HubResource
 from pipelines.schedules import schedules_and_sensors
@@ -29,7 +30,11 @@ def build_definitions(config: Path | None = None) -> dg.Definitions:
     for contract in catalog.datasets.values():
         assets += dataset_assets(catalog, contract)
         checks += dataset_checks(contract)
-    assets += [product_asset(p) for p in catalog.products.values()]
+        if contract.merge is not None:
+            assets.append(merge_asset(contract))
+    for product in catalog.products.values():
+        merges = [d for d in product.inputs if catalog.datasets[d].merge is not None]
+        assets.append(product_asset(product, after=[merge_asset_key(d) for d in merges]))
     assets.append(rooms_asset(catalog))
     jobs, schedules, sensors = schedules_and_sensors(catalog)
     refresh = dg.define_asset_job(

@@ -1,5 +1,7 @@
 """Shared data products and the data rooms built from them."""
 
+from collections.abc import Sequence
+
 import dagster as dg
 
 from catalog.contracts import SHARING_LABELS, ProductContract
@@ -9,12 +11,17 @@ from pipelines.progress import step
 from pipelines.resources import HubResource
 
 
-def product_asset(product: ProductContract) -> dg.AssetsDefinition:
+def product_asset(
+    product: ProductContract, *, after: Sequence[dg.AssetKey] = ()
+) -> dg.AssetsDefinition:
+    """``after``: assets beyond its inputs' protected layers the product waits for (an
+    input's merge, whose case ids it may read)."""
+
     @dg.asset(
         name=product.name,
         group_name="products",
         owners=[f"team:{product.owner}"],
-        deps=[dg.AssetKey(f"protected_{d}") for d in product.inputs],
+        deps=[*(dg.AssetKey(f"protected_{d}") for d in product.inputs), *after],
         kinds={"duckdb"},
         description=f"{product.title}: {product.description.strip()}",
         metadata={

@@ -78,7 +78,7 @@ def run_job(hub: Hub, job_name: str, *, show_progress: bool = False) -> RunOutco
         failures, failed_steps, failed_checks = _failures(result.all_events)
         outcome = RunOutcome(result.success and not failures, result.run_id, failures)
         rebuild = _rebuildable_after_sync_failures(
-            defs, job_name, result.all_events, failed_steps, failed_checks
+            defs, job_name, result.all_events, failed_steps, failed_checks, hub.catalog.raw_assets()
         )
         if rebuild:
             again = job.execute_in_process(
@@ -116,19 +116,27 @@ def _failures(events: Sequence[Any]) -> tuple[list[str], set[str], set[Any]]:
 
 
 def _rebuildable_after_sync_failures(
-    defs: Any, job_name: str, events: Sequence[Any], failed_steps: set[str], failed_checks: set[Any]
+    defs: Any,
+    job_name: str,
+    events: Sequence[Any],
+    failed_steps: set[str],
+    failed_checks: set[Any],
+    raw_assets: dict[str, str],
 ) -> set[Any]:
     """Assets a failed sync skipped that can still be built from the last good data.
 
     A department that is down must not hold back every other department's products: the
     products and rooms downstream of its dataset are rebuilt from the dataset's last good
-    protected layer. Its own staged and protected layers are not (nothing new arrived), and
-    nothing downstream of a failed quality check or a failed build step is (bad data must
-    not flow on)."""
+    protected layer. Its own staged and protected layers are not when nothing new arrived
+    (every source of the dataset failed); a dataset fed by several channels whose other
+    channels synced is staged and protected again from them. Nothing downstream of a failed
+    quality check or a failed build step is rebuilt (bad data must not flow on).
+
+    ``raw_assets``: raw asset name → the dataset it feeds (``Catalog.raw_assets``)."""
     from dagster import AssetKey, AssetSelection, DagsterEventType
 
-    failed_sources = {s.removeprefix("raw_") for s in failed_steps if s.startswith("raw_")}
-    if not failed_sources:
+    failed_raws = {s for s in failed_steps if s in raw_assets}
+    if not failed_raws:
         return set()
     graph = defs.resolve_asset_graph()
     in_job = set(defs.resolve_job_def(job_name).asset_layer.selected_asset_keys)
@@ -137,12 +145,14 @@ def _rebuildable_after_sync_failures(
         for event in events
         if event.event_type == DagsterEventType.ASSET_MATERIALIZATION
     }
-    blocked = {AssetKey(s) for s in failed_steps if not s.startswith("raw_")} | failed_checks
+    blocked = {AssetKey(s) for s in failed_steps if s not in raw_assets} | failed_checks
     held_back = AssetSelection.assets(*blocked).downstream().resolve(graph) if blocked else set()
-    own_layers = {
+    synced = {raw_assets[k.to_user_string()] for k in built if k.to_user_string() in raw_assets}
+    nothing_new = {raw_assets[r] for r in failed_raws} - synced
+    own_layers = {AssetKey(r) for r in failed_raws} | {
         AssetKey(f"{layer}_{name}")
-        for name in failed_sources
-        for layer in ("raw", "staged", "protected")
+        for name in nothing_new
+        for layer in ("staged", "protected", "merged")
     }
     return in_job - built - own_layers - held_back
 

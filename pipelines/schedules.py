@@ -11,10 +11,10 @@ from lakehouse.lake_lock import LakeInUse
 from pipelines.resources import HubResource
 
 
-def sync_job(source_name: str, dataset: str) -> "UnresolvedAssetJobDefinition":
+def sync_job(source_name: str, raw_asset: str) -> "UnresolvedAssetJobDefinition":
     return dg.define_asset_job(
         name=f"sync_{source_name}",
-        selection=dg.AssetSelection.assets(f"raw_{dataset}").downstream(),
+        selection=dg.AssetSelection.assets(raw_asset).downstream(),
         description=f"Sync source {source_name} and refresh everything downstream of it.",
     )
 
@@ -56,7 +56,7 @@ def file_drop_sensor(
 def schedules_and_sensors(catalog: Catalog) -> tuple[list, list, list]:
     jobs, schedules, sensors = [], [], []
     for source in catalog.sources.values():
-        job = sync_job(source.name, source.dataset)
+        job = sync_job(source.name, catalog.raw_asset_name(source.name))
         jobs.append(job)
         if source.schedule:
             schedules.append(

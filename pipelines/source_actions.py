@@ -6,7 +6,8 @@ was allowed or refused.
 
 from __future__ import annotations
 
-from audit.free_text import clean_details, clean_free_text
+from audit.free_text import clean_free_text
+from audit.steward_events import append_steward_action
 from lakehouse import meta
 from lakehouse.sync_guards import CHANGES
 from pipelines.hub import Hub
@@ -29,20 +30,14 @@ def accept_source_change(
     source = hub.catalog.sources[source_name]
     contract = hub.catalog.datasets[source.dataset]
     decided = decide_steward_action(hub.policies, principal, contract, f"accept a {change}")
-    # The principal is as typed; a refusal's reason may quote it.
-    hub.audit.append(
-        "steward_action",
-        clean_free_text(principal),
-        clean_details(
-            {
-                "action": f"accept_{change}",
-                "source": source_name,
-                "dataset": contract.name,
-                "outcome": "allowed" if decided.allowed else "refused",
-                "because": decided.reason,
-                "reason": reason,
-            }
-        ),
+    append_steward_action(
+        hub.audit,
+        principal,
+        f"accept_{change}",
+        decided,
+        reason,
+        source=source_name,
+        dataset=contract.name,
     )
     if not decided.allowed:
         raise StewardActionRefused(decided.reason)

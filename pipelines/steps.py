@@ -13,6 +13,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+import duckdb
+
+from case_merge.build import MergeResult, merge_cases
 from lakehouse import meta
 from lakehouse.raw_landing import SyncResult, land
 from lakehouse.sync_lock import sync_lock
@@ -20,6 +23,7 @@ from pipelines.hub import Hub
 from policies.rooms import RoomReport, build_all_rooms
 from products.build import build_product
 from protection.protect_dataset import ProtectResult, protect
+from quality.channel_rules import channel_rules
 from quality.staging import StageResult, identity_columns, stage
 
 if TYPE_CHECKING:
@@ -32,8 +36,17 @@ SYSTEM_ACTOR = "shuzhi-pipeline"
 def sync_dataset(
     hub: Hub, dataset: str, *, full: bool = False, progress: Progress | None = None
 ) -> SyncResult:
-    """One sync of the dataset's source; a second one at the same time refuses at once."""
+    """One sync of a single-source dataset's source (see ``sync_source``)."""
     source = hub.catalog.source_for(dataset)
+    return sync_source(hub, source.name, full=full, progress=progress)
+
+
+def sync_source(
+    hub: Hub, source_name: str, *, full: bool = False, progress: Progress | None = None
+) -> SyncResult:
+    """One sync of a source; a second one at the same time refuses at once."""
+    source = hub.catalog.sources[source_name]
+    dataset = source.dataset
     contract = hub.catalog.datasets[dataset]
     started = meta.utcnow()
     keystore = hub.keystore  # a missing or wrong master key stops here, before the lake opens
@@ -79,20 +92,32 @@ def sync_dataset(
 def stage_dataset(
     hub: Hub, dataset: str, *, today: dt.date | None = None, progress: Progress | None = None
 ) -> list[StageResult]:
-    """Stage every committed raw batch not staged yet, oldest first."""
+    """Stage every committed raw batch not staged yet, of every source of the dataset,
+    oldest first; each source's rows by its own identity and mapping."""
     contract = hub.catalog.datasets[dataset]
-    source = hub.catalog.source_for(dataset)
-    identity = identity_columns(contract, list(getattr(source, "primary_key", [])))
+    identities, rules = {}, {}
+    for source in hub.catalog.sources_for(dataset):
+        identities[source.name] = identity_columns(
+            contract, list(getattr(source, "primary_key", [])), source.mapping
+        )
+        rules[source.name] = channel_rules(
+            hub.catalog.config_dir, hub.catalog.district, contract, source.name, source.mapping
+        )
     results = []
     with hub.lake() as con:
         meta.ensure_meta(con)
         pending = con.execute(
-            "SELECT b.batch_id, b.mode FROM lake.meta.batches b WHERE b.dataset = ? "
+            "SELECT b.batch_id, b.mode, b.source FROM lake.meta.batches b WHERE b.dataset = ? "
             "AND b.batch_id NOT IN (SELECT batch_id FROM lake.meta.reconciliation) "
             "ORDER BY b.finished_at",
             [dataset],
         ).fetchall()
-        for batch_id, mode in pending:
+        for batch_id, mode, source_name in pending:
+            if source_name not in rules:
+                raise ValueError(
+                    f"batch {batch_id} of {dataset} came from source {source_name}, which is "
+                    "no longer configured; add it back to stage the batch"
+                )
             result = stage(
                 con,
                 contract,
@@ -100,9 +125,10 @@ def stage_dataset(
                 hub.keystore,
                 batch_id,
                 replace=(mode == "full"),
-                identity=identity,
+                identity=identities[source_name],
                 today=today,
                 progress=progress,
+                rules=rules[source_name],
             )
             results.append(result)
             hub.audit.append(
@@ -110,6 +136,7 @@ def stage_dataset(
                 SYSTEM_ACTOR,
                 {
                     "dataset": dataset,
+                    "source": source_name,
                     "batch_id": batch_id,
                     "rows_read": result.rows_read,
                     "rows_loaded": result.rows_loaded,
@@ -135,6 +162,28 @@ def protect_dataset(hub: Hub, dataset: str) -> ProtectResult:
             "entities": dict(result.entity_counts),
             "columns_scanned": result.columns_scanned,
             "detected": result.detected,
+        },
+    )
+    return result
+
+
+def merge_step(hub: Hub, dataset: str) -> MergeResult:
+    """Group the dataset's channel records into cases (its contract's ``merge:``)."""
+    contract = hub.catalog.datasets[dataset]
+    with hub.lake() as con:
+        result = merge_cases(con, contract)
+    hub.audit.append(
+        "merge",
+        SYSTEM_ACTOR,
+        {
+            "dataset": dataset,
+            "records": result.records,
+            "cases": result.cases,
+            "merged_records": result.merged_records,
+            "merged_cases": result.merged_cases,
+            "links": dict(result.links),
+            "overrides": result.overrides,
+            "stale_overrides": result.stale_overrides,
         },
     )
     return result
@@ -191,15 +240,15 @@ class Reconciliation:
 
 
 def reconciliation(hub: Hub) -> list[Reconciliation]:
-    """Per dataset, its latest staged batch: read = loaded + quarantined."""
+    """Per source, its latest staged batch: read = loaded + quarantined."""
     with hub.lake() as con:
         meta.ensure_meta(con)
         rows = con.execute(
             """SELECT r.source, r.dataset, r.batch_id, r.rows_read, r.rows_loaded,
                       r.rows_quarantined, r.reasons
                FROM lake.meta.reconciliation r
-               QUALIFY row_number() OVER (PARTITION BY r.dataset ORDER BY r.staged_at DESC) = 1
-               ORDER BY r.dataset"""
+               QUALIFY row_number() OVER (PARTITION BY r.source ORDER BY r.staged_at DESC) = 1
+               ORDER BY r.dataset, r.source"""
         ).fetchall()
     return [
         Reconciliation(r[0], r[1], r[2], r[3], r[4], r[5], json.loads(r[6] or "{}")) for r in rows
@@ -219,7 +268,18 @@ def validate_staged(hub: Hub, dataset: str) -> SuiteOutcome:
 
 
 def quarantine_ratio(hub: Hub, dataset: str) -> tuple[int, int, float]:
-    """(rows read, rows quarantined, share) over the dataset's latest staged batch.
+    """(rows read, rows quarantined, share) of the dataset's worst source: the largest
+    share over each source's latest staged batch (``quarantine_ratios``)."""
+    ratios = quarantine_ratios(hub, dataset)
+    if not ratios:
+        return 0, 0, 0.0
+    return max(ratios.values(), key=lambda r: r[2])
+
+
+def quarantine_ratios(hub: Hub, dataset: str) -> dict[str, tuple[int, int, float]]:
+    """Per source of the dataset: (rows read, rows quarantined, share) over its latest
+    staged batch. Each channel is judged on its own: a broken channel must not hide
+    behind the volume of the others.
 
     A row an earlier batch already quarantined for the same reason (a NULL change value
     the department has not fixed yet comes back at every incremental sync) is counted
@@ -227,29 +287,39 @@ def quarantine_ratio(hub: Hub, dataset: str) -> tuple[int, int, float]:
     fail the check for rows that are not new."""
     with hub.lake() as con:
         meta.ensure_meta(con)
-        row = con.execute(
-            "SELECT batch_id, rows_read, rows_quarantined FROM lake.meta.reconciliation "
-            "WHERE dataset = ? ORDER BY staged_at DESC LIMIT 1",
+        latest = con.execute(
+            """SELECT source, batch_id, rows_read, rows_quarantined
+               FROM lake.meta.reconciliation WHERE dataset = ?
+               QUALIFY row_number() OVER (PARTITION BY source ORDER BY staged_at DESC) = 1
+               ORDER BY source""",
             [dataset],
-        ).fetchone()
-        if row is None:
-            return 0, 0, 0.0
-        batch_id, read, quarantined = row
-        repeated = con.execute(
-            f"""SELECT count(*) FROM lake.quarantine.{dataset} q
-                WHERE q._batch_id = ? AND EXISTS (
-                    SELECT 1 FROM lake.quarantine.{dataset} e WHERE e._batch_id <> q._batch_id
-                    AND e._source_pos = q._source_pos AND e.reason = q.reason
-                    AND e.quarantined_at < q.quarantined_at)""",
-            [batch_id],
-        ).fetchone()
+        ).fetchall()
+        return {
+            source: _batch_ratio(con, dataset, batch_id, read, quarantined)
+            for source, batch_id, read, quarantined in latest
+        }
+
+
+def _batch_ratio(
+    con: duckdb.DuckDBPyConnection, dataset: str, batch_id: str, read: int, quarantined: int
+) -> tuple[int, int, float]:
+    repeated = con.execute(
+        f"""SELECT count(*) FROM lake.quarantine.{dataset} q
+            WHERE q._batch_id = ? AND EXISTS (
+                SELECT 1 FROM lake.quarantine.{dataset} e WHERE e._batch_id <> q._batch_id
+                AND e._source_pos = q._source_pos AND e.reason = q.reason
+                AND e.quarantined_at < q.quarantined_at
+                AND e._batch_id IN (SELECT batch_id FROM lake.meta.batches WHERE source =
+                    (SELECT source FROM lake.meta.batches WHERE batch_id = q._batch_id)))""",
+        [batch_id],
+    ).fetchone()
     already = repeated[0] if repeated else 0
     read, quarantined = read - already, quarantined - already
     return read, quarantined, (quarantined / read if read else 0.0)
 
 
 def record_cli_materializations(
-    hub: Hub, dataset: str, synced: SyncResult, staged: list[StageResult]
+    hub: Hub, source_name: str, synced: SyncResult, staged: list[StageResult]
 ) -> None:
     """Tell Dagster about a sync made from the command line, so its UI stays true."""
     from dagster import AssetMaterialization, DagsterInstance
@@ -260,7 +330,7 @@ def record_cli_materializations(
     with DagsterInstance.get() as instance:
         instance.report_runless_asset_event(
             AssetMaterialization(
-                asset_key=f"raw_{dataset}",
+                asset_key=hub.catalog.raw_asset_name(source_name),
                 description="synced from the command line",
                 metadata={
                     "batch_id": synced.batch_id,
@@ -272,7 +342,7 @@ def record_cli_materializations(
         for result in staged:
             instance.report_runless_asset_event(
                 AssetMaterialization(
-                    asset_key=f"staged_{dataset}",
+                    asset_key=f"staged_{synced.dataset}",
                     description="standardised from the command line",
                     metadata={
                         "batch_id": result.batch_id,

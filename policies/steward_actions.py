@@ -1,7 +1,8 @@
 """Who may take a steward's action on a dataset, decided and explained in one place.
 
-A steward action changes what the hub will publish (accepting a source that shrank or
-whose columns changed type). Precedence, first match wins:
+A steward action changes what the hub will publish: accepting a source that shrank or
+whose columns changed type, splitting a record out of the case the merge put it in, or
+forcing two records into one case. Precedence, first match wins:
 
 1. An unknown principal is refused.
 2. A principal that is not a data steward is refused, whatever its roles.
@@ -16,6 +17,10 @@ from dataclasses import dataclass
 
 from catalog.contracts import DatasetContract
 from policies.models import PolicySet
+
+# The merge overrides (``case_merge.steward``), named as a refusal states them.
+SPLIT_CASE_RECORD = "split a record out of its case"
+MERGE_CASE_RECORDS = "merge records into one case"
 
 
 @dataclass(frozen=True)

@@ -47,7 +47,7 @@ def protected_select(contract: DatasetContract) -> list[str]:
             cols.append(f"{spec.name}_sealed")
         else:
             cols.append(spec.name)
-    return [*cols, "_batch_id", "_source_pos"]
+    return [*cols, "_batch_id", "_source_pos", "_source"]
 
 
 def protect(

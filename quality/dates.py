@@ -18,8 +18,32 @@ _TIME = re.compile(
 )
 
 
+# A Chinese half-day marker before the time: 2026年11月3日 下午3:05.
+_HALF_DAY = re.compile(r"(上午|早上|凌晨|中午|下午|晚上)\s*")
+_AFTERNOON = {"下午", "晚上"}
+
+
 class DateError(ValueError):
     pass
+
+
+def _half_day(text: str) -> tuple[str, str | None]:
+    """The text without its half-day marker, and the marker (None when there is none)."""
+    match = _HALF_DAY.search(text)
+    if match is None:
+        return text, None
+    return (text[: match.start()] + " " + text[match.end() :]).strip(), match.group(1)
+
+
+def _on_the_clock(hour: int, marker: str | None) -> int:
+    """下午3:05 is 15:05; 中午12:30 stays, 中午1点 is 13:00; 凌晨12点 is 0:00."""
+    if marker in _AFTERNOON and hour < 12:
+        return hour + 12
+    if marker == "中午" and hour < 6:
+        return hour + 12
+    if marker == "凌晨" and hour == 12:
+        return 0
+    return hour
 
 
 def _from_serial(text: str) -> dt.datetime:
@@ -41,8 +65,9 @@ def _date_part(text: str) -> dt.date:
 
 
 def parse_datetime(raw: str) -> dt.datetime:
-    """2023-05-01 08:30, 2023/5/1 8:30:15, 2023年5月1日 8时30分, 20230501 083015, 45047.35 …"""
-    text = to_halfwidth(raw).strip()
+    """2023-05-01 08:30, 2023/5/1 8:30:15, 2023年5月1日 8时30分, 2023年5月1日 下午3:05,
+    20230501 083015, 45047.35 …"""
+    text, marker = _half_day(to_halfwidth(raw).strip())
     if not text:
         raise DateError("empty")
     if _SERIAL.match(text):
@@ -64,6 +89,10 @@ def parse_datetime(raw: str) -> dt.datetime:
     if not match:
         raise DateError("not a recognised time of day")
     hour, minute, second = (int(g) if g else 0 for g in match.groups())
+    if marker is not None:
+        if hour > 12:
+            raise DateError("a half-day marker (上午/下午) before a 24-hour time")
+        hour = _on_the_clock(hour, marker)
     try:
         return dt.datetime.combine(day, dt.time(hour, minute, second))
     except ValueError:

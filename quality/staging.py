@@ -9,6 +9,12 @@ stay unique too: rows of different identities claiming the same key (two
 people with one ID number) are all quarantined with the conflict named, never
 one silently replacing the other. The counts must reconcile: rows read = rows
 loaded + rows quarantined, or staging fails.
+
+A dataset may be fed by several sources (channels). Every staged row carries its
+``_source``; identity, duplicates and key conflicts are judged within one source
+(two channels' case numbers never collide), and a full batch of one source
+replaces that source's rows only. A source's mapping (``quality.channel_rules``)
+converts its values on the way in.
 """
 
 from __future__ import annotations
@@ -26,11 +32,13 @@ import pyarrow as pa
 
 from catalog.contracts import ColumnSpec, DatasetContract
 from catalog.district import District
+from catalog.source_mapping import SourceMapping, channel_fields
 from encryption.keystore import KeyStore
 from lakehouse import meta
-from lakehouse.connection import lake_transaction
+from lakehouse.connection import add_missing_columns, lake_transaction, table_exists
 from metering.costs import CRYPTO, metered
 from protection.fields import is_protected, open_raw, protect_staged
+from quality.channel_rules import ChannelRules
 from quality.row_rules import derive, id_consistency
 from quality.standardise import Standardiser, ValueProblem, arrow_type
 
@@ -65,7 +73,13 @@ def staged_columns(contract: DatasetContract) -> list[tuple[str, str]]:
             cols.append((f"{spec.name}_sealed", "BLOB"))
         else:
             cols.append((spec.name, sql_types.get(arrow_type(spec), "VARCHAR")))
-    return [*cols, ("_batch_id", "VARCHAR"), ("_source_pos", "VARCHAR"), ("_row_hash", "VARCHAR")]
+    return [
+        *cols,
+        ("_batch_id", "VARCHAR"),
+        ("_source_pos", "VARCHAR"),
+        ("_row_hash", "VARCHAR"),
+        ("_source", "VARCHAR"),  # the source (channel) the row came from
+    ]
 
 
 def key_columns(contract: DatasetContract, names: list[str] | None = None) -> list[str]:
@@ -78,10 +92,14 @@ def key_columns(contract: DatasetContract, names: list[str] | None = None) -> li
     return out
 
 
-def identity_columns(contract: DatasetContract, source_primary_key: list[str]) -> list[str]:
-    """Contract columns that carry the source's primary key (source names mapped), or the
-    contract key when the source declares none."""
-    by_source = {c.source_name: c.name for c in contract.columns if not c.derived_from}
+def identity_columns(
+    contract: DatasetContract,
+    source_primary_key: list[str],
+    mapping: SourceMapping | None = None,
+) -> list[str]:
+    """Contract columns that carry the source's primary key (the source's field names
+    mapped as its mapping says), or the contract key when the source declares none."""
+    by_source = channel_fields(contract, mapping)
     unknown = [k for k in source_primary_key if k not in by_source]
     if unknown:
         raise ValueError(
@@ -92,17 +110,33 @@ def identity_columns(contract: DatasetContract, source_primary_key: list[str]) -
 
 
 def ensure_staged_table(con: duckdb.DuckDBPyConnection, contract: DatasetContract) -> None:
-    cols = ", ".join(f'"{n}" {t}' for n, t in staged_columns(contract))
-    con.execute(f"CREATE TABLE IF NOT EXISTS lake.staged.{contract.name} ({cols})")
+    """Create the staged table, or add the columns the contract gained since (rows staged
+    before ``_source`` existed get it from their batch)."""
+    columns = staged_columns(contract)
+    if not table_exists(con, "staged", contract.name):
+        cols = ", ".join(f'"{n}" {t}' for n, t in columns)
+        con.execute(f"CREATE TABLE lake.staged.{contract.name} ({cols})")
+        return
+    if "_source" in add_missing_columns(con, "staged", contract.name, columns):
+        con.execute(
+            f"UPDATE lake.staged.{contract.name} AS s SET _source = b.source "
+            "FROM lake.meta.batches b WHERE s._batch_id = b.batch_id"
+        )
 
 
 class _Stager:
     def __init__(
-        self, contract: DatasetContract, district: District, keystore: KeyStore, today: dt.date
+        self,
+        contract: DatasetContract,
+        district: District,
+        keystore: KeyStore,
+        today: dt.date,
+        rules: ChannelRules,
     ) -> None:
         self.contract = contract
         self.keystore = keystore
-        std = Standardiser(district, today)
+        self.rules = rules
+        std = Standardiser(district, today, rules.clock)
         self.parsers: dict[str, Callable[[str], object]] = {
             c.name: _memoised(std.for_column(c)) if c.type in REPEATING_TYPES else std.for_column(c)
             for c in contract.columns
@@ -128,7 +162,11 @@ class _Stager:
                 clean[spec.name] = None
                 continue
             try:
+                if spec.name in self.rules.codes:
+                    text = self.rules.codes[spec.name].decode(text)
                 clean[spec.name] = self.parsers[spec.name](text)
+                if spec.name in self.rules.vocabularies:
+                    self.rules.vocabularies[spec.name].check(clean[spec.name])
             except ValueProblem as problem:
                 return None, spec.name, str(problem)
         for spec in self.contract.columns:
@@ -199,14 +237,18 @@ def stage(
     identity: list[str] | None = None,
     today: dt.date | None = None,
     progress: Callable[[int], None] | None = None,
+    rules: ChannelRules | None = None,
 ) -> StageResult:
-    """Stage one raw batch. ``replace`` rebuilds staged from this batch (a full sync).
+    """Stage one raw batch. ``replace`` rebuilds the batch's source's rows from this
+    batch (a full sync of that source); other sources' rows stay.
 
     ``identity`` names the contract columns of the source's primary key (default: the
-    contract key)."""
+    contract key); ``rules``, the source's compiled mapping (default: none)."""
     meta.ensure_meta(con)
     ensure_staged_table(con, contract)
-    stager = _Stager(contract, district, keystore, today or dt.date.today())
+    source = _batch_source(con, batch_id)
+    rules = rules or ChannelRules(source)
+    stager = _Stager(contract, district, keystore, today or dt.date.today(), rules)
     result = StageResult(batch_id, contract.name)
     identity = identity or list(contract.key)
     keys = key_columns(contract, identity)
@@ -216,7 +258,9 @@ def stage(
     if not replace:
         # Rows already staged by earlier batches: same key + same content is a repeat export.
         existing = con.execute(
-            f"SELECT {', '.join(keys)}, _row_hash, _batch_id FROM lake.staged.{contract.name}"
+            f"SELECT {', '.join(keys)}, _row_hash, _batch_id FROM lake.staged.{contract.name} "
+            "WHERE _source = ?",
+            [source],
         ).fetchall()
         existing_hash = {tuple(r[: len(keys)]): (r[-2], r[-1]) for r in existing}
     else:
@@ -224,7 +268,7 @@ def stage(
 
     with lake_transaction(con):
         if replace:
-            con.execute(f"DELETE FROM lake.staged.{contract.name}")
+            con.execute(f"DELETE FROM lake.staged.{contract.name} WHERE _source = ?", [source])
         # A cursor of its own: a statement on ``con`` would close a reader opened on it.
         reader = (
             con.cursor()
@@ -233,6 +277,7 @@ def stage(
         )
         for raw in reader:
             plain = open_raw(raw, contract, keystore)
+            filled = rules.fill(plain, raw.num_rows)
             positions = raw.column("_source_pos").to_pylist()
             origins = raw.column("_origin").to_pylist()
             good: list[dict[str, object]] = []
@@ -242,6 +287,10 @@ def stage(
             replaced_keys: list[tuple] = []
             parsed: list[tuple[int, dict[str, object]]] = []
             for i in range(raw.num_rows):
+                problem = filled[i]
+                if problem is not None:
+                    bad.append((positions[i], origins[i], problem[0], problem[1]))
+                    continue
                 values = {name: col[i] for name, col in plain.items()}
                 clean, fld, reason = stager.row(values)
                 if clean is None:
@@ -283,8 +332,8 @@ def stage(
                 good_pos.append(positions[i])
                 good_hash.append(fingerprint)
             result.rows_read += raw.num_rows
-            table = _staged_table(contract, keystore, good, good_pos, good_hash, batch_id)
-            _write(con, contract, keys, table, bad, batch_id, replaced_keys)
+            table = _staged_table(contract, keystore, good, good_pos, good_hash, batch_id, source)
+            _write(con, contract, keys, table, bad, batch_id, replaced_keys, source)
             result.rows_loaded += table.num_rows
             result.rows_quarantined += len(bad)
             result.reasons.update(_reason_kind(b[3]) for b in bad)
@@ -292,7 +341,7 @@ def stage(
                 progress(raw.num_rows)
 
         if identity != list(contract.key):
-            _quarantine_key_conflicts(con, contract, keys, batch_id, result)
+            _quarantine_key_conflicts(con, contract, keys, batch_id, result, source)
         rejected = con.execute(
             f"SELECT count(*) FROM lake.quarantine.{contract.name} WHERE _batch_id = ? "
             "AND field IS NULL",
@@ -307,28 +356,40 @@ def stage(
     return result
 
 
+def _batch_source(con: duckdb.DuckDBPyConnection, batch_id: str) -> str:
+    row = con.execute(
+        "SELECT source FROM lake.meta.batches WHERE batch_id = ?", [batch_id]
+    ).fetchone()
+    if row is None:
+        raise ValueError(f"no committed batch {batch_id}")
+    return str(row[0])
+
+
 def _quarantine_key_conflicts(
     con: duckdb.DuckDBPyConnection,
     contract: DatasetContract,
     identity: list[str],
     batch_id: str,
     result: StageResult,
+    source: str,
 ) -> None:
-    """Rows of different identities that share the contract key, where this batch touched
-    that key: every one of them goes to quarantine, each naming where the others are."""
+    """Rows of different identities of one source that share the contract key, where this
+    batch touched that key: every one of them goes to quarantine, each naming where the
+    others are."""
     keys = key_columns(contract)
     table = f"lake.staged.{contract.name}"
     key_list = ", ".join(keys)
     match = " AND ".join(f"s.{k} = c.{k}" for k in keys)
     conflicts = con.execute(
-        f"""WITH touched AS (SELECT DISTINCT {key_list} FROM {table} WHERE _batch_id = ?),
+        f"""WITH mine AS (SELECT * FROM {table} WHERE _source = ?),
+                 touched AS (SELECT DISTINCT {key_list} FROM mine WHERE _batch_id = ?),
                  conflicted AS (
-                    SELECT {key_list} FROM {table} WHERE ({key_list}) IN (SELECT * FROM touched)
+                    SELECT {key_list} FROM mine WHERE ({key_list}) IN (SELECT * FROM touched)
                     GROUP BY ALL HAVING count(*) > 1)
             SELECT s._batch_id, s._source_pos, list(s._source_pos) OVER (PARTITION BY
                    {", ".join("s." + k for k in keys)}) AS everyone
-            FROM {table} s JOIN conflicted c ON {match}""",
-        [batch_id],
+            FROM mine s JOIN conflicted c ON {match}""",
+        [source, batch_id],
     ).fetchall()
     if not conflicts:
         return
@@ -395,6 +456,7 @@ def _staged_table(
     positions: list[str],
     hashes: list[str],
     batch_id: str,
+    source: str,
 ) -> pa.Table:
     arrays: dict[str, pa.Array] = {}
     for spec in contract.columns:
@@ -407,6 +469,7 @@ def _staged_table(
     arrays["_batch_id"] = pa.array([batch_id] * len(rows), pa.string())
     arrays["_source_pos"] = pa.array(positions, pa.string())
     arrays["_row_hash"] = pa.array(hashes, pa.string())
+    arrays["_source"] = pa.array([source] * len(rows), pa.string())
     return pa.table(arrays)
 
 
@@ -418,6 +481,7 @@ def _write(
     bad: list[tuple[str, str, str, str]],
     batch_id: str,
     replaced_keys: list[tuple],
+    source: str,
 ) -> None:
     if replaced_keys:
         old = pa.table({k: [key[i] for key in replaced_keys] for i, k in enumerate(keys)})
@@ -425,7 +489,9 @@ def _write(
         try:
             match = " AND ".join(f"s.{k} = r.{k}" for k in keys)
             con.execute(
-                f"DELETE FROM lake.staged.{contract.name} s USING replaced_keys r WHERE {match}"
+                f"DELETE FROM lake.staged.{contract.name} s USING replaced_keys r "
+                f"WHERE s._source = ? AND {match}",
+                [source],
             )
         finally:
             con.unregister("replaced_keys")

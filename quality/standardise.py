@@ -18,6 +18,7 @@ from catalog.contracts import ColumnSpec
 from catalog.district import District
 from identifiers import credit_code, phone, resident_id
 from identifiers.text import to_halfwidth
+from quality.channel_times import ChannelClock, ChannelTimeError
 from quality.dates import DateError, parse_date, parse_datetime
 
 EARLIEST = dt.date(1880, 1, 1)
@@ -42,6 +43,9 @@ def arrow_type(column: ColumnSpec) -> pa.DataType:
 class Standardiser:
     district: District
     today: dt.date
+    # A channel that says in its mapping how it writes times (forms, zone); None reads
+    # the forms departments type, as local time.
+    clock: ChannelClock | None = None
 
     def for_column(self, column: ColumnSpec) -> Callable[[str], object]:
         kind = column.type
@@ -80,7 +84,9 @@ class Standardiser:
 
     def _date(self, text: str) -> dt.date:
         try:
-            value = parse_date(text)
+            value = self.clock.day(text) if self.clock else parse_date(text)
+        except ChannelTimeError as exc:
+            raise ValueProblem(str(exc)) from None
         except DateError as exc:
             raise ValueProblem(f"not a date ({exc})") from None
         if value < EARLIEST or value.year > self.today.year + 10:
@@ -89,7 +95,9 @@ class Standardiser:
 
     def _datetime(self, text: str) -> dt.datetime:
         try:
-            value = parse_datetime(text)
+            value = self.clock.moment(text) if self.clock else parse_datetime(text)
+        except ChannelTimeError as exc:
+            raise ValueProblem(str(exc)) from None
         except DateError as exc:
             raise ValueProblem(f"not a date-time ({exc})") from None
         if value.date() < EARLIEST or value.year > self.today.year + 10:

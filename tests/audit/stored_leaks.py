@@ -49,7 +49,7 @@ TEST_NAMES = _words(
 )
 # The department columns that hold a person's name ("name" only in the population register:
 # in the enterprise register it is the firm's).
-_NAME_COLUMNS = frozenset({"legal_rep", "反映人", "姓名"})
+_NAME_COLUMNS = frozenset({"legal_rep", "反映人", "姓名", "来信人", "contact_name", "inspector"})
 _NAME = re.compile("[\u4e00-\u9fff]{2,4}")
 _HAN_RUN = re.compile("[\u4e00-\u9fff]{2,}")
 

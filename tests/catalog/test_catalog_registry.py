@@ -19,10 +19,15 @@ def config_copy(tmp_path: Path) -> Path:
 
 def test_shipped_config_loads_and_cross_checks() -> None:
     catalog = load_catalog(DEFAULT_CONFIG_DIR)
-    assert set(catalog.datasets) == {"population", "enterprises", "cases", "assistance"}
+    assert set(catalog.datasets) >= {
+        "population", "enterprises", "cases", "assistance", "case_transfers",
+    }  # fmt: skip
     assert set(catalog.products) >= {"street_population_profile", "street_case_stats"}
     for dataset in catalog.datasets:
-        assert catalog.source_for(dataset).dataset == dataset
+        assert all(s.dataset == dataset for s in catalog.sources_for(dataset))
+    assert [s.name for s in catalog.sources_for("cases")] == [
+        "hl_cases", "mb_cases", "wx_cases", "gd_cases", "wb_cases",
+    ]  # fmt: skip
     # every dataset's strictest column sets its level (就高从严)
     assert catalog.datasets["population"].level == "L4"
 

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from demo.enterprise_api import EnterpriseApiServer
-from demo.generate import api_token_path, generate_district
+from demo.department_apis import serve_department_apis
+from demo.generate import generate_district
 from demo.sizes import DistrictSize
 from encryption.master_key import create_key_file
 from home.layout import DEFAULT_CONFIG_DIR, Home
@@ -50,10 +50,8 @@ def cli(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cli]:
     create_key_file(home.keys / "master.key")
     district = Hub(home, DEFAULT_CONFIG_DIR).catalog.district
     generate_district(home, seed=9, size=DistrictSize.demo(0.02), district=district)
-    token = api_token_path(home).read_text(encoding="utf-8").strip()
-    data = home.departments / "market_regulation" / "enterprises.jsonl"
-    with EnterpriseApiServer(data, token) as api:
-        yield Cli(home, {"SHUZHI_MARKET_API_URL": api.url, "SHUZHI_MARKET_API_TOKEN": token})
+    with serve_department_apis(home) as api_env:
+        yield Cli(home, api_env)
 
 
 def _statuses(cli: Cli) -> dict[str, dict]:
@@ -64,7 +62,11 @@ def _statuses(cli: Cli) -> dict[str, dict]:
 
 def test_list_before_any_sync_shows_every_source_never_synced(cli: Cli) -> None:
     statuses = _statuses(cli)
-    assert set(statuses) == {"ps_population", "mr_enterprises", "hl_cases", "ca_assistance"}
+    assert set(statuses) == {
+        "ps_population", "mr_enterprises", "hl_cases", "ca_assistance",
+        "mb_cases", "wx_cases", "gd_cases", "wb_cases", "dp_transfers",
+    }  # fmt: skip
+    assert {s["dataset"] for s in statuses.values() if s["source"].endswith("_cases")} == {"cases"}
     assert statuses["ps_population"]["kind"] == "sql"
     assert statuses["ps_population"]["schedule"] == "0 2 * * * (Asia/Shanghai)"
     assert statuses["hl_cases"]["schedule"].endswith("on file drop")
@@ -81,8 +83,14 @@ def test_check_reports_what_each_kind_of_source_holds(cli: Cli) -> None:
     api = cli.json("sources", "check", "mr_enterprises")
     assert isinstance(api, dict) and "uscc" in api["fields"]
     drop = cli.json("sources", "check", "hl_cases")
-    assert isinstance(drop, dict) and len(drop["ready_files"]) == 4
+    assert isinstance(drop, dict) and len(drop["ready_files"]) == 3
     assert drop["processed_files"] == []
+    wechat = cli.json("sources", "check", "wx_cases")
+    assert isinstance(wechat, dict) and {"ticket_id", "category_code"} <= set(wechat["fields"])
+    grid = cli.json("sources", "check", "gd_cases")
+    assert isinstance(grid, dict) and grid["table"] == "grid_events" and grid["watermark"]
+    feed = cli.json("sources", "check", "wb_cases")
+    assert isinstance(feed, dict) and [Path(f).suffix for f in feed["ready_files"]] == [".jsonl"]
 
 
 def test_sync_lands_and_stages_then_list_and_batches_show_it(cli: Cli) -> None:
@@ -95,7 +103,7 @@ def test_sync_lands_and_stages_then_list_and_batches_show_it(cli: Cli) -> None:
     assert status["rows_read"] == status["rows_loaded"] + status["rows_quarantined"]
     drop = cli.json("sources", "check", "hl_cases")
     assert isinstance(drop, dict)
-    assert drop["ready_files"] == [] and len(drop["processed_files"]) == 4
+    assert drop["ready_files"] == [] and len(drop["processed_files"]) == 3
 
     history = cli.json("sources", "batches", "hl_cases", "--json")
     assert isinstance(history, list) and len(history) == 1
@@ -119,6 +127,42 @@ def test_second_sync_of_a_sql_source_is_incremental_and_adds_nothing(cli: Cli) -
     assert isinstance(history, list) and len(history) == 2
     assert [b["mode"] for b in history] == ["incremental", "full"]
     assert history[0]["rows_read"] == 0 and history[0]["watermark"] in (None, watermark)
+
+
+def test_each_channel_syncs_on_its_own_and_a_full_sync_replaces_only_its_rows(cli: Cli) -> None:
+    from pipelines.steps import reconciliation
+
+    planted = json.loads((cli.home.departments / "manifest.json").read_text(encoding="utf-8"))
+    expected = {m["source"]: m for m in planted["sources"].values()}
+    # Two channels of other kinds than the hotline's drop (every channel reconciles in the
+    # end-to-end demo run); each syncs and stages on its own.
+    channels = ("wx_cases", "gd_cases")
+    for name in channels:
+        done = cli("sources", "sync", name)
+        assert done.returncode == 0, (name, done.stderr)
+    hub = Hub(cli.home, DEFAULT_CONFIG_DIR)
+    with hub.lake() as con:
+        before = dict(
+            con.execute("SELECT _source, count(*) FROM lake.staged.cases GROUP BY 1").fetchall()
+        )
+    for name in channels:
+        [rec] = [r for r in reconciliation(hub) if r.source == name]
+        assert rec.rows_read == expected[name]["rows_written"], name
+        dirt = expected[name]
+        planted_out = sum(dirt["unfixable"].values()) + dirt["duplicates"] + 2 * dirt["conflicts"]
+        assert rec.holds and rec.rows_quarantined == planted_out, (name, rec.reasons)
+        status = _statuses(cli)[name]
+        assert status["status"] == "ok", name
+
+    again = cli("sources", "sync", "wx_cases", "--full")  # an API is read whole every time
+    assert again.returncode == 0, again.stderr
+    with hub.lake() as con:
+        after = dict(
+            con.execute("SELECT _source, count(*) FROM lake.staged.cases GROUP BY 1").fetchall()
+        )
+    assert after == before and set(after) >= {"hl_cases", *channels}
+    history = cli.json("sources", "batches", "wx_cases", "--json")
+    assert isinstance(history, list) and [b["mode"] for b in history] == ["full", "full"]
 
 
 def test_unknown_source_is_one_line_naming_the_known_ones(cli: Cli) -> None:

@@ -20,6 +20,7 @@ from fake_department_api import FakeApi, PageFault, serve
 
 from catalog.contracts import DatasetContract
 from catalog.registry import load_catalog
+from catalog.source_mapping import channel_fields
 from connectors.batch import PagingError
 from connectors.config import HttpJsonSource
 from demo.generate import generate_district
@@ -311,7 +312,8 @@ def test_a_source_column_that_changed_type_is_refused_until_accepted(
 # --- Files: a bad file is quarantined as a file; the rest of the drop loads -------------------
 
 CASES = CATALOG.datasets["cases"]
-CASE_HEADER = [c.source_name for c in CASES.columns if not c.derived_from]
+# The hotline's own fields, as its mapping reads them (its CSV has no online handle).
+CASE_HEADER = list(channel_fields(CASES, CATALOG.sources["hl_cases"].mapping))
 
 
 def _case_row(number: int) -> list[str]:
@@ -345,7 +347,13 @@ def _drop(lake: Lake) -> Any:
 
     folder = lake.home.departments / "hotline" / "drop"
     folder.mkdir(parents=True, exist_ok=True)
-    return FileDropSource(kind="file_drop", name="hl_cases", dataset="cases", folder=str(folder))
+    return FileDropSource(
+        kind="file_drop",
+        name="hl_cases",
+        dataset="cases",
+        folder=str(folder),
+        mapping=CATALOG.sources["hl_cases"].mapping,
+    )
 
 
 def test_bad_files_are_quarantined_as_files_and_the_good_ones_load(lake: Lake) -> None:

@@ -1,17 +1,16 @@
 from __future__ import annotations
 
-import datetime as dt
 from collections import Counter
 
 import pytest
 from demo_generated import SMALL, GeneratedDemo
-from demo_readers import gbk_csv, ledger, sheet_rows
+from demo_readers import gbk_csv, ledger
 
 from catalog.district import District
 from demo import cases
 from identifiers import phone
 
-CSV_EXPORTS = [e for e in cases.EXPORTS if not e.workbook]
+CSV_EXPORTS = list(cases.EXPORTS)
 
 
 @pytest.fixture(scope="module")
@@ -23,8 +22,6 @@ def exported(small_demo: GeneratedDemo) -> dict[str, list[dict]]:
             {cases.HEADERS[i]: value for i, value in enumerate(row.values())}
             for row in gbk_csv(small_demo.departments / export.file)
         ]
-    sheet = sheet_rows(small_demo.departments / cases.WECHAT_NOVEMBER.file, cases.WORKBOOK_SHEET)
-    rows[cases.WECHAT_NOVEMBER.file] = [dict(zip(sheet[0], row, strict=True)) for row in sheet[1:]]
     return rows
 
 
@@ -37,12 +34,11 @@ def dirt(small_demo: GeneratedDemo) -> dict[tuple[str, int], str]:
     }
 
 
-def test_drop_folder_holds_three_gbk_csv_exports_and_one_workbook(
-    small_demo: GeneratedDemo,
-) -> None:
+def test_drop_folder_holds_three_monthly_gbk_csv_exports(small_demo: GeneratedDemo) -> None:
+    """WeChat requests come through the mini-program's own API now, not a desk workbook."""
     drop = small_demo.departments / cases.DROP
     assert sorted(path.name for path in drop.iterdir()) == [
-        "cases_2026-09.csv", "cases_2026-10.csv", "cases_2026-11.csv", "cases_wechat_2026-11.xlsx",
+        "cases_2026-09.csv", "cases_2026-10.csv", "cases_2026-11.csv",
     ]  # fmt: skip
     for export in CSV_EXPORTS:
         raw = (small_demo.departments / export.file).read_bytes()
@@ -68,17 +64,12 @@ def test_exactly_one_export_renames_the_description(small_demo: GeneratedDemo) -
     )
 
 
-def test_workbook_sheet_and_typed_cells(small_demo: GeneratedDemo, exported: dict) -> None:
-    sheet = sheet_rows(small_demo.departments / cases.WECHAT_NOVEMBER.file, cases.WORKBOOK_SHEET)
-    assert tuple(sheet[0]) == cases.HEADERS
-    rows = exported[cases.WECHAT_NOVEMBER.file]
-    assert rows and all(row["受理渠道"] == "微信" for row in rows)
-    assert any(isinstance(row["受理时间"], dt.datetime) for row in rows)
-
-
 def test_counts_match_size_and_manifest(small_demo: GeneratedDemo, exported: dict) -> None:
+    from demo.case_channels import HOTLINE, channel_sizes
+
     source = small_demo.manifest.sources[cases.SOURCE]
-    assert sum(len(rows) for rows in exported.values()) == SMALL.cases == source.rows_written
+    written = sum(len(rows) for rows in exported.values())
+    assert written == channel_sizes(SMALL.cases)[HOTLINE] == source.rows_written
     assert {file: len(rows) for file, rows in exported.items()} == source.rows_per_file
 
 
@@ -95,7 +86,7 @@ def test_case_numbers_and_values(exported: dict, dirt: dict, district: District)
                 assert row["所属社区"] in district.community_by_name
                 assert phone.parse(row["联系电话"]) == row["联系电话"]
     channels = Counter(row["受理渠道"] for rows in exported.values() for row in rows)
-    assert set(channels) == {"12345热线", "网站", "微信", "微博", "APP", "信箱"}
+    assert set(channels) == set(cases.CHANNELS) == {"12345热线", "网站", "APP"}
 
 
 def test_every_dirty_row_shows_its_kind(exported: dict, dirt: dict, district: District) -> None:
@@ -123,7 +114,6 @@ def test_every_dirty_row_shows_its_kind(exported: dict, dirt: dict, district: Di
         elif kind == "duplicate":
             # The same case, already in the previous month's export.
             assert first_seen[row["工单编号"]] != file
-            assert not file.endswith(".xlsx")
         else:
             pytest.fail(f"unexpected dirt kind {kind}")
 

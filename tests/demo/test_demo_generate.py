@@ -12,17 +12,19 @@ from catalog.district import District
 from demo.generate import API_TOKEN_FILE, generate_district
 from demo.manifest import DemoManifest
 from demo.sizes import DistrictSize
+from demo.wechat_api import KEY_FILE
 from home.layout import Home
 
 TINY = DistrictSize(residents=300, enterprises=60, cases=200, assistance=60)
 
 
 def _hashes(departments: Path) -> dict[str, str]:
-    """Every file the demo wrote, by content hash (the random API token excepted)."""
+    """Every file the demo wrote, by content hash (the random API credentials excepted)."""
     return {
         path.relative_to(departments).as_posix(): hashlib.sha256(path.read_bytes()).hexdigest()
         for path in sorted(departments.rglob("*"))
-        if path.is_file() and path.relative_to(departments).as_posix() != API_TOKEN_FILE
+        if path.is_file()
+        and path.relative_to(departments).as_posix() not in (API_TOKEN_FILE, KEY_FILE)
     }
 
 
@@ -33,7 +35,9 @@ def test_same_seed_gives_identical_bytes(
     manifest = generate_district(again, seed=7, size=SMALL, district=district)
     assert manifest == small_demo.manifest
     expected = _hashes(small_demo.departments)
-    assert len(expected) == 9  # 4 sources in 7 files, the ledger and the manifest
+    # 4 departments' 10 files (5 case channels and the dispatch log among them), the ledger,
+    # the manifest and the merge truth
+    assert len(expected) == 13
     assert _hashes(again.departments) == expected
 
 
@@ -52,7 +56,10 @@ def test_rows_written_match_the_size(small_demo: GeneratedDemo) -> None:
     sources = small_demo.manifest.sources
     assert sources["population"].rows_written == SMALL.residents
     assert sources["enterprises"].rows_written == SMALL.enterprises
-    assert sources["cases"].rows_written == SMALL.cases
+    cases = [m for m in sources.values() if m.dataset == "cases"]
+    assert {m.source for m in cases} == {"hl_cases", "mb_cases", "wx_cases", "gd_cases", "wb_cases"}
+    assert sum(m.rows_written for m in cases) == SMALL.cases
+    assert sources["case_transfers"].rows_written > 0
     assert sources["assistance"].rows_written == SMALL.assistance
     for source in sources.values():
         assert sum(source.rows_per_file.values()) == source.rows_written
@@ -85,11 +92,13 @@ def test_regeneration_clears_earlier_data_but_keeps_the_token(
     home = Home(tmp_path / "home")
     generate_district(home, seed=1, size=TINY, district=district)
     token = (home.departments / API_TOKEN_FILE).read_text()
+    key = (home.departments / KEY_FILE).read_text()
     stray = home.departments / "hotline_12345" / "drop" / "cases_2026-08.csv"
     stray.write_text("left over", encoding="utf-8")
     generate_district(home, seed=1, size=TINY, district=district)
     assert not stray.exists()
     assert (home.departments / API_TOKEN_FILE).read_text() == token
+    assert (home.departments / KEY_FILE).read_text() == key
 
 
 @pytest.mark.slow
@@ -111,10 +120,10 @@ def test_dropped_exports_are_complete_for_the_file_drop_connector(
 
     monkeypatch.setenv("SHUZHI_HOME", str(small_demo.home.root))
     catalog = load_catalog(config_dir())
-    for name in ("hl_cases", "ca_assistance"):
+    for name in ("hl_cases", "mb_cases", "wb_cases", "ca_assistance"):
         source = catalog.sources[name]
         states = FileDropConnector(source, settle_seconds=3600).survey()  # type: ignore[arg-type]
-        [planted] = [m for m in small_demo.manifest.sources.values() if m.dataset == source.dataset]
+        [planted] = [m for m in small_demo.manifest.sources.values() if m.source == name]
         written = set(planted.files)
         assert {f.path.name for f in states["ready"]} == {Path(f).name for f in written}
         assert not states["arriving"]

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from demo.manifest import DemoManifest, DirtKindInfo, SourceManifest
+from demo.manifest import DemoManifest, DirtKindInfo, MergeTruth, SourceManifest
 from demo.sizes import DistrictSize
 
 
@@ -10,6 +10,7 @@ def _manifest() -> DemoManifest:
     source = SourceManifest(
         department="civil_affairs",
         dataset="assistance",
+        source="ca_assistance",
         files=["civil_affairs/assistance_roll.xlsx"],
         rows_written=100,
         rows_per_file={"civil_affairs/assistance_roll.xlsx": 100},
@@ -25,6 +26,9 @@ def _manifest() -> DemoManifest:
         export_day="2026-11-20",
         ledger="dirt_ledger.csv",
         sources={"assistance": source},
+        merges=MergeTruth(
+            file="case_merge_truth.csv", cases=2, records=5, by_link={"same_place": 3}
+        ),
     )
 
 

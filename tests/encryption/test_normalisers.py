@@ -165,3 +165,41 @@ def test_generated_shape_matches_are_fixed_points(value: str) -> None:
     for domain, shape in CANONICAL_SHAPES.items():
         if pc.match_substring_regex(pa.array([value]), shape)[0].as_py():
             assert normalise(domain, value) == value
+
+
+@pytest.mark.parametrize(
+    ("spelling", "canonical"),
+    [
+        ("东湖社区桂花路12号", "东湖社区桂花路12号"),
+        ("东湖社区 桂花路 １２ 号", "东湖社区桂花路12号"),
+        ("东湖社区桂花路十二号", "东湖社区桂花路12号"),
+        ("东湖社区桂花路12號", "东湖社区桂花路12号"),
+        ("东湖花园3号楼", "东湖花园3栋"),
+        ("东湖花园３幢", "东湖花园3栋"),
+        ("东湖花园3座", "东湖花园3栋"),
+        ("桂花路和榕树路路口", "桂花路与榕树路交叉口"),
+        ("桂花路与榕树路交叉口", "桂花路与榕树路交叉口"),
+        ("三组15号", "三组15号"),  # a village group keeps its numeral
+        ("桂花路12#", "桂花路12号"),
+    ],
+)
+def test_address_spellings_of_one_place_give_one_canonical_form(
+    spelling: str, canonical: str
+) -> None:
+    assert normalise("address", spelling) == canonical
+
+
+def test_different_places_stay_different() -> None:
+    assert normalise("address", "桂花路12号") != normalise("address", "桂花路21号")
+    assert normalise("address", "东湖花园3栋") != normalise("address", "东湖花园3单元")
+
+
+@pytest.mark.parametrize("spelling", ["@街坊a123", "街坊A123", " ＠街坊a123 ", "街坊ａ１２３"])
+def test_a_handle_is_folded_to_one_spelling(spelling: str) -> None:
+    assert normalise("handle", spelling) == "街坊a123"
+
+
+def test_an_empty_address_or_handle_is_refused() -> None:
+    for domain, value in (("address", " ，、 "), ("handle", "@ ")):
+        with pytest.raises(NormalisationError):
+            normalise(domain, value)

@@ -54,10 +54,14 @@ def run_demo(home: Path, *, scale: float = 0.1, seed: int = 11) -> DemoRun:
     return DemoRun(home, done.stdout + done.stderr, done.returncode)
 
 
-# The source columns that hold identifiers, and those of free text that may mention them.
+# The source columns that hold identifiers, and those of free text that may mention them
+# (every case channel's: hotline, mailbox, WeChat, grid app, Weibo; a Weibo line cut
+# short is read whole as "line").
 ID_COLUMNS = frozenset({"id_number", "legal_rep_id", "身份证号"})
-PHONE_COLUMNS = frozenset({"phone", "legal_rep_phone", "联系电话"})
-TEXT_COLUMNS = frozenset({"问题描述", "诉求内容"})
+PHONE_COLUMNS = frozenset(
+    {"phone", "legal_rep_phone", "联系电话", "contact_mobile", "inspector_phone"}
+)
+TEXT_COLUMNS = frozenset({"问题描述", "诉求内容", "来信内容", "content", "details", "text", "line"})
 
 
 def known_identifiers(departments: Path) -> tuple[set[str], set[str]]:
@@ -145,7 +149,11 @@ def department_records(
             finally:
                 db.close()
         elif path.suffix == ".jsonl":
-            yield from (json.loads(line) for line in path.read_text(encoding="utf-8").splitlines())
+            for line in path.read_text(encoding="utf-8").splitlines():
+                try:
+                    yield json.loads(line)
+                except json.JSONDecodeError:
+                    yield {"line": line}  # a line the feed cut short, personal data and all
         elif path.suffix == ".csv":
             with path.open(encoding="gb18030", newline="") as handle:  # the hotline's GBK
                 yield from csv.DictReader(handle)

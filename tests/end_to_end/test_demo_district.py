@@ -29,10 +29,34 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> DemoRun:
     return run
 
 
+CHANNELS = ("hl_cases", "mb_cases", "wx_cases", "gd_cases", "wb_cases")
+
+
 def test_demo_prints_reconciliation_for_every_source(demo: DemoRun) -> None:
-    for source in ("ps_population", "mr_enterprises", "hl_cases", "ca_assistance"):
+    for source in ("ps_population", "mr_enterprises", "ca_assistance", "dp_transfers", *CHANNELS):
         assert source in demo.output
     assert "reconciliation holds for every source" in demo.output
+
+
+def test_demo_prints_channel_records_merged_into_cases_beside_the_planted_truth(
+    demo: DemoRun,
+) -> None:
+    import re
+
+    from demo.manifest import DemoManifest
+
+    truth = DemoManifest.load(demo.home / "departments").merges
+    line = next(x for x in demo.output.splitlines() if x.startswith("cases: "))
+    found = re.match(
+        r"cases: ([\d,]+) channel records merged into ([\d,]+) cases \(planted: ([\d,]+) into ([\d,]+)\)",
+        line,
+    )
+    assert found, line
+    merged, cases, planted_records, planted_cases = (
+        int(g.replace(",", "")) for g in found.groups()
+    )
+    assert (planted_records, planted_cases) == (truth.records, truth.cases)
+    assert merged >= 0.9 * truth.records and cases >= 0.9 * truth.cases
 
 
 def test_every_row_loaded_or_quarantined_as_the_generator_planted(demo: DemoRun) -> None:
@@ -42,14 +66,121 @@ def test_every_row_loaded_or_quarantined_as_the_generator_planted(demo: DemoRun)
     from pipelines.steps import reconciliation
 
     manifest = DemoManifest.load(demo.home / "departments")
-    records = {r.dataset: r for r in reconciliation(Hub(Home(demo.home)))}
-    assert set(records) == {m.dataset for m in manifest.sources.values()}
+    records = {r.source: r for r in reconciliation(Hub(Home(demo.home)))}
+    assert set(records) == {m.source for m in manifest.sources.values()}
+    assert set(CHANNELS) <= set(records)  # every channel of the cases, on its own
     for planted in manifest.sources.values():
-        rec = records[planted.dataset]
-        assert rec.rows_read == planted.rows_written, planted.dataset
-        assert rec.rows_loaded == planted.expected_loaded, (planted.dataset, rec.reasons)
-        assert rec.rows_quarantined == planted.expected_quarantined, planted.dataset
+        rec = records[planted.source]
+        assert rec.dataset == planted.dataset
+        assert rec.rows_read == planted.rows_written, planted.source
+        assert rec.rows_loaded == planted.expected_loaded, (planted.source, rec.reasons)
+        assert rec.rows_quarantined == planted.expected_quarantined, planted.source
         assert rec.holds
+
+
+def test_the_merge_finds_the_planted_incidents_with_high_precision_and_recall(
+    demo: DemoRun,
+) -> None:
+    """Pairwise, against the ground truth the generator planted (case_merge_truth.csv):
+    pairs of records the hub put in one case, against pairs planted as one incident."""
+    import csv
+    import itertools
+
+    from home.layout import Home
+    from pipelines.hub import Hub
+
+    departments = demo.home / "departments"
+    planted: dict[str, set[str]] = {}
+    with (departments / "case_merge_truth.csv").open(encoding="utf-8", newline="") as handle:
+        for row in csv.DictReader(handle):
+            planted.setdefault(row["incident"], set()).add(f"{row['source']}:{row['case_no']}")
+    with Hub(Home(demo.home)).lake() as con:
+        found = con.execute(
+            "SELECT case_id, list(record_id) FROM lake.protected.cases_merged "
+            "GROUP BY case_id HAVING count(*) > 1"
+        ).fetchall()
+        loaded = {
+            r[0]
+            for r in con.execute("SELECT record_id FROM lake.protected.cases_merged").fetchall()
+        }
+
+    def pairs(groups: list[set[str]]) -> set[tuple[str, str]]:
+        return {tuple(sorted(p)) for g in groups for p in itertools.combinations(g, 2)}  # type: ignore[misc]
+
+    truth, merged = pairs(list(planted.values())), pairs([set(ids) for _, ids in found])
+    assert all(r in loaded for g in planted.values() for r in g)  # every planted record loaded
+    precision = len(truth & merged) / len(merged)
+    recall = len(truth & merged) / len(truth)
+    assert len(truth) > 20
+    assert precision >= 0.95, precision
+    assert recall >= 0.95, recall
+
+
+def test_transfers_stated_by_the_channels_agree_with_the_dispatch_log(demo: DemoRun) -> None:
+    """case_transfers is authoritative; the hotline's and the grid app's own counts agree
+    with it for every loaded record whose hand-overs all loaded."""
+    from home.layout import Home
+    from pipelines.hub import Hub
+
+    with Hub(Home(demo.home)).lake() as con:
+        rows = con.execute(
+            """WITH hops AS (
+                   SELECT case_source, case_no, count(*) AS n
+                   FROM lake.protected.case_transfers GROUP BY ALL),
+               -- orders one of whose hand-overs was quarantined (the raw copy names them)
+               held AS (
+                   SELECT DISTINCT r.case_no FROM lake.quarantine.case_transfers q
+                   JOIN lake.raw.case_transfers r
+                     ON r._batch_id = q._batch_id AND r._source_pos = q._source_pos)
+               SELECT k._source, k.transfers, coalesce(h.n, 0)
+               FROM lake.protected.cases k
+               LEFT JOIN hops h ON h.case_source = k._source AND h.case_no = k.case_no
+               WHERE k._source IN ('hl_cases', 'gd_cases')
+                 AND k.case_no NOT IN (SELECT case_no FROM held)"""
+        ).fetchall()
+        total = con.execute(
+            "SELECT count(*) FROM lake.protected.cases WHERE _source IN ('hl_cases', 'gd_cases')"
+        ).fetchone()
+        returns = con.execute(
+            "SELECT count(*) FROM lake.protected.case_transfers WHERE is_return = '是'"
+        ).fetchone()
+    assert total and len(rows) > 0.8 * total[0]
+    assert [r for r in rows if r[1] != r[2]] == []
+    assert returns and returns[0] > 0  # bounces A→B→A are facts, not a counter
+
+
+def test_a_steward_explains_splits_and_merges_a_case_at_the_command_line(demo: DemoRun) -> None:
+    import csv
+
+    with (demo.home / "departments" / "case_merge_truth.csv").open(encoding="utf-8") as handle:
+        first, second = [row for row in csv.DictReader(handle)][:2]
+    assert first["incident"] == second["incident"]
+    original = f"{first['source']}:{first['case_no']}"
+    retold = f"{second['source']}:{second['case_no']}"
+    shown = demo.shuzhi("cases", "explain", retold, "--json")
+    assert shown.returncode == 0, shown.stderr
+    case = json.loads(shown.stdout)
+    assert {r["record_id"] for r in case["records"]} >= {original, retold}
+    assert any(link["record_id"] == retold for link in case["links"])
+
+    refused = demo.shuzhi("cases", "split", retold, "--as", "street_donghu", "--reason", "核实")
+    assert refused.returncode == 2 and refused.stderr.startswith("refused: ")
+    done = demo.shuzhi(
+        "cases", "split", retold, "--as", "steward_district", "--reason", "非同一事项"
+    )
+    assert done.returncode == 0, done.stderr
+    alone = json.loads(demo.shuzhi("cases", "explain", retold, "--json").stdout)
+    assert [r["record_id"] for r in alone["records"]] == [retold]
+    assert alone["overrides"][0]["action"] == "split"
+    back = demo.shuzhi(
+        "cases", "merge", original, retold, "--as", "steward_district", "--reason", "复核为同一事项"
+    )
+    assert back.returncode == 0, back.stderr
+    again = json.loads(demo.shuzhi("cases", "explain", retold, "--json").stdout)
+    assert {r["record_id"] for r in again["records"]} >= {original, retold}
+    events = [json.loads(x) for x in (demo.home / "audit" / "audit.log").read_text().splitlines()]
+    outcomes = [e["details"]["outcome"] for e in events if e["kind"] == "steward_action"]
+    assert outcomes[-3:] == ["refused", "allowed", "allowed"]
 
 
 @pytest.mark.parametrize(

@@ -21,6 +21,9 @@ from encryption.master_key import create_key_file
 from home.layout import Home, config_dir
 from lakehouse.connection import open_lake
 
+# The hotline's mapping as configured: its CSV carries no online handle.
+HOTLINE_MAPPING = load_catalog(config_dir()).sources["hl_cases"].mapping
+
 
 @dataclass
 class OpenLake:
@@ -98,6 +101,7 @@ def write_cases(
 
 def drop_source(folder: Path, **extra: Any) -> FileDropSource:
     folder.mkdir(parents=True, exist_ok=True)
+    extra.setdefault("mapping", HOTLINE_MAPPING)
     return FileDropSource(
         kind="file_drop", name="hl_test", dataset="cases", folder=str(folder), **extra
     )

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from demo.enterprise_api import EnterpriseApiServer
-from demo.generate import api_token_path, generate_district
+from demo.department_apis import serve_department_apis
+from demo.generate import generate_district
 from demo.sizes import DistrictSize
 from encryption.master_key import create_key_file
 from home.layout import DEFAULT_CONFIG_DIR, Home
@@ -24,15 +24,13 @@ def build_pipeline_home(root: Path, *, scale: float = 0.02) -> Hub:
     create_key_file(home.keys / "master.key")
     hub = Hub(home, DEFAULT_CONFIG_DIR)
     generate_district(home, seed=13, size=DistrictSize.demo(scale), district=hub.catalog.district)
-    token = api_token_path(home).read_text(encoding="utf-8").strip()
-    enterprises = home.departments / "market_regulation" / "enterprises.jsonl"
-    with pytest.MonkeyPatch.context() as env, EnterpriseApiServer(enterprises, token) as api:
+    with pytest.MonkeyPatch.context() as env, serve_department_apis(home) as api_env:
         for name in _OVERRIDES:
             env.delenv(name, raising=False)
         env.setenv("SHUZHI_HOME", str(home.root))  # the department configs name paths in it
         env.setenv("DAGSTER_HOME", str(home.dagster))  # run_refresh points it there too
-        env.setenv("SHUZHI_MARKET_API_URL", api.url)
-        env.setenv("SHUZHI_MARKET_API_TOKEN", token)
+        for name, value in api_env.items():
+            env.setenv(name, value)
         from pipelines.run import run_refresh
 
         outcome = run_refresh(hub)

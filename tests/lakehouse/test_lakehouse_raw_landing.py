@@ -20,13 +20,16 @@ from lake_fixtures import (
 )
 
 from catalog.contracts import ColumnSpec, DatasetContract
+from catalog.registry import load_catalog
 from connectors.config import SqlSource
 from connectors.watermark import Watermark
 from encryption.master_key import MASTER_KEY_ENV
+from home.layout import config_dir
 from lakehouse import meta
 from lakehouse.raw_landing import SchemaDrift, align, land, raw_columns
 
 CASES = cases_contract()
+HOTLINE_MAPPING = load_catalog(config_dir()).sources["hl_cases"].mapping
 
 
 def W(value: int) -> Watermark:  # an integer watermark, named short for the asserts
@@ -213,10 +216,48 @@ def test_align_renames_to_contract_names_and_skips_derived_columns() -> None:
         positions=pa.array(["x:row 2"]),
         origin="x",
     )
-    aligned = align(batch, CASES)
-    assert aligned.schema.names == raw_columns(CASES)
+    aligned = align(batch, CASES, HOTLINE_MAPPING)
+    assert aligned.schema.names == [c for c in raw_columns(CASES) if c != "reporter_handle"]
     assert "street_code" not in aligned.schema.names
     assert aligned.column("reporter_phone").to_pylist() == [CASE["联系电话"]]
+
+
+def test_align_follows_a_channel_mapping() -> None:
+    """A channel's own field names land in the contract's columns; ignored fields stay out;
+    columns it does not send are not in the batch (NULL in raw); codes stay as sent."""
+    import pyarrow as pa
+
+    from catalog.source_mapping import SourceMapping
+    from connectors.batch import SourceBatch, strings_batch
+
+    mapping = SourceMapping(
+        fields={"case_no": "id", "received_at": "ts", "category": "cat", "community_code": "c"},
+        constants={"channel": "测试渠道"},
+        absent=[
+            c for c in raw_columns(CASES)
+            if c not in ("case_no", "received_at", "category", "community_code", "channel")
+        ],
+        ignore=["changed"],
+    )  # fmt: skip
+    batch = SourceBatch(
+        records=strings_batch(
+            ["c", "ts", "id", "cat", "changed"], [["东湖社区", "1", "A-1", "7", "x"]]
+        ),
+        positions=pa.array(["x:line 1"]),
+        origin="x",
+    )
+    aligned = align(batch, CASES, mapping)
+    assert aligned.schema.names == ["case_no", "received_at", "category", "community_code"]
+    assert aligned.to_pylist() == [
+        {"case_no": "A-1", "received_at": "1", "category": "7", "community_code": "东湖社区"}
+    ]
+    drifted = SourceBatch(
+        records=strings_batch(["c", "ts", "ident", "cat"], [["东湖社区", "1", "A-1", "7"]]),
+        positions=pa.array(["x:line 1"]),
+        origin="x",
+    )
+    with pytest.raises(SchemaDrift, match=r"missing columns \['id'\], new columns \['ident'\]"):
+        align(drifted, CASES, mapping)
 
 
 # --- incremental SQL ---------------------------------------------------------------------------

@@ -15,9 +15,12 @@ def test_definitions_load_with_every_asset_check_schedule_and_sensor() -> None:
     graph = defs.resolve_asset_graph()
     keys = {k.to_user_string() for k in graph.get_all_asset_keys()}
     for dataset in catalog.datasets:
-        assert {f"raw_{dataset}", f"staged_{dataset}", f"protected_{dataset}"} <= keys
+        assert {f"staged_{dataset}", f"protected_{dataset}"} <= keys
+    for source in catalog.sources:
+        assert catalog.raw_asset_name(source) in keys
     assert set(catalog.products) <= keys
     assert "data_rooms" in keys
+    assert "merged_cases" in keys
 
     checks = {k.name for k in graph.asset_check_keys}
     for dataset in catalog.datasets:
@@ -29,7 +32,32 @@ def test_definitions_load_with_every_asset_check_schedule_and_sensor() -> None:
     schedules = {s.name for s in defs.schedules or []}
     assert {f"schedule_{s}" for s, src in catalog.sources.items() if src.schedule} == schedules
     sensors = {s.name for s in defs.sensors or []}
-    assert {"drop_hl_cases", "drop_ca_assistance"} == sensors
+    assert {"drop_hl_cases", "drop_mb_cases", "drop_wb_cases", "drop_ca_assistance"} == sensors
+
+
+def test_a_dataset_with_one_source_keeps_raw_dataset_and_each_channel_gets_its_own() -> None:
+    """Single-source datasets keep ``raw_<dataset>`` (as always); each channel of a
+    multi-source dataset lands in ``raw_<source>``, and all of them feed one staged asset;
+    the merge comes after the protected layer and before the products that read it."""
+    from pipelines.definitions import defs
+
+    catalog = load_catalog(config_dir())
+    graph = defs.resolve_asset_graph()
+    for single in ("population", "enterprises", "assistance", "case_transfers"):
+        [source] = catalog.sources_for(single)
+        assert catalog.raw_asset_name(source.name) == f"raw_{single}"
+    channels = [s.name for s in catalog.sources_for("cases")]
+    assert len(channels) == 5
+    staged = graph.get(dg.AssetKey("staged_cases"))
+    assert {k.to_user_string() for k in staged.parent_keys} == {f"raw_{c}" for c in channels}
+    merged = graph.get(dg.AssetKey("merged_cases"))
+    assert {k.to_user_string() for k in merged.parent_keys} == {"protected_cases"}
+    stats = graph.get(dg.AssetKey("street_case_stats"))
+    assert dg.AssetKey("merged_cases") in stats.parent_keys
+    job = defs.resolve_job_def("sync_wx_cases")
+    selected = {k.to_user_string() for k in job.asset_layer.selected_asset_keys}
+    assert {"raw_wx_cases", "staged_cases", "merged_cases"} <= selected
+    assert "raw_hl_cases" not in selected
 
 
 def test_checks_are_blocking() -> None:

@@ -30,7 +30,8 @@ def hub(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Hub:
 
 def _fire(hub: Hub) -> dg.SensorResult:
     source = hub.catalog.sources["hl_cases"]
-    sensor = file_drop_sensor(source, sync_job(source.name, source.dataset))  # type: ignore[arg-type]
+    job = sync_job(source.name, hub.catalog.raw_asset_name(source.name))
+    sensor = file_drop_sensor(source, job)  # type: ignore[arg-type]
     resource = HubResource(home=str(hub.home.root), config_dir=str(hub.config))
     context = dg.build_sensor_context(resources={"hub": resource})
     result = sensor(context)
@@ -57,17 +58,17 @@ def test_firing_twice_for_the_same_files_asks_for_one_run(hub: Hub) -> None:
 def test_after_the_sync_the_same_files_start_nothing(hub: Hub) -> None:
     from pipelines import steps
 
-    landed = steps.sync_dataset(hub, "cases")
+    landed = steps.sync_source(hub, "hl_cases")
     assert landed.rows_read > 0
     assert _skipped(_fire(hub)) == "no new finished files"
-    again = steps.sync_dataset(hub, "cases")
+    again = steps.sync_source(hub, "hl_cases")
     assert again.rows_read == 0  # the ledger skips them even when a sync runs anyway
 
 
 def test_a_half_written_file_waits_until_it_is_complete(hub: Hub) -> None:
     from pipelines import steps
 
-    steps.sync_dataset(hub, "cases")
+    steps.sync_source(hub, "hl_cases")
     exported = _drop_folder(hub) / "cases_2026-09.csv"
     partial = _drop_folder(hub) / "cases_2026-12.csv.part"
     partial.write_bytes(exported.read_bytes().replace(b"2026-09", b"2026-12")[:5000])

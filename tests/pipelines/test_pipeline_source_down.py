@@ -31,13 +31,18 @@ def hub(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Hub:
     create_key_file(home.keys / "master.key")
     hub = Hub(home, DEFAULT_CONFIG_DIR)
     generate_district(home, seed=3, size=DistrictSize.demo(0.05), district=hub.catalog.district)
-    # The market-regulation API is not running: nothing listens on this port.
+    # Neither department API is running: nothing listens on these ports.
     monkeypatch.setenv("SHUZHI_MARKET_API_URL", f"http://127.0.0.1:{_closed_port()}")
     monkeypatch.setenv("SHUZHI_MARKET_API_TOKEN", "demo-token-not-used")
+    monkeypatch.setenv("SHUZHI_WECHAT_API_URL", f"http://127.0.0.1:{_closed_port()}")
+    monkeypatch.setenv("SHUZHI_WECHAT_API_KEY", "demo-key-not-used")
     return hub
 
 
 def test_the_run_fails_naming_the_source_while_other_departments_load(hub: Hub) -> None:
+    """The register's API and one case channel (WeChat) are down: each fails its own raw
+    asset; the cases of the four other channels are still staged, protected, merged and
+    reach the products (a channel down does not hold back its dataset)."""
     from pipelines.run import run_refresh
     from pipelines.source_status import source_statuses
 
@@ -46,15 +51,24 @@ def test_the_run_fails_naming_the_source_while_other_departments_load(hub: Hub) 
     assert not outcome.success
     [failure] = [f for f in outcome.failures if f.startswith("raw_enterprises")]
     assert "mr_enterprises" in failure and "failed after 6 tries" in failure
+    [channel] = [f for f in outcome.failures if f.startswith("raw_wx_cases")]
+    assert "wx_cases" in channel
     statuses = {s.source: s for s in source_statuses(hub)}
     assert statuses["mr_enterprises"].status == "failed"
+    assert statuses["wx_cases"].status == "failed"
     assert "failed after 6 tries" in (statuses["mr_enterprises"].error or "")
-    for other in ("ps_population", "hl_cases", "ca_assistance"):
+    for other in ("ps_population", "hl_cases", "mb_cases", "gd_cases", "wb_cases", "ca_assistance"):
         assert statuses[other].status == "ok", other
         assert statuses[other].rows_loaded
+    assert {"staged_cases", "protected_cases", "merged_cases"} <= set(outcome.rebuilt)
+    assert "staged_enterprises" not in outcome.rebuilt  # nothing new came for it
     with hub.lake() as con:
         cases = con.execute("SELECT count(*) FROM lake.products.street_case_stats").fetchone()
+        channels = con.execute("SELECT DISTINCT _source FROM lake.protected.cases").fetchall()
+        merged = con.execute("SELECT count(*) FROM lake.protected.cases_merged").fetchone()
     assert cases and cases[0] > 0  # products of the healthy sources are still built
+    assert {c[0] for c in channels} == {"hl_cases", "mb_cases", "gd_cases", "wb_cases"}
+    assert merged and merged[0] > 0
 
 
 def test_a_registry_that_is_down_still_lets_case_products_and_rooms_rebuild(
@@ -62,15 +76,12 @@ def test_a_registry_that_is_down_still_lets_case_products_and_rooms_rebuild(
 ) -> None:
     """The population database goes missing after a good night: the cases that arrived
     since still reach street_case_stats and the rooms, built on the last good registry."""
-    from demo.enterprise_api import EnterpriseApiServer
-    from demo.generate import api_token_path
+    from demo.department_apis import serve_department_apis
     from pipelines.run import run_refresh
 
-    token = api_token_path(hub.home).read_text(encoding="utf-8").strip()
-    data = hub.home.departments / "market_regulation" / "enterprises.jsonl"
-    with EnterpriseApiServer(data, token) as api:
-        monkeypatch.setenv("SHUZHI_MARKET_API_URL", api.url)
-        monkeypatch.setenv("SHUZHI_MARKET_API_TOKEN", token)
+    with serve_department_apis(hub.home) as api_env:
+        for name, value in api_env.items():
+            monkeypatch.setenv(name, value)
         first = run_refresh(hub)
         assert first.success, first.failures
         with hub.lake() as con:

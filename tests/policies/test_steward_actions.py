@@ -11,6 +11,8 @@ from catalog.registry import load_catalog
 from home.layout import config_dir
 from policies.models import PolicySet, Principal
 from policies.steward_actions import (
+    MERGE_CASE_RECORDS,
+    SPLIT_CASE_RECORD,
     StewardActionRefused,
     decide_steward_action,
     require_steward_action,
@@ -57,3 +59,17 @@ def test_3_a_steward_of_other_datasets_is_refused() -> None:
 def test_4_the_datasets_own_steward_is_allowed() -> None:
     decided = require_steward_action(POLICIES, "steward_district", POPULATION, ACTION)
     assert decided.allowed and decided.reason == "steward_district is the steward of population"
+
+
+# The merge overrides are steward actions too, decided by the same rules.
+CASES = load_catalog(config_dir()).datasets["cases"]
+
+
+@pytest.mark.parametrize("action", [SPLIT_CASE_RECORD, MERGE_CASE_RECORDS])
+def test_only_the_cases_steward_may_split_or_merge_case_records(action: str) -> None:
+    allowed = decide_steward_action(POLICIES, "steward_district", CASES, action)
+    assert allowed.allowed and allowed.action == action
+    for other in ("steward_other", "street_donghu", "dept_x", "nobody"):
+        refused = decide_steward_action(POLICIES, other, CASES, action)
+        assert not refused.allowed, other
+        assert action in refused.reason or "unknown principal" in refused.reason

@@ -134,6 +134,7 @@ def write_protected(
             columns[spec.name] = pa.array(["[redacted]"] * len(rows), pa.string())
     columns["_batch_id"] = pa.array(["b-test"] * len(rows), pa.string())
     columns["_source_pos"] = pa.array(range(len(rows)), pa.int64())
+    columns["_source"] = pa.array(["s-test"] * len(rows), pa.string())
     order = [*protected_select(contract)] + [
         c.name for c in contract.columns if c.protection == "redact"
     ]

@@ -72,7 +72,11 @@ class StagingHub:
 
     def land(self) -> str:
         source = FileDropSource(
-            kind="file_drop", name="hl_test", dataset="cases", folder=str(self.drop)
+            kind="file_drop",
+            name="hl_test",
+            dataset="cases",
+            folder=str(self.drop),
+            mapping=self.catalog.sources["hl_cases"].mapping,  # the hotline's own
         )
         return land(self.con, source, self.catalog.datasets["cases"], self.keystore).batch_id
 

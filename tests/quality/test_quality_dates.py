@@ -107,3 +107,24 @@ def test_bad_dates_are_refused_with_a_reason(raw: str, reason: str) -> None:
 def test_bad_times_are_refused(raw: str, reason: str) -> None:
     with pytest.raises(DateError, match=reason):
         parse_datetime(raw)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2026年11月3日 下午3:05", dt.datetime(2026, 11, 3, 15, 5)),
+        ("2026年11月3日下午3时5分", dt.datetime(2026, 11, 3, 15, 5)),
+        ("2026-11-03 上午 09:05:00", dt.datetime(2026, 11, 3, 9, 5)),
+        ("2026/11/3 中午12:30", dt.datetime(2026, 11, 3, 12, 30)),
+        ("2026/11/3 中午1:30", dt.datetime(2026, 11, 3, 13, 30)),
+        ("2026/11/3 晚上8:00", dt.datetime(2026, 11, 3, 20, 0)),
+        ("2026/11/3 凌晨12:10", dt.datetime(2026, 11, 3, 0, 10)),
+    ],
+)
+def test_chinese_half_day_markers(text: str, expected: dt.datetime) -> None:
+    assert parse_datetime(text) == expected
+
+
+def test_a_half_day_marker_before_a_24_hour_time_is_refused() -> None:
+    with pytest.raises(DateError, match="half-day marker"):
+        parse_datetime("2026/11/3 下午15:05")
