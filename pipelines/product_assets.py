@@ -39,6 +39,37 @@ def product_asset(product: ProductContract) -> dg.AssetsDefinition:
     return build
 
 
+def product_check(product: ProductContract) -> dg.AssetChecksDefinition:
+    suppression = product.suppression
+    what = "columns as contracted, no identifier in clear"
+    if suppression is not None:
+        what += (
+            f", counts below {suppression.threshold} blank and no blank cell recoverable "
+            f"from {len(suppression.margins)} margins"
+        )
+
+    @dg.asset_check(
+        asset=dg.AssetKey(product.name),
+        name=f"check_{product.name}",
+        blocking=True,
+        description=f"The product as written: {what} (products.product_check).",
+    )
+    def check(context: dg.AssetCheckExecutionContext, hub: HubResource) -> dg.AssetCheckResult:
+        with step(context, hub.show_progress, f"check_{product.name}") as summary:
+            outcome = steps.check_product_step(hub.hub(), product.name)
+            summary.append("passed" if outcome.passed else f"{len(outcome.problems)} problems")
+        return dg.AssetCheckResult(
+            passed=outcome.passed,
+            severity=dg.AssetCheckSeverity.ERROR,
+            metadata={
+                **{k: str(v) for k, v in outcome.metadata.items()},
+                "problems": "; ".join(outcome.problems) or "none",
+            },
+        )
+
+    return check
+
+
 def rooms_asset(catalog: Catalog) -> dg.AssetsDefinition:
     @dg.asset(
         name="data_rooms",
