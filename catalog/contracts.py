@@ -52,6 +52,7 @@ ColumnType = Literal[
     "resident_id",
     "phone",
     "credit_code",
+    "household_no",
     "sex",
     "community_code",
     "community_name",
@@ -78,6 +79,8 @@ class ColumnSpec(BaseModel):
     protection: Protection = "none"
     token_domain: str | None = None
     values: list[str] | None = None  # allowed values for enum columns
+    # Other spellings of an enum's values (a legacy code, a synonym) → the value they mean.
+    aliases: dict[str, str] = Field(default_factory=dict)
     derived_from: str | None = None  # street_code derived from a community column
     # Personal-data entities a steward reviewed and allowed in this column as it is
     # protected, each with the reason (e.g. a business address in a public register).
@@ -89,9 +92,17 @@ class ColumnSpec(BaseModel):
             raise ValueError(f"column {self.name}: token+seal needs token_domain")
         if self.type == "enum" and not self.values:
             raise ValueError(f"column {self.name}: enum needs values")
+        if self.aliases and self.type != "enum":
+            raise ValueError(f"column {self.name}: aliases are for enum columns")
+        unknown = sorted({v for v in self.aliases.values() if v not in (self.values or [])})
+        if unknown:
+            raise ValueError(f"column {self.name}: aliases map to {unknown}, not among values")
         if self.type == "free_text" and self.protection != "redact":
             raise ValueError(f"column {self.name}: free_text must be protected by redact")
-        if self.type in ("resident_id", "phone") and self.protection != "token+seal":
+        if (
+            self.type in ("resident_id", "phone", "household_no")
+            and self.protection != "token+seal"
+        ):
             raise ValueError(f"column {self.name}: direct identifiers must be token+seal")
         for entity, reason in self.reviewed.items():
             if entity not in ENTITIES:
