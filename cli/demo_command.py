@@ -56,7 +56,8 @@ def demo(
     console.print(
         f"[green]✓[/green] department systems written under {hub.home.departments} "
         f"({size.residents:,} residents, {size.enterprises:,} enterprises, {size.cases:,} cases, "
-        f"{size.assistance:,} assistance records)"
+        f"{size.assistance:,} assistance records, {size.visits:,} home visits, "
+        f"{size.social_organisations:,} social organisations)"
     )
     token = api_token_path(hub.home).read_text(encoding="utf-8").strip()
     data_path = hub.home.departments / "market_regulation" / "enterprises.jsonl"

@@ -1,15 +1,16 @@
-"""``shuzhi demo``: write a district's four department systems, with counted dirt."""
+"""``shuzhi demo``: write a district's department systems, with counted dirt."""
 
 from __future__ import annotations
 
 import datetime as dt
 import os
 import random
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
+from typing import TypeVar
 
 from catalog.district import District, load_district
-from demo import assistance, cases, enterprises, population
+from demo import assistance, cases, enterprises, population, social_organisations, visits
 from demo.addresses import AddressBook, lay_out
 from demo.case_files import write_case_files
 from demo.civil_affairs import write_assistance_roll
@@ -21,10 +22,18 @@ from demo.people import IdNumberAllocator, PersonMaker
 from demo.pools import ResidentPools
 from demo.population_db import copy_population_sqlite_to_postgres, write_population_sqlite
 from demo.sizes import DistrictSize
+from demo.sqlite_tables import write_sqlite_table
+from demo.workbooks import write_sheet
 from home import layout
 from home.layout import Home
 
-DEPARTMENT_FOLDERS = ("public_security", "market_regulation", "hotline_12345", "civil_affairs")
+DEPARTMENT_FOLDERS = (
+    "public_security",
+    "market_regulation",
+    "hotline_12345",
+    "civil_affairs",
+    "street_offices",
+)
 API_TOKEN_FILE = "market_regulation/api_token"
 _KEEP = {API_TOKEN_FILE}  # the token outlives regenerations: the hub's settings refer to it
 
@@ -66,7 +75,7 @@ def generate_district(
     population_postgres_dsn: str | None = None,
     population_postgres_schema: str = "public_security",
 ) -> DemoManifest:
-    """Write all four sources under ``home.departments`` and return (and save) the manifest.
+    """Write every source under ``home.departments`` and return (and save) the manifest.
 
     The same seed and size give byte-identical department data. When a
     PostgreSQL DSN is given, the registry is also copied into
@@ -137,17 +146,54 @@ def generate_district(
 
         rng = _source_rng(seed, assistance.SOURCE)
         ledger.declare(assistance.SOURCE, assistance.KINDS)
+        roll: list[assistance.AssistanceRow] = []  # the street offices visit who is on it
         assistance_rows = write_assistance_roll(
             departments / assistance.FILE,
-            assistance.assistance_rows(
-                size.assistance,
+            _kept(
+                roll,
+                assistance.assistance_rows(
+                    size.assistance,
+                    rng=rng,
+                    plan=assistance.draw_plan(rng, size.assistance),
+                    maker=PersonMaker(rng, ids),
+                    addresses=AddressBook(district, places, rng),
+                    pool=pools.assistance,
+                    ledger=ledger,
+                ),
+            ),
+        )
+
+        rng = _source_rng(seed, visits.SOURCE)
+        ledger.declare(visits.SOURCE, visits.KINDS)
+        books = visits.visit_rows(
+            size.visits,
+            rng=rng,
+            plan=visits.draw_plan(rng, size.visits),
+            targets=visits.targets(roll, pools.reporters[: size.visits], district),
+            district=district,
+            ledger=ledger,
+        )
+        visit_rows = {
+            path: write_sheet(departments / path, visits.SHEET, visits.HEADERS, rows)
+            for path, rows in books.items()
+        }
+
+        rng = _source_rng(seed, social_organisations.SOURCE)
+        ledger.declare(social_organisations.SOURCE, social_organisations.KINDS)
+        organisation_rows = write_sqlite_table(
+            departments / social_organisations.FILE,
+            social_organisations.TABLE,
+            social_organisations.COLUMNS,
+            social_organisations.organisation_rows(
+                size.social_organisations,
                 rng=rng,
-                plan=assistance.draw_plan(rng, size.assistance),
+                plan=social_organisations.draw_plan(rng, size.social_organisations),
                 maker=PersonMaker(rng, ids),
                 addresses=AddressBook(district, places, rng),
-                pool=pools.assistance,
                 ledger=ledger,
             ),
+            key="org_id",
+            indexed=["updated_at"],
         )
 
         manifest = DemoManifest(
@@ -169,15 +215,34 @@ def generate_district(
                 assistance.SOURCE: _source_manifest(
                     ledger, assistance.SOURCE, "civil_affairs", {assistance.FILE: assistance_rows}
                 ),
+                visits.SOURCE: _source_manifest(
+                    ledger, visits.SOURCE, "street_offices", visit_rows
+                ),
+                social_organisations.SOURCE: _source_manifest(
+                    ledger,
+                    social_organisations.SOURCE,
+                    "civil_affairs",
+                    {social_organisations.FILE: organisation_rows},
+                ),
             },
         )
     manifest.save(departments)
-    _date_exports(departments, [*case_rows, assistance.FILE])
+    _date_exports(departments, [*case_rows, assistance.FILE, *visit_rows])
     if population_postgres_dsn:
         copy_population_sqlite_to_postgres(
             departments / population.FILE, population_postgres_dsn, population_postgres_schema
         )
     return manifest
+
+
+T = TypeVar("T")
+
+
+def _kept(keep: list[T], rows: Iterable[T]) -> Iterator[T]:
+    """``rows`` passed on as they are written, each also kept in ``keep``."""
+    for row in rows:
+        keep.append(row)
+        yield row
 
 
 def _date_exports(departments: Path, files: Sequence[str]) -> None:

@@ -19,7 +19,15 @@ def config_copy(tmp_path: Path) -> Path:
 
 def test_shipped_config_loads_and_cross_checks() -> None:
     catalog = load_catalog(DEFAULT_CONFIG_DIR)
-    assert set(catalog.datasets) == {"population", "enterprises", "cases", "assistance"}
+    assert set(catalog.datasets) >= {
+        "population",
+        "enterprises",
+        "cases",
+        "assistance",
+        "visits",
+        "social_organisations",
+    }
+    assert catalog.departments["street_offices"].sources[0].dataset == "visits"
     assert set(catalog.products) >= {"street_population_profile", "street_case_stats"}
     for dataset in catalog.datasets:
         assert catalog.source_for(dataset).dataset == dataset
