@@ -1,9 +1,11 @@
 """What an attacker can work out about the blank cells of a table: the range of each.
 
 The attacker knows every published count, the true total of every margin
-group (rows sharing the values of a margin's ``by`` columns), and that a blank
-holds at least ``lower`` (1, or 0 when the product lists empty cells). The
-blanks of each group must then add up to what its total leaves once the
+group (rows sharing the values of a margin's ``by`` columns) that is zero or at
+least the threshold, and that a blank holds at least ``lower`` (1, or 0 when
+the product lists empty cells). A total between zero and the threshold is a
+small count itself: whoever publishes it blanks it, so it is not known. The
+blanks of each known group must add up to what its total leaves once the
 published cells are subtracted; the lowest and highest value a blank can take
 under all those equations at once is its range. A range of one value is a
 recovered cell.
@@ -14,8 +16,9 @@ Computed exactly, with the cheapest method the margins allow:
   blanks of its group hold above ``lower``;
 - two margins (each row in two groups: a two-way table, or a nested one such as
   grid within community): the blanks are the edges of a bipartite graph between
-  the groups, and how far a blank can rise or fall is a maximum flow around
-  cycles of blanks (a transportation problem);
+  the groups (unknown groups merged into one node that keeps no total), and how
+  far a blank can rise or fall is a maximum flow around cycles of blanks (a
+  transportation problem);
 - more margins: a linear program (scipy's HiGHS), the same bounds in general.
 """
 
@@ -24,7 +27,7 @@ from __future__ import annotations
 import math
 from collections import deque
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pyarrow as pa
 
@@ -45,11 +48,14 @@ class CellRange:
 
 @dataclass
 class MarginGroups:
-    """Which rows make up each margin group, and the groups each row belongs to."""
+    """Which rows make up each margin group, the groups each row belongs to, and which
+    groups' totals the attacker knows."""
 
+    margins: int  # how many margins the contract declares
     rows_of: list[list[int]]  # group → rows
     groups_of: list[list[int]]  # row → groups (one per margin, in the contract's order)
     labels: list[str]  # group → "by=value, …" (codes and categories: for messages)
+    known: list[bool] = field(default_factory=list)  # group → its total is known
 
     @classmethod
     def of(cls, table: pa.Table, spec: Suppression) -> MarginGroups:
@@ -70,7 +76,17 @@ class MarginGroups:
                     )
                 rows_of[group].append(row)
                 groups_of[row].append(group)
-        return cls(rows_of, groups_of, labels)
+        return cls(len(spec.margins), rows_of, groups_of, labels, [True] * len(rows_of))
+
+    def knowing(self, values: Sequence[int | None], threshold: int) -> MarginGroups:
+        """The same groups, known where the true total is zero or at least the threshold."""
+        totals = [sum(values[r] or 0 for r in rows) for rows in self.rows_of]
+        known = [t == 0 or t >= threshold for t in totals]
+        return MarginGroups(self.margins, self.rows_of, self.groups_of, self.labels, known)
+
+    def constraining(self, row: int) -> list[int]:
+        """The groups of ``row`` whose totals are known."""
+        return [g for g in self.groups_of[row] if self.known[g]]
 
     def where(self, row: int) -> str:
         return "; ".join(self.labels[g] for g in self.groups_of[row])
@@ -95,12 +111,11 @@ def highest(
     row: int, values: Sequence[int | None], blank: set[int], groups: MarginGroups, lower: int
 ) -> float:
     value = values[row] or 0
-    margins = len(groups.groups_of[row])
-    if margins == 0:
+    if not groups.constraining(row):
         return math.inf
-    if margins == 1:
+    if groups.margins == 1:
         return value + _others_above_lower(row, values, blank, groups, lower)
-    if margins == 2:
+    if groups.margins == 2:
         return value + _flow(row, values, blank, groups, lower, rising=True)
     return _linear_program(row, values, blank, groups, lower, highest=True)
 
@@ -109,13 +124,13 @@ def lowest(
     row: int, values: Sequence[int | None], blank: set[int], groups: MarginGroups, lower: int
 ) -> float:
     value = values[row] or 0
-    margins = len(groups.groups_of[row])
-    if margins == 0:
+    if not groups.constraining(row):
         return float(lower)
-    if margins == 1:
-        others = [r for r in groups.rows_of[groups.groups_of[row][0]] if r != row and r in blank]
+    if groups.margins == 1:
+        group = groups.groups_of[row][0]
+        others = [r for r in groups.rows_of[group] if r != row and r in blank]
         return float(lower) if others else float(value)
-    if margins == 2:
+    if groups.margins == 2:
         return value - min(value - lower, _flow(row, values, blank, groups, lower, rising=False))
     return _linear_program(row, values, blank, groups, lower, highest=False)
 
@@ -127,6 +142,9 @@ def _others_above_lower(
     return sum((values[r] or 0) - lower for r in groups.rows_of[group] if r != row and r in blank)
 
 
+FREE = -1  # the one node standing for every group whose total is not known
+
+
 def _flow(
     row: int,
     values: Sequence[int | None],
@@ -136,16 +154,24 @@ def _flow(
     *,
     rising: bool,
 ) -> float:
-    """How far a blank of a two-way table can rise (or fall) with every total kept.
+    """How far a blank of a two-way table can rise (or fall) with every known total kept.
 
     The blanks are edges between their two groups. Raising this one by δ means
     lowering another blank of its second group by δ, raising another of that
     blank's first group, and so on, until a blank of its own first group is lowered:
     a cycle. As a flow from its second group to its first, lowering a blank is an arc
     (second → first) of capacity ``value - lower``, raising one an arc (first →
-    second) without limit; for a fall the two swap. The maximum flow is the answer.
+    second) without limit; for a fall the two swap. Groups whose total is unknown
+    are one node (``FREE``) that keeps no total: a path through it fixes both ends.
+    The maximum flow is the answer.
     """
-    first_group, second_group = groups.groups_of[row]
+
+    def node(group: int) -> int:
+        return group if groups.known[group] else FREE
+
+    first_group, second_group = (node(g) for g in groups.groups_of[row])
+    if first_group == second_group == FREE:
+        return math.inf
     capacity: dict[tuple[int, int], float] = {}
     neighbours: dict[int, set[int]] = {}
 
@@ -158,7 +184,9 @@ def _flow(
     for other in component_of(row, blank, groups):
         if other == row:
             continue
-        a, b = groups.groups_of[other]
+        a, b = (node(g) for g in groups.groups_of[other])
+        if a == b:
+            continue  # free on both sides: it closes no cycle of known totals
         room = float(max((values[other] or 0) - lower, 0))
         if rising:
             arc(b, a, room)  # lowering it
@@ -206,12 +234,12 @@ def _max_flow(
 
 
 def component_of(start: int, blank: set[int], groups: MarginGroups) -> list[int]:
-    """The blank cells linked to ``start`` by shared margin groups: one system of equations."""
+    """The blank cells linked to ``start`` by shared known groups: one system of equations."""
     seen = {start}
     stack = [start]
     while stack:
         row = stack.pop()
-        for group in groups.groups_of[row]:
+        for group in groups.constraining(row):
             for other in groups.rows_of[group]:
                 if other in blank and other not in seen:
                     seen.add(other)
@@ -234,7 +262,7 @@ def _linear_program(
 
     component = component_of(row, blank, groups)
     position = {r: i for i, r in enumerate(component)}
-    touched = sorted({g for r in component for g in groups.groups_of[r]})
+    touched = sorted({g for r in component for g in groups.constraining(r)})
     matrix = np.zeros((len(touched), len(component)))
     rhs = np.zeros(len(touched))
     for i, group in enumerate(touched):

@@ -6,25 +6,28 @@ threshold, the count columns, the margins (groups of rows whose sum is
 published or derivable, e.g. a community's population) and the derived
 columns (rates, averages) that are blanked with their counts.
 
-The attacker it defeats knows every value the product publishes, the true
-total of every declared margin group (however it learned it), and that a blank
-count is at least 1 (or at least 0 when the product lists empty cells too,
-``empty_cells_listed``). From these it solves the linear system the margins
-give, for the lowest and highest value each blank cell can take (what
-``cell_ranges`` computes, with a linear program). The table is written only
-when, for that attacker:
+The attacker it defeats (``products.cell_ranges`` works out what it can learn)
+knows every value the product publishes; the true total of every declared
+margin group, however it learned it, unless that total is itself a small count
+(between zero and the threshold: blank wherever it is published); and that a
+blank count is at least 1, or at least 0 when the product lists empty cells too
+(``empty_cells_listed``). From these it solves the equations the margins give
+for the lowest and highest value each blank can take. The table is written
+only when, for that attacker:
 
-1. no blank cell is pinned to a single value (lone blanks in a group, blanks
+1. no blank cell is pinned to a single value (a lone blank in a group, blanks
    whose group leaves no room, blanks cornered by two crossing margins);
 2. every primary blank (a count below the threshold) could be as large as the
-   threshold, or as its smallest margin total if that is smaller, so the
+   threshold, or as its smallest known margin total if that is smaller, so the
    attacker cannot even tell it is a small cell.
 
-Secondary suppression is greedy: while a blank cell breaks a rule, the
+Secondary suppression is greedy: while a primary blank breaks a rule, the
 published cell of one of its margin groups that best loosens it (the smallest
-one large enough, else the largest) is blanked too, and the component is
-solved again. Derived columns of a row are blanked wherever one of their count
-columns is. Zeros are never suppressed for being small: "nobody" identifies no one.
+one large enough, else the largest) is blanked too, and it is checked again. A
+cell blanked that way which the attacker can still pin down is shown again (its
+value is known anyway). Derived columns of a row are blanked wherever one of
+their count columns is. Zeros are never suppressed for being small: "nobody"
+identifies no one.
 
 Product tables are aggregates (hundreds to a few thousand rows), so the table
 is held in memory here; person-level products carry no suppression block.
@@ -73,17 +76,15 @@ def _shortfall(
     """How far a blank cell falls short of protection (≤ 0: protected).
 
     A primary cell must be able to reach its target (the threshold, or its smallest
-    margin total); any blank must not be pinned (``products.cell_ranges``).
+    known margin total); any blank must not be pinned (``products.cell_ranges``).
     """
     value = values[row] or 0
-    signature = groups.groups_of[row]
-    if not signature:
-        return 0  # in no margin: nothing to subtract it from
+    known = groups.constraining(row)
+    if not known:
+        return 0  # in no margin whose total is known: nothing to subtract it from
     if row in primary:
-        target = min(
-            [threshold, *(sum(values[r] or 0 for r in groups.rows_of[g]) for g in signature)]
-        )
-        ceiling = min(_room(g, values, blank, groups, lower) for g in signature)
+        target = min([threshold, *(sum(values[r] or 0 for r in groups.rows_of[g]) for g in known)])
+        ceiling = min(_room(g, values, blank, groups, lower) for g in known)
         if ceiling < target:  # no group lets it reach the target: no need to solve
             return target - ceiling
         return target - highest(row, values, blank, groups, lower)
@@ -116,7 +117,7 @@ def suppress(
     table: pa.Table, spec: Suppression, *, product: str
 ) -> tuple[pa.Table, SuppressionReport]:
     """The table with small cells and the cells that would give them away blanked."""
-    groups = MarginGroups.of(table, spec)
+    layout = MarginGroups.of(table, spec)
     report = SuppressionReport()
     lower = 0 if spec.empty_cells_listed else 1
     blanked_rows: dict[str, set[int]] = {}
@@ -124,6 +125,7 @@ def suppress(
         values = [None if v is None else int(v) for v in table.column(name).to_pylist()]
         primary = {r for r, v in enumerate(values) if v is not None and 0 < v < spec.threshold}
         column = _Column(name, values, primary, set(primary))
+        groups = layout.knowing(values, spec.threshold)
         _protect(column, groups, spec.threshold, lower, product)
         report.primary[name] = len(primary)
         report.secondary[name] = len(column.blank) - len(primary)
@@ -138,22 +140,28 @@ def _protect(
 
     Blanking one more cell only widens what the other blanks can be (a value the
     attacker knew becomes one it must guess), so a cell once protected stays
-    protected: each cell is checked until it passes, then never again.
+    protected: each cell is checked until it passes, then never again. A cell blanked
+    to protect another that the attacker can still pin down is shown again: its value
+    is known anyway, and showing it changes nothing the attacker can work out.
     """
     _no_lone_blanks(column, groups, threshold, lower)
     queue = sorted(column.blank)
     while queue:
         row = queue.pop(0)
+        if row not in column.blank:
+            continue
         need = _shortfall(
             row, column.values, column.blank, column.primary, groups, threshold, lower
         )
         if need <= 0:
             continue
+        if row not in column.primary:
+            column.blank.discard(row)  # pinned anyway: show it
+            continue
         candidate = _candidate(row, need + lower, column, groups)
         if candidate is None:
             raise SuppressionError(
-                f"product {product}: a blank {column.name} in "
-                f"{groups.where(row)} can be "
+                f"product {product}: a blank {column.name} in {groups.where(row)} can be "
                 "recovered and no published cell of its margins is left to blank; list empty "
                 "cells with 0 (empty_cells_listed: true) or drop a margin whose total nobody "
                 "can know"
@@ -173,39 +181,43 @@ def unprotected_cells(
     """Blank cells the attacker can pin down or tell are small: the rule the build keeps,
     checked again on a written table (``values`` are the true counts)."""
     primary = {r for r in blank if values[r] is not None and 0 < (values[r] or 0) < threshold}
+    known = groups.knowing(values, threshold)
     return [
         row
         for row in sorted(blank)
-        if _shortfall(row, values, blank, primary, groups, threshold, lower) > 0
+        if _shortfall(row, values, blank, primary, known, threshold, lower) > 0
     ]
 
 
 def _no_lone_blanks(column: _Column, groups: MarginGroups, threshold: int, lower: int) -> None:
-    """The cheap first pass: no margin group may hold exactly one blank (plain subtraction)."""
+    """The cheap first pass: no known margin group may hold exactly one primary blank
+    (plain subtraction)."""
     changed = True
     while changed:
         changed = False
-        for rows in groups.rows_of:
+        for group, rows in enumerate(groups.rows_of):
+            if not groups.known[group]:
+                continue
             blanks = [r for r in rows if r in column.blank]
-            if len(blanks) != 1:
+            if len(blanks) != 1 or blanks[0] not in column.primary:
                 continue
             published = [r for r in rows if r not in column.blank and column.values[r] is not None]
             if not published:
                 continue
-            row = blanks[0]
-            value = column.values[row] or 0
-            need = (threshold - value if row in column.primary else 1) + lower
-            column.blank.add(_smallest_at_least(published, need, column.values))
+            value = column.values[blanks[0]] or 0
+            column.blank.add(
+                _smallest_at_least(published, threshold - value + lower, column.values)
+            )
             changed = True
 
 
 def _candidate(row: int, need: float, column: _Column, groups: MarginGroups) -> int | None:
     """The published cell to blank next so that ``row`` can move by ``need``.
 
-    From the groups of ``row`` first, else from every group its linked blanks touch
-    (in a two-way table a blank may need a cycle closed far from it). Preferred: a cell
-    all of whose groups already hold a blank (it closes a cycle), then the smallest
-    value that is enough, else the largest.
+    From the known groups of ``row`` first, else from every known group its linked
+    blanks touch (in a two-way table a blank may need a cycle closed far from it).
+    Preferred: a cell all of whose known groups already hold a blank (it closes a
+    cycle), then the smallest value that is enough, else the largest.
     """
 
     def published(group_ids: set[int]) -> list[int]:
@@ -218,16 +230,16 @@ def _candidate(row: int, need: float, column: _Column, groups: MarginGroups) -> 
             }
         )
 
-    near = published(set(groups.groups_of[row]))
+    near = published(set(groups.constraining(row)))
     if not near:
         linked = component_of(row, column.blank, groups)
-        near = published({g for r in linked for g in groups.groups_of[r]})
+        near = published({g for r in linked for g in groups.constraining(r)})
     if not near:
         return None
     closing = [
         r
         for r in near
-        if all(any(o in column.blank for o in groups.rows_of[g]) for g in groups.groups_of[r])
+        if all(any(o in column.blank for o in groups.rows_of[g]) for g in groups.constraining(r))
     ]
     return _smallest_at_least(closing or near, need, column.values)
 

@@ -146,6 +146,15 @@ def test_a_rate_is_blank_where_its_count_is() -> None:
     assert rate_inversion([None, 12, 9], table.column("rate").to_pylist(), bases) == {0: 3.0}
 
 
+def test_a_margin_total_below_the_threshold_is_not_known_to_subtract_from() -> None:
+    """A group holding 2 in all: its total is itself a small count (blank wherever it is
+    published), so its lone blank needs no partner; a group of 14 does."""
+    truth = [2, 0, 0, 1, 6, 7]
+    table = _table([{"g": g, "n": n} for g, n in zip("aaabbb", truth, strict=True)])
+    out, _ = suppress(table, _spec([["g"]], empty_cells_listed=True), product="p")
+    assert out.column("n").to_pylist() == [None, 0, 0, None, None, 7]
+
+
 # --- 5. when nothing protects --------------------------------------------------------------------
 
 
