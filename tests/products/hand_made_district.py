@@ -9,6 +9,7 @@ bytes: products carry them through unopened.
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import duckdb
 import pyarrow as pa
@@ -56,13 +57,13 @@ def put(con: duckdb.DuckDBPyConnection, dataset: str, rows: list[dict[str, objec
         con.unregister("hand_rows")
 
 
-def built(con: duckdb.DuckDBPyConnection, product: str) -> list[dict[str, object]]:
+def built(con: duckdb.DuckDBPyConnection, product: str) -> list[dict[str, Any]]:
     """Build the product as the pipeline does (its SQL, parameters, suppression) on ``TODAY``."""
     build_product(con, CATALOG, product, today=TODAY)
     return con.execute(f"SELECT * FROM lake.products.{product}").fetch_arrow_table().to_pylist()
 
 
-def raw_answer(con: duckdb.DuckDBPyConnection, product: str) -> list[dict[str, object]]:
+def raw_answer(con: duckdb.DuckDBPyConnection, product: str) -> list[dict[str, Any]]:
     """What the product's SQL alone answers on ``TODAY`` (before small-cell protection)."""
     parameters = parameter_values(CATALOG.products[product], TODAY)
     with reference_tables(con, CATALOG.district):

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
 
 import duckdb
 import pytest
@@ -17,7 +19,6 @@ from hand_made_district import (
     DONGHU_C1,
     DONGHU_C2,
     DONGHU_C3,
-    TODAY,
     XILING,
     XILING_C1,
     built,
@@ -40,7 +41,7 @@ def lake() -> Iterator[duckdb.DuckDBPyConnection]:
     con.close()
 
 
-def _only(rows: list[dict[str, object]], **match: object) -> dict[str, object]:
+def _only(rows: list[dict[str, Any]], **match: object) -> dict[str, Any]:
     found = [r for r in rows if all(r[k] == v for k, v in match.items())]
     assert len(found) == 1, (match, found)
     return found[0]
@@ -312,6 +313,6 @@ def test_a_list_is_not_built_before_its_inputs(lake: duckdb.DuckDBPyConnection) 
 
 
 def test_every_product_is_tested_here() -> None:
-    source = open(__file__, encoding="utf-8").read()
+    source = Path(__file__).read_text(encoding="utf-8")
     for name in CATALOG.products:
         assert f'"{name}"' in source, f"product {name} has no hand-made test"
