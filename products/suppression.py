@@ -18,8 +18,10 @@ only when, for that attacker:
 1. no blank cell is pinned to a single value (a lone blank in a group, blanks
    whose group leaves no room, blanks cornered by two crossing margins);
 2. every primary blank (a count below the threshold) could be as large as the
-   threshold, or as its smallest known margin total if that is smaller, so the
-   attacker cannot even tell it is a small cell.
+   threshold, so the attacker cannot even tell it is a small cell; or, where the
+   known totals themselves bound it lower (a small grid whose total follows from
+   its community's and the other grids'), as large as they allow: the blanks
+   reveal nothing the totals do not.
 
 Secondary suppression is greedy: while a primary blank breaks a rule, the
 published cell of one of its margin groups that best loosens it (the smallest
@@ -82,25 +84,23 @@ def _shortfall(
     known = groups.constraining(row)
     if not known:
         return 0  # in no margin whose total is known: nothing to subtract it from
+    high = highest(row, values, blank, groups, lower)
     if row in primary:
-        target = min([threshold, *(sum(values[r] or 0 for r in groups.rows_of[g]) for g in known)])
-        ceiling = min(_room(g, values, blank, groups, lower) for g in known)
-        if ceiling < target:  # no group lets it reach the target: no need to solve
-            return target - ceiling
-        return target - highest(row, values, blank, groups, lower)
-    # A published cell blanked to protect another: it must not be pinned.
-    if highest(row, values, blank, groups, lower) > value:
+        target: float = min(
+            [threshold, *(sum(values[r] or 0 for r in groups.rows_of[g]) for g in known)]
+        )
+        if high < target:
+            # Short: but no more than the known totals themselves allow (a small grid's
+            # total can follow from its community's and the other grids'): what it could
+            # be with every cell around it blank is as far as suppression can take it.
+            everything = {r for r, v in enumerate(values) if v is not None}
+            target = min(target, highest(row, values, everything, groups, lower))
+            if high < target:
+                return target - high
+    # Not pinned: it can rise above its value, or fall below it.
+    if high > value:
         return 0
     return 0 if lowest(row, values, blank, groups, lower) < value else 1
-
-
-def _room(
-    group: int, values: Sequence[int | None], blank: set[int], groups: MarginGroups, lower: int
-) -> float:
-    """The most any one blank of a group can hold: the group's blanks together, less the
-    least the others hold."""
-    blanks = [r for r in groups.rows_of[group] if r in blank]
-    return sum(values[r] or 0 for r in blanks) - lower * (len(blanks) - 1)
 
 
 @dataclass

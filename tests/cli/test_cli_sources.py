@@ -64,7 +64,14 @@ def _statuses(cli: Cli) -> dict[str, dict]:
 
 def test_list_before_any_sync_shows_every_source_never_synced(cli: Cli) -> None:
     statuses = _statuses(cli)
-    assert set(statuses) == {"ps_population", "mr_enterprises", "hl_cases", "ca_assistance"}
+    assert set(statuses) == {
+        "ps_population",
+        "mr_enterprises",
+        "hl_cases",
+        "ca_assistance",
+        "ca_social_organisations",
+        "so_visits",
+    }
     assert statuses["ps_population"]["kind"] == "sql"
     assert statuses["ps_population"]["schedule"] == "0 2 * * * (Asia/Shanghai)"
     assert statuses["hl_cases"]["schedule"].endswith("on file drop")

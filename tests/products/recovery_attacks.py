@@ -58,9 +58,14 @@ def subtract(shown: Sequence[int | None], known: list[Known]) -> dict[int, float
 
 
 def ranges(
-    shown: Sequence[int | None], known: list[Known], *, lower: int
+    shown: Sequence[int | None],
+    known: list[Known],
+    *,
+    lower: int,
+    cells: Sequence[int] | None = None,
 ) -> dict[int, tuple[float, float]]:
-    """Every blank's lowest and highest value under all the known totals at once."""
+    """Every blank's (or each of ``cells``') lowest and highest value under all the known
+    totals at once."""
     import numpy as np
     from scipy.optimize import linprog
 
@@ -85,7 +90,7 @@ def ranges(
     out: dict[int, tuple[float, float]] = {}
     a_ub = np.array(rows_ub) if rows_ub else None
     b_ub = np.array(bounds_ub) if bounds_ub else None
-    for r in blanks:
+    for r in blanks if cells is None else [c for c in cells if c in column]:
         c = np.zeros(len(blanks))
         c[column[r]] = 1.0
         low = linprog(c, A_ub=a_ub, b_ub=b_ub, bounds=(lower, None), method="highs")

@@ -336,10 +336,13 @@ def _check_no_recovery(
     assert not subtract(shown, known), "a lone blank was recovered by subtraction"
     found = ranges(shown, known, lower=0)
     assert found and not pinned(found), "a blank cell can be pinned down"
-    for row, (_, high) in found.items():
-        if 0 < truth[row] < THRESHOLD:
-            limit = min([THRESHOLD, *(k.low for k in known if row in k.rows)])
-            assert high >= limit, "the attacker can tell a blank is a small count"
+    small = [row for row in found if 0 < truth[row] < THRESHOLD]
+    # What the known totals alone allow a small cell to be (every cell blank): the blanks
+    # may bound it no lower, up to the threshold.
+    alone = ranges([None] * len(rows), known, lower=0, cells=small)
+    for row in small:
+        limit = min(THRESHOLD, alone[row][1])
+        assert found[row][1] >= limit, "the attacker can tell a blank is a small count"
 
 
 def _margins(catalog: Catalog, product: str) -> list[list[str]]:
