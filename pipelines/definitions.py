@@ -15,7 +15,7 @@ from home.layout import config_dir
 from home.permissions import keep_new_files_private
 from pipelines.checks import dataset_checks
 from pipelines.dataset_assets import dataset_assets
-from pipelines.product_assets import product_asset, product_check, rooms_asset
+from pipelines.product_assets import product_asset, rooms_asset
 from pipelines.resources import HubResource
 from pipelines.schedules import schedules_and_sensors
 
@@ -30,7 +30,6 @@ def build_definitions(config: Path | None = None) -> dg.Definitions:
         assets += dataset_assets(catalog, contract)
         checks += dataset_checks(contract)
     assets += [product_asset(p) for p in catalog.products.values()]
-    checks += [product_check(p) for p in catalog.products.values()]
     assets.append(rooms_asset(catalog))
     jobs, schedules, sensors = schedules_and_sensors(catalog)
     refresh = dg.define_asset_job(

@@ -206,6 +206,9 @@ def test_case_text_is_redacted_in_the_protected_layer(demo: DemoRun) -> None:
 
 
 def test_catalog_list_json(demo: DemoRun) -> None:
+    from home.layout import Home
+    from pipelines.hub import Hub
+
     done = demo.shuzhi("catalog", "list", "--json")
     assert done.returncode == 0, done.stderr
     entries = {e["name"]: e for e in json.loads(done.stdout)}
@@ -213,6 +216,8 @@ def test_catalog_list_json(demo: DemoRun) -> None:
     assert entries["staged_population"]["last_sync"]
     assert entries["staged_population"]["sharing_label"] == "有条件共享"
     assert entries["street_case_stats"]["kind"] == "product"
+    products = Hub(Home(demo.home)).catalog.products
+    assert {n for n, e in entries.items() if e["kind"] == "product"} == set(products)
     assert entries["street_case_stats"]["rows"] > 0
     for entry in entries.values():
         assert {"layer", "owner", "level", "sharing", "rows", "last_sync"} <= set(entry)

@@ -270,6 +270,30 @@ def test_a_street_office_sees_every_street_product_of_its_own_street_only(demo: 
             assert [r["street_code"] for r in rows] == [street], (principal, name)
 
 
+def test_every_room_holds_exactly_the_products_its_grants_name(demo: Any, hub: Any) -> None:
+    import duckdb as duck
+
+    from policies.engine import decide
+    from policies.rooms import room_path
+
+    held: dict[str, set[str]] = {}
+    for principal in hub.policies.principals:
+        allowed = {
+            name
+            for name, product in hub.catalog.products.items()
+            if decide(principal.id, product, hub.policies).allowed
+        }
+        with duck.connect(str(room_path(hub.home.rooms, principal.id)), read_only=True) as room:
+            tables = {
+                r[0] for r in room.execute("SELECT table_name FROM duckdb_tables()").fetchall()
+            }
+        held[principal.id] = tables - {"_room_manifest"}
+        assert held[principal.id] == allowed, principal.id
+    assert "proactive_elderly_alone" in held["street_donghu"]
+    assert not any("proactive_" in t for p, ts in held.items() if p != "street_donghu" for t in ts)
+    assert "street_social_organisations" in held["street_xiling"]
+
+
 def _events(demo: Any) -> list[dict[str, Any]]:
     log: Path = demo.home / "audit" / "audit.log"
     return [json.loads(line) for line in log.read_text(encoding="utf-8").splitlines()]
