@@ -9,6 +9,7 @@ another.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -31,13 +32,17 @@ __all__ = [
     "SHARING_LABELS",
     "ColumnSpec",
     "DatasetContract",
+    "DerivedColumn",
     "Downgrade",
     "Level",
+    "Margin",
     "MergeRule",
     "MergeSpec",
     "ProductColumn",
     "ProductContract",
+    "ProductParameter",
     "SharingType",
+    "Suppression",
 ]
 
 ColumnType = Literal[
@@ -49,6 +54,7 @@ ColumnType = Literal[
     "resident_id",
     "phone",
     "credit_code",
+    "household_no",
     "sex",
     "community_code",
     "community_name",
@@ -75,6 +81,8 @@ class ColumnSpec(BaseModel):
     protection: Protection = "none"
     token_domain: str | None = None
     values: list[str] | None = None  # allowed values for enum columns
+    # Other spellings of an enum's values (a legacy code, a synonym) → the value they mean.
+    aliases: dict[str, str] = Field(default_factory=dict)
     derived_from: str | None = None  # street_code derived from a community column
     # A category tree (YAML under config/) whose leaves are the column's only values;
     # its keywords classify texts for channels that send no category.
@@ -89,9 +97,17 @@ class ColumnSpec(BaseModel):
             raise ValueError(f"column {self.name}: token+seal needs token_domain")
         if self.type == "enum" and not self.values:
             raise ValueError(f"column {self.name}: enum needs values")
+        if self.aliases and self.type != "enum":
+            raise ValueError(f"column {self.name}: aliases are for enum columns")
+        unknown = sorted({v for v in self.aliases.values() if v not in (self.values or [])})
+        if unknown:
+            raise ValueError(f"column {self.name}: aliases map to {unknown}, not among values")
         if self.type == "free_text" and self.protection != "redact":
             raise ValueError(f"column {self.name}: free_text must be protected by redact")
-        if self.type in ("resident_id", "phone") and self.protection != "token+seal":
+        if (
+            self.type in ("resident_id", "phone", "household_no")
+            and self.protection != "token+seal"
+        ):
             raise ValueError(f"column {self.name}: direct identifiers must be token+seal")
         for entity, reason in self.reviewed.items():
             if entity not in ENTITIES:
@@ -278,6 +294,72 @@ class Downgrade(BaseModel):
         return self
 
 
+# Parameters the build supplies itself; every other parameter is a constant of the contract.
+#   today      the day the product is built (ages, "next month", "in the last 90 days")
+#   threshold  the suppression threshold of the contract's ``suppression`` block
+BUILD_PARAMETERS: dict[str, str] = {"today": "date", "threshold": "integer"}
+ParameterType = Literal["date", "integer", "number", "text"]
+
+
+class ProductParameter(BaseModel):
+    """One named parameter (``$name``) of the product's SQL, and what it means.
+
+    ``today`` and ``threshold`` are supplied by the build (``BUILD_PARAMETERS``);
+    any other parameter is a constant the steward sets here with ``value``.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    type: ParameterType
+    meaning: str = Field(min_length=1)
+    value: int | float | dt.date | str | None = None
+
+
+class Margin(BaseModel):
+    """Rows that share the values of ``by`` add up to a total someone can know.
+
+    A margin is declared when the group's sum is published (by this or another
+    product) or derivable (from a rate, a report, the rows of a coarser table):
+    secondary suppression then keeps every suppressed cell of the group from
+    being recovered by subtraction. ``known_from`` says where the total is known.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    by: list[str] = Field(min_length=1)
+    known_from: str = Field(min_length=1)
+
+
+class DerivedColumn(BaseModel):
+    """A column computed from count columns (a rate, an average): blanked with its inputs,
+    since ``rate × base`` would give a suppressed count back."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    column: str
+    inputs: list[str] = Field(min_length=1, alias="from")
+
+
+class Suppression(BaseModel):
+    """Small-cell protection, applied after the product's SQL and before it is written.
+
+    Primary: a count below ``threshold`` (and above zero) is blanked (NULL).
+    Secondary: more cells are blanked until no blanked cell can be recovered from
+    the declared ``margins`` (see ``products.suppression`` for the attacker it
+    defeats). ``derived`` columns are blanked wherever one of their inputs is.
+    ``empty_cells_listed``: the product lists every group, with 0 where there is
+    nobody, so a blank row does not tell that its count is at least 1.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    threshold: int = Field(ge=2)
+    counts: list[str] = Field(min_length=1)
+    margins: list[Margin] = Field(default_factory=list)
+    derived: list[DerivedColumn] = Field(default_factory=list)
+    empty_cells_listed: bool = False
+
+    def derived_from(self, count: str) -> list[str]:
+        """Columns to blank where ``count`` is blanked."""
+        return [d.column for d in self.derived if count in d.inputs]
+
+
 class ProductContract(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     name: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
@@ -290,7 +372,12 @@ class ProductContract(BaseModel):
     street_column: str = "street_code"
     community_column: str | None = "community_code"
     columns: list[ProductColumn]
-    small_count_threshold: int | None = None
+    # Named parameters of config/products/<name>.sql ($today, $threshold, …), with meaning.
+    parameters: dict[str, ProductParameter] = Field(default_factory=dict)
+    suppression: Suppression | None = None
+    # One row per person (a proactive-service list): only a grant that names both the
+    # product and the principal reaches it, never a grant to a kind, role or group.
+    person_level: bool = False
     downgrade: Downgrade | None = None
 
     @model_validator(mode="after")
@@ -298,6 +385,14 @@ class ProductContract(BaseModel):
         names = [c.name for c in self.columns]
         if len(set(names)) != len(names):
             raise ValueError("column names must be unique")
+        for name, parameter in self.parameters.items():
+            _check_parameter(name, parameter, self.suppression)
+        if self.suppression is not None:
+            _check_suppression(self.suppression, set(names))
+        if self.person_level and self.sharing == "unconditional":
+            raise ValueError(
+                "person_level: a list of people is not 无条件共享; set sharing: conditional"
+            )
         return self
 
     @property
@@ -315,3 +410,63 @@ class ProductContract(BaseModel):
         if self.downgrade:
             return self.downgrade.to
         return self.columns_level
+
+
+def _check_parameter(
+    name: str, parameter: ProductParameter, suppression: Suppression | None
+) -> None:
+    if not name.isidentifier() or not name.islower():
+        raise ValueError(f"parameters.{name}: a parameter name is lower case, like today")
+    built = BUILD_PARAMETERS.get(name)
+    if built is not None:
+        if parameter.type != built:
+            raise ValueError(f"parameters.{name}: the build supplies {name} as a {built}")
+        if parameter.value is not None:
+            raise ValueError(f"parameters.{name}: the build supplies {name}; remove its value")
+        if name == "threshold" and suppression is None:
+            raise ValueError(
+                "parameters.threshold: the build takes it from the suppression block, "
+                "and the product has none"
+            )
+        return
+    if parameter.value is None:
+        raise ValueError(
+            f"parameters.{name}: give its value (only {', '.join(BUILD_PARAMETERS)} are "
+            "supplied by the build)"
+        )
+    kinds = {"integer": (int,), "number": (int, float), "text": (str,), "date": (str, dt.date)}
+    if isinstance(parameter.value, bool) or not isinstance(parameter.value, kinds[parameter.type]):
+        raise ValueError(
+            f"parameters.{name}: value {parameter.value!r} is not of type {parameter.type}"
+        )
+    if parameter.type == "date" and isinstance(parameter.value, str):
+        try:
+            dt.date.fromisoformat(str(parameter.value))
+        except ValueError:
+            raise ValueError(
+                f"parameters.{name}: value {parameter.value!r} is not a date (YYYY-MM-DD)"
+            ) from None
+
+
+def _check_suppression(suppression: Suppression, columns: set[str]) -> None:
+    def known(where: str, names: list[str]) -> None:
+        unknown = [n for n in names if n not in columns]
+        if unknown:
+            raise ValueError(f"suppression.{where}: {unknown} are not columns of the product")
+
+    known("counts", suppression.counts)
+    for index, margin in enumerate(suppression.margins):
+        known(f"margins.{index}.by", margin.by)
+        counted = [n for n in margin.by if n in suppression.counts]
+        if counted:
+            raise ValueError(f"suppression.margins.{index}.by: {counted} are count columns")
+    for index, derived in enumerate(suppression.derived):
+        known(f"derived.{index}.column", [derived.column])
+        not_counts = [n for n in derived.inputs if n not in suppression.counts]
+        if not_counts:
+            raise ValueError(
+                f"suppression.derived.{index}.from: {not_counts} are not count columns "
+                "(a derived column is blanked where one of the counts it is made from is)"
+            )
+        if derived.column in suppression.counts:
+            raise ValueError(f"suppression.derived.{index}.column: {derived.column} is a count")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
 
@@ -14,6 +14,7 @@ from catalog.district import District, load_district
 from catalog.errors import ConfigError, load_model
 from catalog.levels import level_rank, strictest
 from catalog.mapping_check import check_mapping
+from catalog.product_query import ProductQuery, load_product_query
 from catalog.source_mapping import channel_fields
 from connectors.config import AnySource, Department
 from policies.masks import MASKS
@@ -35,6 +36,8 @@ class Catalog:
     departments: dict[str, Department]
     datasets: dict[str, DatasetContract]
     products: dict[str, ProductContract]
+    # Each product's SQL (config/products/<name>.sql), checked against its contract.
+    queries: dict[str, ProductQuery] = field(default_factory=dict)
 
     @property
     def sources(self) -> dict[str, AnySource]:
@@ -96,12 +99,23 @@ def load_catalog(config_dir: Path) -> Catalog:
     """Read every contract and check that they refer to each other correctly."""
     if not config_dir.is_dir():
         raise ConfigError(f"{config_dir}: configuration folder does not exist")
+    products = _load_folder(config_dir / "products", ProductContract)
+    for path in sorted((config_dir / "products").glob("*.sql")):
+        if path.stem not in products:
+            raise ConfigError(
+                f"{path}: no contract {path.stem}.yaml beside it; a product's SQL sits next to "
+                "its contract (add the contract or remove the file)"
+            )
     catalog = Catalog(
         config_dir=config_dir,
         district=load_district(config_dir),
         departments=_load_folder(config_dir / "departments", Department),
         datasets=_load_folder(config_dir / "datasets", DatasetContract),
-        products=_load_folder(config_dir / "products", ProductContract),
+        products=products,
+        queries={
+            name: load_product_query(config_dir / "products", product)
+            for name, product in products.items()
+        },
     )
     _cross_check(catalog)
     return catalog

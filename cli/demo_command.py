@@ -57,7 +57,8 @@ def demo(
     console.print(
         f"[green]✓[/green] department systems written under {hub.home.departments} "
         f"({size.residents:,} residents, {size.enterprises:,} enterprises, {size.cases:,} cases, "
-        f"{size.assistance:,} assistance records)"
+        f"{size.assistance:,} assistance records, {size.visits:,} home visits, "
+        f"{size.social_organisations:,} social organisations)"
     )
     with serve_department_apis(hub.home) as api_env:
         os.environ.update(api_env)

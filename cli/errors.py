@@ -31,6 +31,8 @@ USER_FACING = (
     "UndeclaredPersonalData",
     "ReconciliationError",
     "ProductInputMissing",
+    "ProductContractError",
+    "SuppressionError",
     "UnknownJob",
     "TamperedValueError",
     "ShreddedValueError",

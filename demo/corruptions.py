@@ -60,6 +60,14 @@ def excel_float_stays_invalid(id_number: str) -> bool:
     return not any(resident_id.is_valid(spelling) for spelling in spellings)
 
 
+def digits_misformatted(rng: random.Random, value: str) -> str:
+    """A number typed with full-width digits, or with a blank in it."""
+    if rng.random() < 0.5:
+        return fullwidth(value)
+    cut = rng.randint(1, len(value) - 1)
+    return value[:cut] + rng.choice((" ", "\u3000")) + value[cut:]
+
+
 def phone_misformatted(rng: random.Random, phone: str) -> str:
     """A mobile with +86, dashes, blanks or full-width digits."""
     kind = rng.randrange(6)

@@ -13,11 +13,21 @@ import datetime as dt
 import os
 import random
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
+from typing import TypeVar
 
 from catalog.district import District, load_district
-from demo import assistance, cases, dispatch_log, enterprises, grid_centre, population
+from demo import (
+    assistance,
+    cases,
+    dispatch_log,
+    enterprises,
+    grid_centre,
+    population,
+    social_organisations,
+    visits,
+)
 from demo.addresses import AddressBook, Place, lay_out
 from demo.case_channels import (
     GRID,
@@ -50,13 +60,21 @@ from demo.people import IdNumberAllocator, PersonMaker
 from demo.pools import ResidentPools
 from demo.population_db import copy_population_sqlite_to_postgres, write_population_sqlite
 from demo.sizes import DistrictSize
+from demo.sqlite_tables import write_sqlite_table
 from demo.wechat_api import KEY_FILE as WECHAT_KEY_FILE
 from demo.wechat_tickets import ticket_number, write_tickets
 from demo.weibo_posts import post_id, write_posts
+from demo.workbooks import write_sheet
 from home import layout
 from home.layout import Home
 
-DEPARTMENT_FOLDERS = ("public_security", "market_regulation", "hotline_12345", "civil_affairs")
+DEPARTMENT_FOLDERS = (
+    "public_security",
+    "market_regulation",
+    "hotline_12345",
+    "civil_affairs",
+    "street_offices",
+)
 API_TOKEN_FILE = ENTERPRISE_TOKEN_FILE
 # The API credentials outlive regenerations: the hub's settings refer to them.
 _KEEP = {API_TOKEN_FILE, WECHAT_KEY_FILE}
@@ -161,17 +179,54 @@ def generate_district(
 
         rng = _source_rng(seed, assistance.SOURCE)
         ledger.declare(assistance.SOURCE, assistance.KINDS)
+        roll: list[assistance.AssistanceRow] = []  # the street offices visit who is on it
         assistance_rows = write_assistance_roll(
             departments / assistance.FILE,
-            assistance.assistance_rows(
-                size.assistance,
+            _kept(
+                roll,
+                assistance.assistance_rows(
+                    size.assistance,
+                    rng=rng,
+                    plan=assistance.draw_plan(rng, size.assistance),
+                    maker=PersonMaker(rng, ids),
+                    addresses=AddressBook(district, places, rng),
+                    pool=pools.assistance,
+                    ledger=ledger,
+                ),
+            ),
+        )
+
+        rng = _source_rng(seed, visits.SOURCE)
+        ledger.declare(visits.SOURCE, visits.KINDS)
+        books = visits.visit_rows(
+            size.visits,
+            rng=rng,
+            plan=visits.draw_plan(rng, size.visits),
+            targets=visits.targets(roll, pools.reporters[: size.visits], district),
+            district=district,
+            ledger=ledger,
+        )
+        visit_rows = {
+            path: write_sheet(departments / path, visits.SHEET, visits.HEADERS, rows)
+            for path, rows in books.items()
+        }
+
+        rng = _source_rng(seed, social_organisations.SOURCE)
+        ledger.declare(social_organisations.SOURCE, social_organisations.KINDS)
+        organisation_rows = write_sqlite_table(
+            departments / social_organisations.FILE,
+            social_organisations.TABLE,
+            social_organisations.COLUMNS,
+            social_organisations.organisation_rows(
+                size.social_organisations,
                 rng=rng,
-                plan=assistance.draw_plan(rng, size.assistance),
+                plan=social_organisations.draw_plan(rng, size.social_organisations),
                 maker=PersonMaker(rng, ids),
                 addresses=AddressBook(district, places, rng),
-                pool=pools.assistance,
                 ledger=ledger,
             ),
+            key="org_id",
+            indexed=["updated_at"],
         )
 
         manifest = DemoManifest(
@@ -202,16 +257,36 @@ def generate_district(
                     "civil_affairs",
                     {assistance.FILE: assistance_rows},
                 ),
+                visits.SOURCE: _source_manifest(
+                    ledger, visits.SOURCE, "so_visits", "street_offices", visit_rows
+                ),
+                social_organisations.SOURCE: _source_manifest(
+                    ledger,
+                    social_organisations.SOURCE,
+                    "ca_social_organisations",
+                    "civil_affairs",
+                    {social_organisations.FILE: organisation_rows},
+                ),
             },
             merges=case_files.merges,
         )
     manifest.save(departments)
-    _date_exports(departments, [*case_files.dropped, assistance.FILE])
+    _date_exports(departments, [*case_files.dropped, assistance.FILE, *visit_rows])
     if population_postgres_dsn:
         copy_population_sqlite_to_postgres(
             departments / population.FILE, population_postgres_dsn, population_postgres_schema
         )
     return manifest
+
+
+T = TypeVar("T")
+
+
+def _kept(keep: list[T], rows: Iterable[T]) -> Iterator[T]:
+    """``rows`` passed on as they are written, each also kept in ``keep``."""
+    for row in rows:
+        keep.append(row)
+        yield row
 
 
 def _date_exports(departments: Path, files: Sequence[str]) -> None:

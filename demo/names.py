@@ -24,10 +24,11 @@ class NameMaker:
     def surname(self) -> str:
         return self._rng.choice(SURNAMES)
 
-    def name(self, male: bool) -> str:
+    def name(self, male: bool, surname: str | None = None) -> str:
+        """A name; with ``surname``, one of that family (a child takes the head's)."""
         rng = self._rng
         pool = _MALE if male else _FEMALE
         first = rng.choice(pool) if rng.random() < 0.6 else rng.choice(_EITHER)
         if rng.random() < 0.3:
-            return rng.choice(SURNAMES) + rng.choice(pool)
-        return rng.choice(SURNAMES) + first + rng.choice(pool)
+            return (surname or rng.choice(SURNAMES)) + rng.choice(pool)
+        return (surname or rng.choice(SURNAMES)) + first + rng.choice(pool)

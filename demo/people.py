@@ -153,3 +153,22 @@ class PersonMaker:
             number = self._ids.allocate(rng.choice(regions), birth, male, check=check)
             if number is not None:
                 return Person(self._names.name(male), number, birth, random_mobile(rng))
+
+    def make_born(
+        self,
+        regions: tuple[str, ...],
+        birth: dt.date,
+        male: bool,
+        *,
+        check: str | None = None,
+        surname: str | None = None,
+    ) -> Person:
+        """Someone of a given sex born on (or, if that day's IDs ran out, just before) a day;
+        with ``surname``, of that family."""
+        rng = self._rng
+        day = birth
+        while True:
+            number = self._ids.allocate(rng.choice(regions), day, male, check=check)
+            if number is not None:
+                return Person(self._names.name(male, surname), number, day, random_mobile(rng))
+            day -= dt.timedelta(days=1)

@@ -1,14 +1,27 @@
-"""The public-security population registry: one row per registration, with counted dirt."""
+"""The public-security population registry: one row per registration, with counted dirt.
+
+Registered residents (户籍) come household by household (``demo.households``):
+the members share a household number (户号), an address and a grid cell, and
+each carries its relation to the household head (与户主关系). Floating
+residents (流动) are registered one by one, without a household number.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import random
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import NamedTuple
 
 from demo import corruptions
-from demo.addresses import FLOATING_REGIONS, HOUSEHOLD_REGIONS, UNKNOWN_COMMUNITY_CODES, AddressBook
+from demo.addresses import (
+    FLOATING_REGIONS,
+    HOUSEHOLD_REGIONS,
+    UNKNOWN_COMMUNITY_CODES,
+    AddressBook,
+    Place,
+)
 from demo.dates import (
     EXPORT_DAY,
     iso_date,
@@ -19,7 +32,14 @@ from demo.dates import (
     unparseable_date,
 )
 from demo.dirt import DirtClass, DirtKind, DirtLedger, DirtPlan
-from demo.people import FLOATING_BIRTHS, HOUSEHOLD_BIRTHS, PersonMaker
+from demo.households import (
+    OTHER_SPELLINGS,
+    HouseholdNumbers,
+    Member,
+    draw_household,
+    household_start_share,
+)
+from demo.people import FLOATING_BIRTHS, PersonMaker
 from demo.pools import HOUSEHOLD_SHARE, ResidentPools
 
 SOURCE = "population"
@@ -53,13 +73,45 @@ SAME_PERSON_AGAIN = DirtKind(
     0.015,
     "a second row for a person already registered, the ID in 15-digit legacy form or with x",
 )
+HOUSEHOLD_NO_FORMAT = DirtKind(
+    "household_no_format",
+    FIXABLE,
+    "household_no",
+    0.01,
+    "household number with blanks or full-width digits",
+)
+RELATION_SPELLING = DirtKind(
+    "relation_spelling",
+    FIXABLE,
+    "relation",
+    0.03,
+    "relation to the head as a synonym (本人, 妻, 长子, 父亲…) or a GB/T 4761 code",
+)
+HOUSEHOLD_NO_ZERO_LOST = DirtKind(
+    "household_no_zero_lost",
+    UNFIXABLE,
+    "household_no",
+    0.005,
+    "household number kept in a numeric cell: its leading zero is gone (8 digits)",
+)
+RELATION_UNKNOWN = DirtKind(
+    "relation_unknown", UNFIXABLE, "relation", 0.005, "relation to the head such as 待核实 or ?"
+)
 KINDS = (
     ID_LOWER_X, ID_SPACES, ID_FULLWIDTH, PHONE_FORMAT, SEX_CODE, DATE_FORMAT,
     ID_CHECK_DIGIT, ID_MISSING, COMMUNITY_UNKNOWN, DATE_UNPARSEABLE, SAME_PERSON_AGAIN,
+    HOUSEHOLD_NO_FORMAT, RELATION_SPELLING, HOUSEHOLD_NO_ZERO_LOST, RELATION_UNKNOWN,
 )  # fmt: skip
+# Dirt only a household member's row can show; planned on a floating row, it waits
+# for the next clean household row.
+HOUSEHOLD_KINDS = (HOUSEHOLD_NO_FORMAT, RELATION_SPELLING, HOUSEHOLD_NO_ZERO_LOST, RELATION_UNKNOWN)
+_UNKNOWN_RELATIONS = ("待核实", "?", "不详")
+# Children have no phone of their own in the registry.
+_OWN_PHONE_AGE = 14
 
 COLUMNS = (
     "person_id", "name", "id_number", "sex", "birth_date", "phone", "reg_type",
+    "household_no", "relation",
     "street_code", "community_code", "grid_code", "address", "move_in_date", "updated_at",
 )  # fmt: skip
 
@@ -70,8 +122,10 @@ class PopulationRow(NamedTuple):
     id_number: str | None
     sex: str
     birth_date: str
-    phone: str
+    phone: str | None
     reg_type: str
+    household_no: str | None
+    relation: str | None
     street_code: str
     community_code: str
     grid_code: str
@@ -90,6 +144,19 @@ def draw_plan(rng: random.Random, rows: int) -> DirtPlan:
     return DirtPlan.draw(rng, rows, KINDS, earliest={SAME_PERSON_AGAIN.name: min(20, rows // 4)})
 
 
+@dataclass
+class _Household:
+    """The household whose members are being written: what they share."""
+
+    number: str
+    place: Place
+    local: str
+    grid: str
+    moved_in: dt.date
+    surname: str
+    members: list[Member]
+
+
 def population_rows(
     rows: int,
     *,
@@ -102,6 +169,10 @@ def population_rows(
 ) -> Iterator[PopulationRow]:
     """Rows in person_id order (1, 2, …); offers clean residents to ``pools``."""
     originals: list[PopulationRow] = []  # recent clean rows that have a second ID spelling
+    numbers = HouseholdNumbers(rng)
+    start_household = household_start_share(HOUSEHOLD_SHARE)
+    household: _Household | None = None
+    waiting: list[DirtKind] = []  # household dirt planned on floating rows
     for index in range(rows):
         person_id = index + 1
         kind = plan.kind_at(index)
@@ -112,30 +183,45 @@ def population_rows(
                 yield _registered_again(rng, original, person_id)
                 continue
             kind = None  # no original yet: write a clean row instead
-        household = rng.random() < HOUSEHOLD_SHARE
-        person = maker.make(
-            HOUSEHOLD_REGIONS if household else FLOATING_REGIONS,
-            HOUSEHOLD_BIRTHS if household else FLOATING_BIRTHS,
-            check="X" if kind is ID_LOWER_X else None,
-        )
-        place = addresses.place()
-        local = addresses.local(place)
-        address = addresses.prefix(place) + local
-        if household:
-            move_in = random_day(rng, max(person.birth, _EARLIEST_MOVE_IN), EXPORT_DAY)
+        if household is None and rng.random() < start_household:
+            household = _new_household(rng, numbers, maker, addresses)
+        member = household.members.pop(0) if household else None
+        if member is None:
+            if kind in HOUSEHOLD_KINDS:
+                waiting.append(kind)
+                kind = None
+        elif kind is None and waiting:
+            kind = waiting.pop(0)
+        check = "X" if kind is ID_LOWER_X else None
+        if member is not None and household is not None:
+            surname = household.surname if member.shares_head_surname else None
+            person = maker.make_born(
+                HOUSEHOLD_REGIONS, member.birth, member.male, check=check, surname=surname
+            )
+            place, local, grid = household.place, household.local, household.grid
+            move_in = max(person.birth, household.moved_in)
+            number: str | None = household.number
+            relation: str | None = member.relation
+            if not household.members:
+                household = None
         else:
+            person = maker.make(FLOATING_REGIONS, FLOATING_BIRTHS, check=check)
+            place = addresses.place()
+            local = addresses.local(place)
+            grid = addresses.grid(place)
             # Floating adults come to work; children come with them.
             first = max(dt.date(person.birth.year + 16, 1, 1), _EARLIEST_FLOATING_MOVE_IN)
             if first > EXPORT_DAY:
                 first = max(person.birth, _EARLIEST_FLOATING_MOVE_IN)
             move_in = random_day(rng, first, EXPORT_DAY)
+            number = relation = None
+        address = addresses.prefix(place) + local
         updated = random_moment(rng, max(move_in, _EARLIEST_UPDATE), EXPORT_DAY)
         id_number: str | None = person.id_number
         sex = person.sex
         birth_date = iso_date(person.birth)
-        phone = person.phone
+        phone = person.phone if person.age_on(EXPORT_DAY) >= _OWN_PHONE_AGE else None
         community_code = place.community.code
-        grid_code = addresses.grid(place)
         if kind is None:
             pools.offer(person, place, local)
         elif kind is ID_LOWER_X:
@@ -145,7 +231,7 @@ def population_rows(
         elif kind is ID_FULLWIDTH:
             id_number = corruptions.fullwidth(person.id_number)
         elif kind is PHONE_FORMAT:
-            phone = corruptions.phone_misformatted(rng, phone)
+            phone = corruptions.phone_misformatted(rng, person.phone)
         elif kind is SEX_CODE:
             sex = "1" if person.male else "2"
         elif kind is DATE_FORMAT:
@@ -156,9 +242,17 @@ def population_rows(
             id_number = None
         elif kind is COMMUNITY_UNKNOWN:
             community_code = rng.choice(UNKNOWN_COMMUNITY_CODES)
-            grid_code = f"{community_code}001"
+            grid = f"{community_code}001"
         elif kind is DATE_UNPARSEABLE:
             birth_date = unparseable_date(rng)
+        elif kind is HOUSEHOLD_NO_FORMAT and number is not None:
+            number = corruptions.digits_misformatted(rng, number)
+        elif kind is RELATION_SPELLING and relation is not None:
+            relation = rng.choice(OTHER_SPELLINGS.get(relation, (relation,)))
+        elif kind is HOUSEHOLD_NO_ZERO_LOST and number is not None:
+            number = number.lstrip("0")
+        elif kind is RELATION_UNKNOWN:
+            relation = rng.choice(_UNKNOWN_RELATIONS)
         row = PopulationRow(
             person_id,
             person.name,
@@ -166,10 +260,12 @@ def population_rows(
             sex,
             birth_date,
             phone,
-            "户籍" if household else "流动",
+            "户籍" if member is not None else "流动",
+            number,
+            relation,
             place.street.code,
             community_code,
-            grid_code,
+            grid,
             address,
             iso_date(move_in),
             iso_datetime(updated),
@@ -181,6 +277,26 @@ def population_rows(
             if len(originals) > _RECENT_ORIGINALS:
                 originals.pop(0)
         yield row
+
+
+def _new_household(
+    rng: random.Random, numbers: HouseholdNumbers, maker: PersonMaker, addresses: AddressBook
+) -> _Household:
+    members = draw_household(rng)
+    place = addresses.place()
+    head = members[0]
+    earliest = max(head.birth + dt.timedelta(days=365 * 18), _EARLIEST_MOVE_IN)
+    moved_in = random_day(rng, min(earliest, EXPORT_DAY), EXPORT_DAY)
+    station = place.street.code[-1:]
+    return _Household(
+        numbers.next(int(station)),
+        place,
+        addresses.local(place),
+        addresses.grid(place),
+        moved_in,
+        maker.names.surname(),
+        members,
+    )
 
 
 def _registered_again(rng: random.Random, original: PopulationRow, person_id: int) -> PopulationRow:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
-from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -12,42 +11,19 @@ import psycopg
 from psycopg import sql
 
 from demo.population import COLUMNS
+from demo.sqlite_tables import BATCH, column_types, write_sqlite_table
 
 TABLE = "residents"
-_BATCH = 20_000
 
 
 def _column_types() -> list[tuple[str, str]]:
     """person_id is the monotonic key; every other column is TEXT, as in the department's system."""
-    return [
-        (column, "INTEGER PRIMARY KEY" if column == "person_id" else "TEXT") for column in COLUMNS
-    ]
+    return column_types(COLUMNS, "person_id")
 
 
 def write_population_sqlite(path: Path, rows: Iterable[Sequence[Any]]) -> int:
     """Write ``rows`` (in COLUMNS order) as table ``residents`` of a new SQLite file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.unlink(missing_ok=True)
-    written = 0
-    connection = sqlite3.connect(path, isolation_level=None)
-    try:
-        # A freshly built file: no journal needed; the result is the same bytes for the same rows.
-        connection.execute("PRAGMA journal_mode=OFF")
-        connection.execute("PRAGMA synchronous=OFF")
-        definitions = ", ".join(f"{column} {kind}" for column, kind in _column_types())
-        connection.execute(f"CREATE TABLE {TABLE} ({definitions})")
-        insert = f"INSERT INTO {TABLE} VALUES ({', '.join('?' for _ in COLUMNS)})"
-        iterator = iter(rows)
-        while batch := list(islice(iterator, _BATCH)):
-            connection.execute("BEGIN")
-            connection.executemany(insert, batch)
-            connection.execute("COMMIT")
-            written += len(batch)
-        # The incremental sync reads by updated_at, as the department's replica allows.
-        connection.execute(f"CREATE INDEX {TABLE}_updated_at ON {TABLE} (updated_at)")
-    finally:
-        connection.close()
-    return written
+    return write_sqlite_table(path, TABLE, COLUMNS, rows, key="person_id", indexed=["updated_at"])
 
 
 def upsert_population_sqlite(path: Path, rows: Iterable[Sequence[Any]]) -> None:
@@ -66,7 +42,7 @@ def read_population_sqlite(path: Path) -> Iterator[tuple[Any, ...]]:
     connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     try:
         cursor = connection.execute(f"SELECT {', '.join(COLUMNS)} FROM {TABLE} ORDER BY person_id")
-        while batch := cursor.fetchmany(_BATCH):
+        while batch := cursor.fetchmany(BATCH):
             yield from batch
     finally:
         connection.close()

@@ -19,6 +19,8 @@ class DistrictSize:
     enterprises: int
     cases: int
     assistance: int
+    visits: int = MINIMUM_ROWS  # the street offices' home-visit records
+    social_organisations: int = MINIMUM_ROWS
 
     @classmethod
     def demo(cls, scale: float = 1.0) -> DistrictSize:
@@ -28,6 +30,8 @@ class DistrictSize:
             enterprises=_scaled(2_000, scale),
             cases=_scaled(6_000, scale),
             assistance=_scaled(1_500, scale),
+            visits=_scaled(2_000, scale),
+            social_organisations=_scaled(300, scale),
         )
 
     @classmethod
@@ -38,4 +42,6 @@ class DistrictSize:
             enterprises=_scaled(100_000, scale),
             cases=_scaled(1_000_000, scale),
             assistance=_scaled(50_000, scale),
+            visits=_scaled(40_000, scale),
+            social_organisations=_scaled(5_000, scale),
         )

@@ -11,7 +11,7 @@ import re
 import unicodedata
 from collections.abc import Callable
 
-from identifiers import credit_code, phone, resident_id
+from identifiers import credit_code, household_no, phone, resident_id
 from identifiers.text import to_halfwidth
 
 _RESIDENT_ID_18 = re.compile(r"^\d{17}[\dX]$")
@@ -55,6 +55,13 @@ def canonical_phone(raw: str) -> str:
 
 def canonical_credit_code(raw: str) -> str:
     return _non_empty(credit_code.normalise(_without_whitespace(raw)))
+
+
+def canonical_household_no(raw: str) -> str:
+    try:
+        return household_no.parse(raw)
+    except household_no.HouseholdNumberError as exc:
+        raise NormalisationError(f"household number: {exc}") from None
 
 
 def canonical_name(raw: str) -> str:
@@ -123,6 +130,7 @@ NORMALISERS: dict[str, Callable[[str], str]] = {
     "name": canonical_name,
     "address": canonical_address,
     "handle": canonical_handle,
+    "household": canonical_household_no,
 }
 
 
@@ -132,6 +140,7 @@ CANONICAL_SHAPES: dict[str, str] = {
     "resident_id": r"^[0-9]{17}[0-9X]$",
     "phone": r"^1[3-9][0-9]{9}$",
     "credit_code": r"^[0-9A-Z]+$",
+    "household": r"^[0-9]{9}$",
 }
 
 

@@ -8,6 +8,8 @@ sync_runs       every sync attempt, committed or failed, with the error's one li
 reconciliation  per batch: rows read = rows loaded + rows quarantined, with reasons
 accepted_changes a steward's explicit acceptance of a change the next sync would
                 otherwise refuse (a full sync that shrinks, a changed column type)
+product_builds  every product build: the named parameters it ran with (its build date),
+                rows written, and how many cells suppression blanked (counts only)
 """
 
 from __future__ import annotations
@@ -38,6 +40,9 @@ DDL = [
     """CREATE TABLE IF NOT EXISTS lake.meta.accepted_changes (
         source VARCHAR, change VARCHAR, accepted_by VARCHAR, reason VARCHAR,
         accepted_at TIMESTAMP, used_by_batch VARCHAR)""",
+    """CREATE TABLE IF NOT EXISTS lake.meta.product_builds (
+        product VARCHAR, built_at TIMESTAMP, parameters VARCHAR, rows BIGINT,
+        suppression VARCHAR)""",
 ]
 # Columns added after the first release: appended so older lakes gain them in place.
 ADDED_COLUMNS = {
@@ -216,3 +221,34 @@ def latest_batch(con: duckdb.DuckDBPyConnection, dataset: str) -> tuple[str, str
         [dataset],
     ).fetchone()
     return (row[0], row[1]) if row else None
+
+
+def record_product_build(
+    con: duckdb.DuckDBPyConnection,
+    product: str,
+    parameters: dict[str, object],
+    rows: int,
+    suppression: dict[str, object] | None,
+) -> None:
+    """One product build (inside the build's transaction, so it commits with the table)."""
+    con.execute(
+        "INSERT INTO lake.meta.product_builds VALUES (?, ?, ?, ?, ?)",
+        [
+            product,
+            utcnow(),
+            json.dumps(parameters, ensure_ascii=False, sort_keys=True),
+            rows,
+            json.dumps(suppression, ensure_ascii=False, sort_keys=True) if suppression else None,
+        ],
+    )
+
+
+def last_product_parameters(con: duckdb.DuckDBPyConnection, product: str) -> dict[str, object]:
+    """The named parameters (JSON-shown: dates as ISO text) of the product's latest build."""
+    ensure_meta(con)
+    row = con.execute(
+        "SELECT parameters FROM lake.meta.product_builds WHERE product = ? "
+        "ORDER BY built_at DESC LIMIT 1",
+        [product],
+    ).fetchone()
+    return json.loads(row[0]) if row else {}

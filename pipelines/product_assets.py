@@ -11,11 +11,25 @@ from pipelines.progress import step
 from pipelines.resources import HubResource
 
 
+def _check_description(product: ProductContract) -> str:
+    what = "columns as contracted, no identifier in clear"
+    if product.suppression is not None:
+        what += (
+            f", counts below {product.suppression.threshold} blank and no blank cell "
+            f"recoverable from {len(product.suppression.margins)} margins"
+        )
+    return f"The product as written: {what} (products.product_check)."
+
+
 def product_asset(
     product: ProductContract, *, after: Sequence[dg.AssetKey] = ()
 ) -> dg.AssetsDefinition:
-    """``after``: assets beyond its inputs' protected layers the product waits for (an
+    """The product, and its blocking check run in the same step right after the build (the
+    check re-runs the product's SQL to know the true counts: one step, not two).
+
+    ``after``: assets beyond its inputs' protected layers the product waits for (an
     input's merge, whose case ids it may read)."""
+    check_name = f"check_{product.name}"
 
     @dg.asset(
         name=product.name,
@@ -36,12 +50,36 @@ def product_asset(
                 ]
             ),
         },
+        check_specs=[
+            dg.AssetCheckSpec(
+                check_name,
+                asset=product.name,
+                blocking=True,
+                description=_check_description(product),
+            )
+        ],
     )
     def build(context: dg.AssetExecutionContext, hub: HubResource) -> dg.MaterializeResult:
         with step(context, hub.show_progress, f"build product {product.name}") as summary:
             rows = steps.build_product_step(hub.hub(), product.name)
             summary.append(f"{rows:,} rows")
-        return dg.MaterializeResult(metadata={"dagster/row_count": rows})
+        with step(context, hub.show_progress, check_name) as summary:
+            outcome = steps.check_product_step(hub.hub(), product.name)
+            summary.append("passed" if outcome.passed else f"{len(outcome.problems)} problems")
+        return dg.MaterializeResult(
+            metadata={"dagster/row_count": rows},
+            check_results=[
+                dg.AssetCheckResult(
+                    check_name=check_name,
+                    passed=outcome.passed,
+                    severity=dg.AssetCheckSeverity.ERROR,
+                    metadata={
+                        **{k: str(v) for k, v in outcome.metadata.items()},
+                        "problems": "; ".join(outcome.problems) or "none",
+                    },
+                )
+            ],
+        )
 
     return build
 

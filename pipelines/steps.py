@@ -22,6 +22,7 @@ from lakehouse.sync_lock import sync_lock
 from pipelines.hub import Hub
 from policies.rooms import RoomReport, build_all_rooms
 from products.build import build_product
+from products.product_check import ProductCheck, check_product
 from protection.protect_dataset import ProtectResult, protect
 from quality.channel_rules import channel_rules
 from quality.staging import StageResult, identity_columns, stage
@@ -192,18 +193,24 @@ def merge_step(hub: Hub, dataset: str) -> MergeResult:
 def build_product_step(hub: Hub, product: str, *, today: dt.date | None = None) -> int:
     contract = hub.catalog.products[product]
     with hub.lake() as con:
-        rows = build_product(con, contract, hub.catalog.district, today=today)
+        built = build_product(con, hub.catalog, product, today=today)
     hub.audit.append(
         "product_build",
         SYSTEM_ACTOR,
         {
             "product": product,
-            "rows": rows,
             "inputs": contract.inputs,
             "level": contract.level,
+            **built.as_details(),
         },
     )
-    return rows
+    return built.rows
+
+
+def check_product_step(hub: Hub, product: str) -> ProductCheck:
+    """What the product's Dagster check verifies (see ``products.product_check``)."""
+    with hub.lake() as con:
+        return check_product(con, hub.catalog, product)
 
 
 def build_rooms_step(hub: Hub, *, day: dt.date | None = None) -> list[RoomReport]:

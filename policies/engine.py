@@ -17,7 +17,10 @@ Precedence, first match wins:
    valid on the day (``valid_from`` ≤ day ≤ ``valid_until``), access is denied
    (deny by default); grants that would apply on another day are named. A
    有条件共享 product is covered only by a grant that names it; a wildcard
-   grant (``"*"``) does not reach it.
+   grant (``"*"``) does not reach it. A person-level product (``person_level``:
+   a proactive-service list of named residents) is covered only by a grant that
+   names both the product and the principal (``to: {principal: …}``); a grant to
+   a kind, role or group of principals does not reach it.
 5. Rows. Each valid grant's row scope is resolved for the principal:
    ``district`` is every row; ``own_street`` the principal's street;
    ``own_community`` its community (through the product's community column);
@@ -134,6 +137,8 @@ def decide(
     covering = [g for g in policies.grants if g.covers(name) and g.to.matches(who)]
     if product.sharing == "conditional":
         covering = [g for g in covering if name in g.products]
+    if product.person_level:
+        covering = [g for g in covering if g.to.principal == who.id]
     valid = [g for g in covering if g.valid_on(day)]
     if not valid:
         lapsed = [g.id for g in covering if not g.valid_on(day)]
@@ -142,6 +147,8 @@ def decide(
             reason += f"; grants not valid on {day}: {', '.join(lapsed)}"
         if product.sharing == "conditional":
             reason += f"; {SHARING_LABELS['conditional']} needs a grant that names {name}"
+        if product.person_level:
+            reason += f", and a list of people needs one that names {who.id} too"
         return _deny(who.id, name, reason)
 
     scopes: list[_Scope] = []

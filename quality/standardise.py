@@ -16,7 +16,7 @@ import pyarrow as pa
 
 from catalog.contracts import ColumnSpec
 from catalog.district import District
-from identifiers import credit_code, phone, resident_id
+from identifiers import credit_code, household_no, phone, resident_id
 from identifiers.text import to_halfwidth
 from quality.channel_times import ChannelClock, ChannelTimeError
 from quality.dates import DateError, parse_date, parse_datetime
@@ -51,9 +51,11 @@ class Standardiser:
         kind = column.type
         if kind == "enum":
             allowed = set(column.values or [])
+            aliases = column.aliases
 
             def enum(text: str) -> str:
                 value = unicodedata.normalize("NFKC", text).strip()
+                value = aliases.get(value, value)
                 if value not in allowed:
                     raise ValueProblem(f"not one of {sorted(allowed)}")
                 return value
@@ -121,6 +123,12 @@ class Standardiser:
             return credit_code.parse(text)
         except credit_code.CreditCodeError as exc:
             raise ValueProblem(f"invalid unified social credit code: {exc}") from None
+
+    def _household_no(self, text: str) -> str:
+        try:
+            return household_no.parse(text)
+        except household_no.HouseholdNumberError as exc:
+            raise ValueProblem(f"invalid household number: {exc}") from None
 
     def _sex(self, text: str) -> str:
         value = to_halfwidth(text).strip().upper()

@@ -1,8 +1,8 @@
-"""Session-wide checks that run around the whole test suite.
+"""Session-wide checks that run around the whole test suite, and the shared demo home.
 
-Kept to the hook itself (mypy skips this file: a second ``conftest`` module,
-beside tests/demo/conftest.py, is a duplicate name to it); the work is in
-tests/audit/stored_leaks.py.
+Kept to hooks and fixtures that delegate (mypy skips this file: a second
+``conftest`` module, beside tests/demo/conftest.py, is a duplicate name to it);
+the work is in tests/audit/stored_leaks.py and tests/end_to_end/demo_run.py.
 """
 
 from __future__ import annotations
@@ -21,18 +21,32 @@ if str(_TESTS) in sys.path:
     sys.path.remove(str(_TESTS))
 
 
-def _stored_leaks() -> ModuleType:
-    """tests/audit/stored_leaks.py, shared with its own unit test (which imports it by name)."""
-    loaded = sys.modules.get("stored_leaks")
+def _helper(name: str, relative: str) -> ModuleType:
+    """A helper module of the tests, by path, shared with the tests that import it by name."""
+    loaded = sys.modules.get(name)
     if loaded is not None:
         return loaded
-    path = _TESTS / "audit" / "stored_leaks.py"
-    spec = importlib.util.spec_from_file_location("stored_leaks", path)
+    spec = importlib.util.spec_from_file_location(name, _TESTS / relative)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
-    sys.modules["stored_leaks"] = module
+    sys.modules[name] = module
     spec.loader.exec_module(module)
     return module
+
+
+def _stored_leaks() -> ModuleType:
+    """tests/audit/stored_leaks.py, shared with its own unit test (which imports it by name)."""
+    return _helper("stored_leaks", "audit/stored_leaks.py")
+
+
+@pytest.fixture(scope="session")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> object:
+    """The demo district run once per test process by ``shuzhi demo`` (scale 0.1, seed 11),
+    for every test that reads what it left (tests/end_to_end/demo_run.py). A test that
+    changes the home puts back what it changed, or works on a copy."""
+    run = _helper("demo_run", "end_to_end/demo_run.py").run_demo(tmp_path_factory.mktemp("home"))
+    assert run.returncode == 0, run.output[-3000:]
+    return run
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:

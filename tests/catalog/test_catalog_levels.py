@@ -57,6 +57,10 @@ def test_shipped_products_levels() -> None:
         "street_case_stats": "L1",  # downgraded from L4 (inputs cases L3, population L4)
         "street_population_profile": "L2",  # downgraded from L4
         "street_enterprise_roster": "L4",  # no downgrade: as strict as enterprises (L4)
+        "street_social_organisations": "L3",  # as strict as its register (legal reps, L3)
+        "proactive_turning_sixty": "L4",  # lists of people: L4, no downgrade
+        "proactive_elderly_alone": "L4",
+        "proactive_disabled_unvisited": "L4",
     }
 
 

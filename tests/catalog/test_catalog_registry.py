@@ -20,8 +20,10 @@ def config_copy(tmp_path: Path) -> Path:
 def test_shipped_config_loads_and_cross_checks() -> None:
     catalog = load_catalog(DEFAULT_CONFIG_DIR)
     assert set(catalog.datasets) >= {
-        "population", "enterprises", "cases", "assistance", "case_transfers",
+        "population", "enterprises", "cases", "assistance", "case_transfers", "visits",
+        "social_organisations",
     }  # fmt: skip
+    assert catalog.departments["street_offices"].sources[0].dataset == "visits"
     assert set(catalog.products) >= {"street_population_profile", "street_case_stats"}
     for dataset in catalog.datasets:
         assert all(s.dataset == dataset for s in catalog.sources_for(dataset))

@@ -65,6 +65,7 @@ def test_list_before_any_sync_shows_every_source_never_synced(cli: Cli) -> None:
     assert set(statuses) == {
         "ps_population", "mr_enterprises", "hl_cases", "ca_assistance",
         "mb_cases", "wx_cases", "gd_cases", "wb_cases", "dp_transfers",
+        "ca_social_organisations", "so_visits",
     }  # fmt: skip
     assert {s["dataset"] for s in statuses.values() if s["source"].endswith("_cases")} == {"cases"}
     assert statuses["ps_population"]["kind"] == "sql"

@@ -186,8 +186,9 @@ def _resident(person_id: int, updated_at: str | None) -> list[object]:
     born = dt.date(1960, 1, 1) + dt.timedelta(days=person_id)
     ident = make("440399", born, 11)
     return [
-        person_id, "测试", ident, "男", born.isoformat(), "13912345678", "户籍", "440399001",
-        "440399001001", "44039900100101", "东湖路1号", "2020-01-01", updated_at,
+        person_id, "测试", ident, "男", born.isoformat(), "13912345678", "户籍",
+        f"01{person_id:07d}", "户主", "440399001", "440399001001", "44039900100101", "东湖路1号",
+        "2020-01-01", updated_at,
     ]  # fmt: skip
 
 
@@ -283,8 +284,8 @@ def test_a_new_source_column_is_drift_even_when_no_row_changed(
     from lakehouse.raw_landing import SchemaDrift
 
     _sync(lake, registry.source(), POPULATION)
-    registry.run("ALTER TABLE residents ADD COLUMN household_no TEXT")
-    with pytest.raises(SchemaDrift, match="new columns \\['household_no'\\]"):
+    registry.run("ALTER TABLE residents ADD COLUMN hukou_remark TEXT")
+    with pytest.raises(SchemaDrift, match="new columns \\['hukou_remark'\\]"):
         _sync(lake, registry.source(), POPULATION)
     assert lake.count("meta.batches") == 1
 

@@ -35,9 +35,9 @@ def test_same_seed_gives_identical_bytes(
     manifest = generate_district(again, seed=7, size=SMALL, district=district)
     assert manifest == small_demo.manifest
     expected = _hashes(small_demo.departments)
-    # 4 departments' 10 files (5 case channels and the dispatch log among them), the ledger,
-    # the manifest and the merge truth
-    assert len(expected) == 13
+    # 5 departments' 14 files (5 case channels, the dispatch log, three street workbooks
+    # of home visits among them), the ledger, the manifest and the merge truth
+    assert len(expected) == 17
     assert _hashes(again.departments) == expected
 
 
@@ -61,6 +61,8 @@ def test_rows_written_match_the_size(small_demo: GeneratedDemo) -> None:
     assert sum(m.rows_written for m in cases) == SMALL.cases
     assert sources["case_transfers"].rows_written > 0
     assert sources["assistance"].rows_written == SMALL.assistance
+    assert sources["visits"].rows_written == SMALL.visits
+    assert sources["social_organisations"].rows_written == SMALL.social_organisations
     for source in sources.values():
         assert sum(source.rows_per_file.values()) == source.rows_written
         assert all((small_demo.departments / file).is_file() for file in source.files)
@@ -75,8 +77,9 @@ def test_manifest_agrees_with_the_ledger_and_every_kind_occurs(small_demo: Gener
         assert set(counted) == declared  # at least one row of every kind
         assert source.fixable == {k: counted[k] for k in source.fixable}
         assert source.unfixable == {k: counted[k] for k in source.unfixable}
-        assert source.duplicates == counted["duplicate"]
-        assert source.conflicts == counted["id_conflict"]
+        classes = Counter(entry["class"] for entry in entries if entry["source"] == name)
+        assert source.duplicates == counted["duplicate"] == classes["duplicate"]
+        assert source.conflicts == classes["conflict"]
         rows = Counter(
             (entry["file"], entry["row"]) for entry in entries if entry["source"] == name
         )

@@ -11,9 +11,24 @@ from demo_readers import ledger_kinds, parse_any_date, population_rows
 
 from catalog.district import District
 from demo import population
-from identifiers import phone, resident_id
+from demo.dates import EXPORT_DAY
+from demo.households import OTHER_SPELLINGS, RELATIONS
+from identifiers import household_no, phone, resident_id
 
 UNFIXABLE_ID_KINDS = {"id_check_digit", "id_missing"}
+OTHER_RELATION_SPELLINGS = {s for spellings in OTHER_SPELLINGS.values() for s in spellings}
+
+
+def _age(birth: dt.date) -> int:
+    return (
+        EXPORT_DAY.year
+        - birth.year
+        - ((EXPORT_DAY.month, EXPORT_DAY.day) < (birth.month, birth.day))
+    )
+
+
+def value_of(number: str) -> str:
+    return household_no.normalise(number)
 
 
 @pytest.fixture(scope="module")
@@ -42,7 +57,10 @@ def test_clean_rows_are_canonical_and_consistent(
         assert parsed.value == row["id_number"]
         assert row["sex"] == parsed.sex  # sex agrees with the 17th digit
         assert row["birth_date"] == parsed.birth_date.isoformat()
-        assert phone.parse(row["phone"]) == row["phone"]
+        if _age(parsed.birth_date) >= 14:
+            assert phone.parse(row["phone"]) == row["phone"]
+        else:
+            assert row["phone"] is None  # a child has no phone of its own
         street, community = district.community_by_code[row["community_code"]]
         assert row["street_code"] == street.code
         assert row["grid_code"] in community.grid_codes
@@ -91,6 +109,17 @@ def test_every_dirty_row_shows_its_kind(
             assert parse_any_date(row["birth_date"]) is None
         elif kind == "community_code_unknown":
             assert row["community_code"] not in district.community_by_code
+        elif kind == "household_no_format":
+            assert value_of(row["household_no"]) != row["household_no"]
+            assert household_no.is_valid(row["household_no"])
+        elif kind == "household_no_zero_lost":
+            assert len(row["household_no"]) == 8 and not household_no.is_valid(row["household_no"])
+        elif kind == "relation_spelling":
+            assert row["relation"] in OTHER_RELATION_SPELLINGS
+        elif kind == "relation_unknown":
+            assert (
+                row["relation"] not in RELATIONS and row["relation"] not in OTHER_RELATION_SPELLINGS
+            )
         elif kind == "id_conflict":
             # The same person again under a second spelling of the same ID.
             assert value != resident_id.normalise(value) or len(value) == 15
@@ -119,3 +148,49 @@ def test_birth_dates_use_all_four_spellings(rows: list[dict]) -> None:
         if parse_any_date(b)
     }
     assert spellings == {"iso", "slash", "chinese", "compact"}
+
+
+def test_registered_residents_live_in_households_and_floating_ones_in_none(
+    rows: list[dict], dirt: dict[int, str]
+) -> None:
+    clean = [row for row in rows if row["person_id"] not in dirt]
+    floating = [row for row in clean if row["reg_type"] == "流动"]
+    assert floating and all(r["household_no"] is None and r["relation"] is None for r in floating)
+    households: dict[str, list[dict]] = {}
+    for row in clean:
+        if row["reg_type"] == "户籍":
+            assert household_no.parse(row["household_no"]) == row["household_no"]
+            assert row["relation"] in RELATIONS
+            households.setdefault(row["household_no"], []).append(row)
+    sizes = Counter(len(members) for members in households.values())
+    assert sizes[1] and sizes[2] and sizes[3] and sum(n for s, n in sizes.items() if s >= 4)
+    for members in households.values():
+        # One address, one grid cell, one community per household.
+        assert len({(m["address"], m["grid_code"]) for m in members}) == 1
+        assert sum(1 for m in members if m["relation"] == "户主") <= 1
+
+
+def test_ages_fit_together_within_a_household(rows: list[dict], dirt: dict[int, str]) -> None:
+    households: dict[str, list[dict]] = {}
+    for row in rows:
+        if row["person_id"] not in dirt and row["reg_type"] == "户籍":
+            households.setdefault(row["household_no"], []).append(row)
+    born = {
+        row["person_id"]: dt.date.fromisoformat(row["birth_date"])
+        for members in households.values()
+        for row in members
+    }
+    alone_elderly = 0
+    for members in households.values():
+        heads = [m for m in members if m["relation"] == "户主"]
+        if not heads:
+            continue
+        head = born[heads[0]["person_id"]]
+        for member in members:
+            if member["relation"] in ("子", "女"):
+                assert (born[member["person_id"]] - head).days > 19 * 365
+            if member["relation"] == "父母":
+                assert (head - born[member["person_id"]]).days > 20 * 365
+        if len(members) == 1 and _age(head) >= 70:
+            alone_elderly += 1
+    assert alone_elderly > 0  # the proactive list of elderly living alone has people on it

@@ -21,10 +21,11 @@ from demo.population_db import (
 POSTGRES_DSN = "host=127.0.0.1 port=5432 user=postgres dbname=test"
 
 ROWS = [
-    (1, "张伟", "440305198503071234", "男", "1985-03-07", "13812345678", "户籍", "440399001",
+    (1, "张伟", "440305198503071234", "男", "1985-03-07", "13812345678", "户籍", "011000457",
+     "户主", "440399001",
      "440399001002", "440399001002001", "示范区东湖街道翠竹社区桂花路12号3栋2单元501室",
      "2001-05-01", "2026-10-01 09:30:00"),
-    (2, "李娜", None, "2", "1990/3/7", "+86 139 1234 5678", "流动", "440399002",
+    (2, "李娜", None, "2", "1990/3/7", "+86 139 1234 5678", "流动", None, None, "440399002",
      "440399002001", "440399002001001", "示范区西岭街道西岭社区人民路1号", "2020-01-02",
      "2026-11-01 10:00:00"),
 ]  # fmt: skip
@@ -40,7 +41,7 @@ def test_sqlite_table_has_the_contract_columns_in_order(tmp_path: Path) -> None:
     finally:
         connection.close()
     assert tuple(column[1] for column in info) == population.COLUMNS
-    assert [column[2] for column in info] == ["INTEGER"] + ["TEXT"] * 12
+    assert [column[2] for column in info] == ["INTEGER"] + ["TEXT"] * 14
     assert info[0][5] == 1  # person_id is the primary key
     assert any(index[1] == "residents_updated_at" for index in indexes)
     assert list(read_population_sqlite(path)) == ROWS
@@ -76,7 +77,7 @@ def test_postgres_copy_has_identical_columns_and_rows(schema: str) -> None:
             )
         ).fetchall()
     assert tuple(name for name, _ in columns) == population.COLUMNS
-    assert [kind for _, kind in columns] == ["integer"] + ["text"] * 12
+    assert [kind for _, kind in columns] == ["integer"] + ["text"] * 14
     assert rows == ROWS
 
 

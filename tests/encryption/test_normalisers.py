@@ -123,7 +123,7 @@ def test_unknown_domain_is_a_value_error() -> None:
 
 
 def test_every_canonical_shape_has_a_normaliser() -> None:
-    assert set(CANONICAL_SHAPES) <= {"resident_id", "phone", "credit_code", "name"}
+    assert set(CANONICAL_SHAPES) <= {"resident_id", "phone", "credit_code", "name", "household"}
     for domain in CANONICAL_SHAPES:
         normaliser_for(domain)
 
@@ -144,6 +144,10 @@ TRICKY = [
     " 13800138000",
     "13800138000 ",
     "١٣٨٠٠١٣٨٠٠٠",  # Arabic-Indic digits: \\d in Python, not in RE2
+    "031000457",  # a household number
+    "31000457",  # … its leading zero lost
+    "０31000457",
+    "031 000457",
 ]
 
 

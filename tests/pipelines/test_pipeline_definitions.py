@@ -25,6 +25,8 @@ def test_definitions_load_with_every_asset_check_schedule_and_sensor() -> None:
     checks = {k.name for k in graph.asset_check_keys}
     for dataset in catalog.datasets:
         assert {f"check_staged_{dataset}", f"check_quarantine_{dataset}"} <= checks
+    for product in catalog.products:
+        assert f"check_{product}" in checks
 
     jobs = {j.name for j in defs.resolve_all_job_defs()}
     assert REFRESH_JOB in jobs
@@ -32,7 +34,9 @@ def test_definitions_load_with_every_asset_check_schedule_and_sensor() -> None:
     schedules = {s.name for s in defs.schedules or []}
     assert {f"schedule_{s}" for s, src in catalog.sources.items() if src.schedule} == schedules
     sensors = {s.name for s in defs.sensors or []}
-    assert {"drop_hl_cases", "drop_mb_cases", "drop_wb_cases", "drop_ca_assistance"} == sensors
+    assert {
+        "drop_hl_cases", "drop_mb_cases", "drop_wb_cases", "drop_ca_assistance", "drop_so_visits",
+    } == sensors  # fmt: skip
 
 
 def test_a_dataset_with_one_source_keeps_raw_dataset_and_each_channel_gets_its_own() -> None:

@@ -20,7 +20,8 @@ def _resident(person_id: int, updated_at: str | None, community: str = "44039900
     born = dt.date(1960, 1, 1) + dt.timedelta(days=person_id)
     return (
         person_id, "测试", make("440399", born, 11), "男", born.isoformat(), "13912345678",
-        "户籍", "440399001", community, "44039900100101", "东湖路1号", "2020-01-01", updated_at,
+        "户籍", f"01{person_id:07d}", "户主", "440399001", community, "44039900100101", "东湖路1号",
+        "2020-01-01", updated_at,
     )  # fmt: skip
 
 

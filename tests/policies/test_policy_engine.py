@@ -110,6 +110,26 @@ def test_conditional_product_needs_a_grant_naming_it() -> None:
     assert decide("street_a", conditional, policies(), day=DAY).allowed
 
 
+def test_a_list_of_people_needs_a_grant_naming_the_principal() -> None:
+    listed = product(sharing="conditional").model_copy(update={"person_level": True})
+    # The street offices' kind-wide grant names the product, but not the office.
+    refused = decide("street_a", listed, policies(), day=DAY)
+    assert not refused.allowed
+    assert "a list of people needs one that names street_a too" in refused.reasons[0]
+    named = with_rules([grant("g-named", to={"principal": "street_a"}, rows="own_street")])
+    assert decide("street_a", listed, named, day=DAY).allowed
+    # ... and only that office: the other street still needs its own.
+    assert not decide("street_b", listed, named, day=DAY).allowed
+
+
+def test_a_list_of_people_is_never_shared_unconditionally() -> None:
+    from catalog.contracts import ProductContract
+
+    data = product().model_dump()
+    with pytest.raises(ValidationError, match="person_level"):
+        ProductContract.model_validate({**data, "person_level": True})
+
+
 def test_group_target_matches_only_members_of_the_group() -> None:
     rules = with_rules([grant("g-taskforce", to={"group": "elderly_care_taskforce"})])
     assert decide("analyst", product(), rules, day=DAY).allowed

@@ -92,6 +92,8 @@ def population_row(person: Person, number: int) -> dict[str, str | None]:
         "birth_date": "1950-01-01",
         "phone": person.phone,
         "reg_type": "户籍",
+        "household_no": f"01{number:07d}",
+        "relation": "户主",
         "street_code": person.street,
         "community_code": person.community,
         "grid_code": person.community + "001",

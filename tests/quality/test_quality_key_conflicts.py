@@ -38,6 +38,8 @@ def _person(person_id: int, id_number: str, updated: str = "2026-10-01 08:00:00"
         born.isoformat(),
         "13912345678",
         "户籍",
+        f"01{person_id:07d}",
+        "户主",
         "440399001",
         "440399001001",
         "44039900100101",

@@ -28,8 +28,10 @@ def standardiser(district: District) -> Standardiser:
 
 
 def parser(std: Standardiser, kind: ColumnType, **extra: object) -> Callable[[str], object]:
-    protection = "token+seal" if kind in ("resident_id", "phone") else "none"
-    token_domain = kind if protection == "token+seal" else None
+    protection = "token+seal" if kind in ("resident_id", "phone", "household_no") else "none"
+    token_domain = (
+        {"household_no": "household"}.get(kind, kind) if protection == "token+seal" else None
+    )
     if kind == "free_text":
         protection = "redact"
     spec = ColumnSpec.model_validate(
@@ -135,6 +137,27 @@ def test_enum_accepts_listed_values_after_nfkc_and_strip(standardiser: Standardi
     assert urgency("一般") == "一般"
     with pytest.raises(ValueProblem, match="not one of"):
         urgency("很急")
+
+
+def test_enum_reads_the_aliases_its_contract_gives(standardiser: Standardiser) -> None:
+    relation = parser(
+        standardiser, "enum", values=["户主", "配偶"], aliases={"本人": "户主", "10": "配偶"}
+    )
+    assert relation("本人") == "户主" and relation("１０") == "配偶" and relation("配偶") == "配偶"
+    with pytest.raises(ValueProblem, match="not one of"):
+        relation("待核实")
+
+
+def test_an_alias_must_mean_a_listed_value() -> None:
+    with pytest.raises(ValueError, match="aliases map to"):
+        ColumnSpec(name="c", type="enum", values=["户主"], aliases={"本人": "主人"})
+
+
+def test_household_numbers_are_standardised(standardiser: Standardiser) -> None:
+    number = parser(standardiser, "household_no")
+    assert number("０３１０００４５７") == "031000457"
+    with pytest.raises(ValueProblem, match="invalid household number: 8 digits"):
+        number("31000457")
 
 
 def test_enum_normalises_fullwidth_letters(standardiser: Standardiser) -> None:
