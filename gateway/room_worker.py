@@ -138,14 +138,14 @@ class _Pool:
     def take(self, memory_bytes: int, room: Path) -> _Worker:
         """An idle worker, one that has ``room`` open already if there is one."""
         with self.lock:
-            fitting = [
-                w for w in self.idle if w.memory_bytes == memory_bytes and w.process.poll() is None
-            ]
-            if fitting:
-                worker = next((w for w in fitting if w.room == room), fitting[0])
+            fitting = [w for w in self.idle if w.memory_bytes == memory_bytes]
+            # The room's own workers first; only the one chosen is asked whether it lives.
+            for worker in sorted(fitting, key=lambda w: w.room != room):
                 self.idle.remove(worker)
-                worker.room = room
-                return worker
+                if worker.process.poll() is None:
+                    worker.room = room
+                    return worker
+                worker.end()  # died idle: reap it
         worker = _Worker(memory_bytes)
         worker.room = room
         return worker

@@ -76,3 +76,17 @@ def test_statements_through_the_worker_pool_see_a_rebuilt_room_at_once(room: Pat
     room.unlink()
     with pytest.raises(QueryFailed, match="no data room"):
         run_query(room, count)
+
+
+def test_a_worker_that_died_while_idle_is_replaced(room: Path) -> None:
+    from gateway import room_worker
+
+    count = "SELECT count(*) AS n FROM street_case_stats"
+    assert run_query(room, count).table.column("n").to_pylist() == [100]
+    idle = list(room_worker._POOL.idle)
+    assert idle and any(worker.room == room for worker in idle)
+    for worker in idle:
+        worker.process.kill()
+        worker.process.wait()
+    assert run_query(room, count).table.column("n").to_pylist() == [100]
+    assert not any(worker in room_worker._POOL.idle for worker in idle)
