@@ -44,11 +44,15 @@ def test_shuzhi_serve_answers_and_shuts_down_gracefully(tmp_path: Path) -> None:
             if time.monotonic() > deadline or server.poll() is not None:
                 pytest.fail("shuzhi serve did not start")
             time.sleep(0.2)
+        # The first call pays the service's one-off imports (the PII recognisers, ~2 s on
+        # an idle machine): httpx's 5 s default timed out on a loaded one.
         signed = httpx.post(
-            f"{url}/api/v1/auth/sign-in", json={"login": "donghu_viewer", "password": PASSWORD}
+            f"{url}/api/v1/auth/sign-in",
+            json={"login": "donghu_viewer", "password": PASSWORD},
+            timeout=60,
         )
         token = signed.json()["token"]
-        me = httpx.get(f"{url}/api/v1/me", headers={"Authorization": f"Bearer {token}"})
+        me = httpx.get(f"{url}/api/v1/me", headers={"Authorization": f"Bearer {token}"}, timeout=60)
         assert me.json()["principal"] == "street_donghu"
     finally:
         server.send_signal(signal.SIGTERM)
