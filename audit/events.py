@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any
 
 GENESIS_HASH = "0" * 64
@@ -30,7 +30,8 @@ class AuditEvent:
 
     def to_line(self) -> str:
         """The event as one canonical JSON line, newline included."""
-        return canonical_json(asdict(self)) + "\n"
+        # The fields as they are (asdict would deep-copy the details first).
+        return canonical_json({name: getattr(self, name) for name in ENTRY_FIELDS}) + "\n"
 
 
 def canonical_json(value: Any) -> str:

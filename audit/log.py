@@ -1,9 +1,11 @@
 """The append-only, hash-chained audit log: one canonical JSON object per line.
 
-Several processes (Dagster workers, the gateway, the CLI) append to the same
-file. Each append takes an exclusive flock, reads the hash of the last line
-under that lock, writes its own line with one write() and fsyncs before
-letting go, so the chain never forks.
+Several processes (Dagster workers, the gateway, the CLI, the HTTP service)
+append to the same file. A write takes an exclusive flock, reads the hash of
+the last line under that lock, writes its lines with one write() and fsyncs
+before letting go, so the chain never forks. Within one process, appends that
+arrive together share that write and its fsync (audit.group_commit); each
+returns only once its own line is on disk.
 """
 
 from __future__ import annotations
@@ -12,11 +14,14 @@ import datetime as dt
 import fcntl
 import json
 import os
-from collections.abc import Iterator
+import threading
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from audit.events import GENESIS_HASH, AuditEvent, canonical_json, seal
+from audit.group_commit import GroupCommit
 from audit.plaintext_guard import assert_no_plaintext_identifiers
 from home.private_files import fsync_directory
 
@@ -34,6 +39,15 @@ def set_operator(name: str | None) -> None:
 
 
 _TAIL_CHUNK = 64 * 1024
+
+
+@dataclass(frozen=True)
+class _Entry:
+    """An event checked and ready to be sealed into the chain."""
+
+    kind: str
+    actor: str
+    details: dict[str, Any]
 
 
 class AuditLogDamaged(RuntimeError):
@@ -66,27 +80,7 @@ class AuditLog:
         except (TypeError, ValueError) as error:
             raise ValueError(f"details are not JSON-serialisable: {error}") from None
 
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        created = not self.path.exists()
-        fd = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT, FILE_MODE)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX)
-            last_seq, last_hash = _read_tail(fd)
-            event = seal(
-                seq=last_seq + 1,
-                at=_utc_now(),
-                kind=kind,
-                actor=actor,
-                details=details,
-                prev_hash=last_hash,
-            )
-            _write_all(fd, event.to_line().encode("utf-8"))
-            os.fsync(fd)
-        finally:
-            os.close(fd)  # closing releases the flock
-        if created:
-            fsync_directory(self.path.parent)
-        return event
+        return _committer(self.path).commit(_Entry(kind, actor, details))
 
     def events(self, kind: str | None = None) -> Iterator[AuditEvent]:
         """Events in log order, optionally only one kind. Does not verify the chain."""
@@ -98,6 +92,52 @@ class AuditLog:
                 raise AuditLogDamaged(f"line {line_number} is not an audit event") from None
             if kind is None or event.kind == kind:
                 yield event
+
+
+def _write_batch(path: Path, entries: Sequence[_Entry]) -> list[AuditEvent]:
+    """Seal ``entries`` onto the end of the chain with one write and one fsync."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    created = not path.exists()
+    fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, FILE_MODE)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        seq, last_hash = _read_tail(fd)
+        events = []
+        for entry in entries:
+            seq += 1
+            event = seal(
+                seq=seq,
+                at=_utc_now(),
+                kind=entry.kind,
+                actor=entry.actor,
+                details=entry.details,
+                prev_hash=last_hash,
+            )
+            last_hash = event.hash
+            events.append(event)
+        _write_all(fd, "".join(event.to_line() for event in events).encode("utf-8"))
+        os.fsync(fd)
+    finally:
+        os.close(fd)  # closing releases the flock
+    if created:
+        fsync_directory(path.parent)
+    return events
+
+
+# One committer per log file and process: every AuditLog on that file shares it. A
+# forked child gets its own (its parent's threads and their lock did not come along).
+_committers: dict[tuple[int, str], GroupCommit[_Entry, AuditEvent]] = {}
+_committers_lock = threading.Lock()
+
+
+def _committer(path: Path) -> GroupCommit[_Entry, AuditEvent]:
+    key = (os.getpid(), os.path.abspath(path))
+    with _committers_lock:
+        found = _committers.get(key)
+        if found is None:
+            target = Path(key[1])
+            found = _committers[key] = GroupCommit(lambda batch: _write_batch(target, batch))
+        return found
 
 
 def read_lines(path: Path) -> Iterator[tuple[int, bytes]]:

@@ -97,9 +97,14 @@ _PLANS = frozenset({"logical_plan", "physical_plan"})
 _UNREADABLE_PLAN = "The query plan could not be read, so the query was not run."
 
 
-def tables_read(con: duckdb.DuckDBPyConnection, sql: str) -> list[str]:
-    """The room tables DuckDB's plan for ``sql`` scans, or StatementRefused."""
-    own = _room_tables(con)
+def tables_read(
+    con: duckdb.DuckDBPyConnection, sql: str, own: dict[str, str] | None = None
+) -> list[str]:
+    """The room tables DuckDB's plan for ``sql`` scans, or StatementRefused.
+
+    ``own`` is ``room_tables(con)`` when the caller already has it for this connection.
+    """
+    own = room_tables(con) if own is None else own
     # A binding error (an unknown column, say) is DuckDB's to explain: it propagates.
     rows = con.execute(f"EXPLAIN (FORMAT json) {sql}").fetchall()
     try:
@@ -117,7 +122,7 @@ def tables_read(con: duckdb.DuckDBPyConnection, sql: str) -> list[str]:
     return read
 
 
-def _room_tables(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+def room_tables(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
     """Qualified name as EXPLAIN prints it → table name, for the room's own tables."""
     rows = con.execute(
         "SELECT database_name, table_name FROM duckdb_tables() "

@@ -23,12 +23,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 
 from gateway.query_outcomes import QueryFailed, QueryResult, QueryStopped, QueryTimeout
 from gateway.statement import StatementRefused
+
+if TYPE_CHECKING:
+    from gateway.warm_room import WarmRoom
 
 _MAX_BATCH_ROWS = 8192
 
@@ -60,7 +63,7 @@ def run_in_worker(
     Raises StatementRefused, QueryFailed, or QueryStopped / QueryTimeout for a limit.
     """
     deadline = time.monotonic() + limits.timeout_s
-    worker = _POOL.take(limits.worker_memory_bytes)
+    worker = _POOL.take(limits.worker_memory_bytes, room)
     reusable = False
     try:
         worker.conn.send(("query", str(room), sql, limits))
@@ -93,6 +96,7 @@ class _Worker:
     def __init__(self, memory_bytes: int) -> None:
         ours, theirs = socket.socketpair()
         self.memory_bytes = memory_bytes
+        self.room: Path | None = None  # the room it last opened, and keeps open
         self.process = subprocess.Popen(
             [sys.executable, "-m", "gateway.room_worker", str(theirs.fileno()), str(memory_bytes)],
             pass_fds=[theirs.fileno()],
@@ -120,8 +124,9 @@ class _Pool:
     """Idle workers, reused from one statement to the next; a stopped one is never reused.
 
     A fresh worker costs an interpreter start and DuckDB's import (a few tenths
-    of a second), so a worker serves statement after statement, each on its own
-    freshly opened room connection, until a limit kills it.
+    of a second), so a worker serves statement after statement, keeping its last
+    room open while the file is unchanged (gateway.warm_room), until a limit
+    kills it.
     """
 
     def __init__(self, keep: int = 2) -> None:
@@ -130,13 +135,20 @@ class _Pool:
         self.lock = threading.Lock()
         atexit.register(self.close)
 
-    def take(self, memory_bytes: int) -> _Worker:
+    def take(self, memory_bytes: int, room: Path) -> _Worker:
+        """An idle worker, one that has ``room`` open already if there is one."""
         with self.lock:
-            for worker in self.idle:
-                if worker.memory_bytes == memory_bytes and worker.process.poll() is None:
-                    self.idle.remove(worker)
+            fitting = [w for w in self.idle if w.memory_bytes == memory_bytes]
+            # The room's own workers first; only the one chosen is asked whether it lives.
+            for worker in sorted(fitting, key=lambda w: w.room != room):
+                self.idle.remove(worker)
+                if worker.process.poll() is None:
+                    worker.room = room
                     return worker
-        return _Worker(memory_bytes)
+                worker.end()  # died idle: reap it
+        worker = _Worker(memory_bytes)
+        worker.room = room
+        return worker
 
     def give_back(self, worker: _Worker) -> None:
         with self.lock:
@@ -184,6 +196,9 @@ def _expect(worker: _Worker, kind: str, deadline: float, limits: RoomLimits) -> 
 
 def _serve_forever(conn: Connection) -> None:
     """Answer statements until the gateway goes away."""
+    from gateway.warm_room import WarmRoom
+
+    warm = WarmRoom()
     while True:
         try:
             request = conn.recv()
@@ -191,25 +206,26 @@ def _serve_forever(conn: Connection) -> None:
             return
         if request[0] == "query":
             _, room, sql, limits = request
-            _serve(conn, room, sql, limits)
+            _serve(conn, warm, Path(room), sql, limits)
 
 
-def _serve(conn: Connection, room: str, sql: str, limits: RoomLimits) -> None:
+def _serve(conn: Connection, warm: WarmRoom, room: Path, sql: str, limits: RoomLimits) -> None:
     import duckdb
 
     from gateway.plan_reads import tables_read
-    from gateway.room_connection import open_room, single_select
+    from gateway.room_connection import single_select
 
     try:
-        con = open_room(Path(room), memory_limit=limits.duckdb_memory)
         try:
-            single_select(con, sql)
-            conn.send(("plan", tables_read(con, sql)))
+            opened = warm.connection(room, limits.duckdb_memory)
+            single_select(opened.con, sql)
+            conn.send(("plan", tables_read(opened.con, sql, opened.tables)))
             if conn.recv() != ("run",):
                 return
-            conn.send(("rows", *_rows(con, sql, limits)))
-        finally:
-            con.close()
+            conn.send(("rows", *_rows(opened.con, sql, limits)))
+        except BaseException:
+            warm.close()  # a connection a statement failed on is not reused
+            raise
     except StatementRefused as refusal:
         conn.send(("refused", refusal.reason))
     except MemoryError:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import sqlglot
 from sqlglot import exp
+from sqlglot.dialects.dialect import Dialect
 from sqlglot.tokens import Token, TokenType
 
 DIALECT = "duckdb"
@@ -232,11 +233,14 @@ def check_statement(sql: str) -> CheckedStatement:
             raise StatementRefused(_REFUSALS["INSTALL"])
         raise StatementRefused(_REFUSALS.get(first.text.upper(), _NOT_A_READ_QUERY))
 
-    tree = _parse_one(sql)
-    _check_shape(tree)
-    _check_functions(tree)
-    _check_table_functions(tree)
-    tables = _check_tables(tree, sql)
+    tree = _parse_one(sql, tokens)
+    # Every check looks at the same nodes, in the order find_all would give them:
+    # walked once, not once per check.
+    nodes = list(tree.walk())
+    _check_shape(tree, nodes)
+    _check_functions(nodes)
+    _check_table_functions(nodes)
+    tables = _check_tables(nodes, sql)
     return CheckedStatement(sql=sql.strip(), tables=tables)
 
 
@@ -257,9 +261,10 @@ def _split_statements(tokens: list[Token]) -> list[list[Token]]:
     return [statement for statement in statements if statement]
 
 
-def _parse_one(sql: str) -> exp.Expr:
+def _parse_one(sql: str, tokens: list[Token]) -> exp.Expr:
     try:
-        parsed = sqlglot.parse(sql, read=DIALECT)
+        # What sqlglot.parse(sql, read=DIALECT) does, on the tokens already made.
+        parsed = Dialect.get_or_raise(DIALECT).parser().parse(tokens, sql)
     except Exception:  # deny by default: any parser failure, not only ParseError
         raise StatementRefused("The statement could not be read as SQL.") from None
     trees = [tree for tree in parsed if tree is not None]
@@ -268,13 +273,13 @@ def _parse_one(sql: str) -> exp.Expr:
     return trees[0]
 
 
-def _check_shape(tree: exp.Expr) -> None:
+def _check_shape(tree: exp.Expr, nodes: list[exp.Expr]) -> None:
     query = tree
     while isinstance(query, exp.Subquery):
         query = query.this
     if not isinstance(query, exp.Select | exp.SetOperation | exp.Values):
         raise StatementRefused(_NOT_A_READ_QUERY)
-    for node in tree.walk():
+    for node in nodes:
         if isinstance(node, _FORBIDDEN_NODES):
             if isinstance(node, exp.Into):
                 raise StatementRefused(
@@ -285,10 +290,10 @@ def _check_shape(tree: exp.Expr) -> None:
             )
 
 
-def _check_table_functions(tree: exp.Expr) -> None:
+def _check_table_functions(nodes: list[exp.Expr]) -> None:
     """Rows may come from room tables, subqueries, VALUES and a few row generators only."""
-    sources = [table.this for table in tree.find_all(exp.Table)]
-    sources += [lateral.this for lateral in tree.find_all(exp.Lateral)]
+    sources = [table.this for table in nodes if isinstance(table, exp.Table)]
+    sources += [lateral.this for lateral in nodes if isinstance(lateral, exp.Lateral)]
     for source in sources:
         if isinstance(source, (exp.Identifier, exp.Subquery, *_ALLOWED_TABLE_FUNCTIONS)):
             continue
@@ -297,9 +302,9 @@ def _check_table_functions(tree: exp.Expr) -> None:
         )
 
 
-def _check_tables(tree: exp.Expr, sql: str) -> list[str]:
+def _check_tables(nodes: list[exp.Expr], sql: str) -> list[str]:
     tables: list[str] = []
-    for table in tree.find_all(exp.Table):
+    for table in (node for node in nodes if isinstance(node, exp.Table)):
         source = table.this
         if not isinstance(source, exp.Identifier):
             continue  # an allowed row generator, see _check_table_functions
@@ -379,8 +384,8 @@ def _came_from_string_literal(identifier: exp.Identifier, sql: str) -> bool:
     return sql[start] != '"'
 
 
-def _check_functions(tree: exp.Expr) -> None:
-    for function in tree.find_all(exp.Func):
+def _check_functions(nodes: list[exp.Expr]) -> None:
+    for function in (node for node in nodes if isinstance(node, exp.Func)):
         for name in _function_names(function):
             # Echo only names we listed ourselves, never text the user made up.
             if name in _DENIED_FUNCTIONS:

@@ -31,7 +31,8 @@ def statement_shape(sql: str, known_names: Iterable[str] = ()) -> str:
         tokens = sqlglot.tokenize(sql, read="duckdb")
     except Exception:  # shaping never fails: an unreadable statement is described
         return f"<statement that could not be read as SQL, {len(sql)} characters>"
-    known = _duckdb_words() | {name.lower() for name in known_names}
+    # Looked up in both sets: a union would copy DuckDB's thousands of words every time.
+    known = (_duckdb_words(), {name.lower() for name in known_names})
     made_up: dict[str, str] = {}
     words: list[str] = []
     for token in tokens:
@@ -39,12 +40,12 @@ def statement_shape(sql: str, known_names: Iterable[str] = ()) -> str:
     return _joined(_counted_lists(words))
 
 
-def _shaped(token: Token, known: frozenset[str] | set[str], made_up: dict[str, str]) -> str:
+def _shaped(token: Token, known: tuple[frozenset[str], set[str]], made_up: dict[str, str]) -> str:
     if token.token_type in _LITERALS:
         return "?"
     if token.token_type in _NAMES:
         name = token.text
-        if name.lower() in known:
+        if any(name.lower() in words for words in known):
             return f'"{name}"' if token.token_type == TokenType.IDENTIFIER else name
         return made_up.setdefault(name.lower(), f"name{len(made_up) + 1}")
     # Keywords as sqlglot writes them, whatever case they were typed in.

@@ -26,7 +26,7 @@ from audit.free_text import clean_free_text
 from identity.audit_events import record
 from identity.models import AuthenticationFailed, Identity
 from identity.secrets_box import IdentityKeys
-from identity.state_file import change_state, read_state
+from identity.state_file import change_state, read_records
 from identity.users import utc_now
 from policies.client_approval import ClientApprovalRefused, require_client_approval
 
@@ -102,7 +102,7 @@ def _path(hub: Hub) -> Path:
 
 
 def all_clients(hub: Hub) -> list[Client]:
-    return [Client.model_validate(r) for r in read_state(_path(hub), "clients")]
+    return read_records(_path(hub), "clients", Client)
 
 
 def get_client(hub: Hub, client_id: str) -> Client:

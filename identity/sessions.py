@@ -22,7 +22,7 @@ from pydantic import BaseModel, ConfigDict
 
 from identity.models import AuthenticationFailed, Identity
 from identity.settings import SessionTimes
-from identity.state_file import change_state, read_state
+from identity.state_file import change_state, read_records
 
 if TYPE_CHECKING:
     from pipelines.hub import Hub
@@ -76,7 +76,7 @@ class SessionStore:
         return cls(Path(state_dir) / SESSIONS_FILE, times)
 
     def all(self) -> list[SessionRecord]:
-        return [SessionRecord.model_validate(r) for r in read_state(self.path, "sessions")]
+        return read_records(self.path, "sessions", SessionRecord)
 
     def issue(self, user_id: str, kind: SessionKind, now: dt.datetime) -> tuple[str, SessionRecord]:
         token = secrets.token_urlsafe(32)

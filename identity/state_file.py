@@ -2,19 +2,33 @@
 
 Users, sessions and client systems each live in such a file under ``state/``;
 a change re-reads the file under the lock, so two processes never lose each
-other's change, and writes it atomically (mode 0600).
+other's change, and writes it atomically (mode 0600). Readers get the records
+as frozen models parsed once per version of the file (home.file_versions): every
+call of the service checks a key or a session, and a change (a revoked key, a
+disabled user) is a new version, seen on the very next call.
 """
 
 from __future__ import annotations
 
 import json
+import os
+import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
+from pydantic import BaseModel
+
+from home.file_versions import Reloading
 from home.private_files import exclusive_lock, write_private_json
 
 T = TypeVar("T")
+M = TypeVar("M", bound=BaseModel)
+
+_READERS_KEPT = 64  # state files of this many homes stay parsed in one process
+_readers: OrderedDict[tuple[str, str, type[BaseModel]], Reloading[Any]] = OrderedDict()
+_readers_lock = threading.Lock()
 
 
 class StateFileError(Exception):
@@ -32,6 +46,26 @@ def read_state(path: Path, key: str) -> list[dict[str, Any]]:
     if not isinstance(document, dict) or not isinstance(document.get(key), list):
         raise StateFileError(f"{path.name} has no {key!r} list; restore it from its backup")
     return list(document[key])
+
+
+def read_records(path: Path, key: str, model: type[M]) -> list[M]:
+    """The records under ``key`` as ``model`` (frozen), parsed once per version of the file."""
+    if not model.model_config.get("frozen"):
+        raise TypeError(f"{model.__name__} must be frozen to be shared between readers")
+    reader_key = (os.path.abspath(path), key, model)
+    with _readers_lock:
+        reader = _readers.get(reader_key)
+        if reader is None:
+            target = Path(reader_key[0])
+            reader = _readers[reader_key] = Reloading(
+                lambda: [target],
+                lambda: tuple(model.model_validate(r) for r in read_state(target, key)),
+            )
+            if len(_readers) > _READERS_KEPT:
+                _readers.popitem(last=False)
+        else:
+            _readers.move_to_end(reader_key)
+    return list(reader.get())
 
 
 def change_state(path: Path, key: str, change: Callable[[list[dict[str, Any]]], T]) -> T:

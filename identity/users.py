@@ -23,7 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from identity.passwords import PasswordHash, check_new_password, hash_password
 from identity.secrets_box import IdentityKeys
-from identity.state_file import change_state, read_state
+from identity.state_file import change_state, read_records
 from policies.models import PolicySet
 
 if TYPE_CHECKING:
@@ -107,7 +107,7 @@ class UserStore:
         return cls(Path(state_dir) / USERS_FILE, keys)
 
     def all(self) -> list[User]:
-        return [User.model_validate(r) for r in read_state(self.path, "users")]
+        return read_records(self.path, "users", User)
 
     def get(self, user_id: str) -> User:
         for user in self.all():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -13,12 +14,13 @@ import duckdb
 from audit.log import AuditLog
 from catalog.registry import Catalog, load_catalog
 from encryption.keystore import KEYSTORE_FILE, KeyStore, KeyStoreError, open_keystore
+from home.file_versions import Reloading
 from home.layout import Home, config_dir
 from home.permissions import keep_new_files_private
 from lakehouse.catalogue import CATALOGUE_FILE
 from lakehouse.connection import open_lake
 from policies.access_requests import AccessRequestStore
-from policies.loader import load_policies
+from policies.loader import load_policies, policy_files
 from policies.models import PolicySet
 
 
@@ -34,14 +36,24 @@ class Hub:
     def from_env(cls) -> Hub:
         return cls(Home.from_env().ensure())
 
-    @cached_property
+    @property
     def catalog(self) -> Catalog:
-        return load_catalog(self.config)
+        """The catalogue as configured in ``config/`` now (loaded again when a file changes)."""
+        return self._catalog.get()
+
+    @property
+    def config_policies(self) -> PolicySet:
+        """Principals, grants and deny rules as configured in ``config/`` now (loaded again
+        when a file changes, so a grant taken out of ``grants.yaml`` counts at once)."""
+        return self._config_policies.get()
 
     @cached_property
-    def config_policies(self) -> PolicySet:
-        """Principals, grants and deny rules as configured in ``config/``."""
-        return load_policies(self.config)
+    def _catalog(self) -> Reloading[Catalog]:
+        return Reloading(lambda: config_files(self.config), lambda: load_catalog(self.config))
+
+    @cached_property
+    def _config_policies(self) -> Reloading[PolicySet]:
+        return Reloading(lambda: policy_files(self.config), lambda: load_policies(self.config))
 
     @cached_property
     def access_requests(self) -> AccessRequestStore:
@@ -76,3 +88,14 @@ class Hub:
         """The lakehouse, opened with this hub's key store (see ``open_lake``)."""
         with open_lake(self.home, keystore=lambda: self.keystore, wait_s=wait_s) as con:
             yield con
+
+
+def config_files(folder: Path) -> list[Path]:
+    """The configuration's YAML files and the folders that hold them (a file added to or
+    removed from one changes the folder)."""
+    found: list[Path] = []
+    for parent, folders, files in os.walk(folder):
+        folders.sort()
+        found.append(Path(parent))
+        found += [Path(parent) / name for name in sorted(files) if name.endswith(".yaml")]
+    return found

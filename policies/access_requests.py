@@ -41,6 +41,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from audit.free_text import clean_free_text
 from catalog.contracts import SHARING_LABELS, ProductContract
 from catalog.errors import ConfigError
+from home.file_versions import Reloading
 from home.private_files import exclusive_lock, write_private_json
 from policies.engine import decide
 from policies.models import Grant, PolicySet, Principal, RowScope, Target
@@ -170,6 +171,9 @@ class AccessRequestStore:
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
         self._lock_path = self.path.with_name(self.path.name + ".lock")
+        # Every call of the service reads the grants: parsed once per version of the file,
+        # so an approval or revocation (a new version) counts on the very next call.
+        self._current = Reloading(lambda: [self.path], self._read)
 
     @classmethod
     def in_folder(cls, state_dir: Path) -> AccessRequestStore:
@@ -178,10 +182,10 @@ class AccessRequestStore:
     # -- reading ----------------------------------------------------------------
 
     def all(self) -> list[AccessRequest]:
-        return list(self._read().requests)
+        return list(self._current.get().requests)
 
     def get(self, request_id: str) -> AccessRequest:
-        for request in self._read().requests:
+        for request in self._current.get().requests:
             if request.id == request_id:
                 return request
         raise UnknownRequest(f"no access request {request_id!r} (see `shuzhi access list`)")
@@ -189,11 +193,7 @@ class AccessRequestStore:
     def grants(self) -> list[Grant]:
         """Grants of approved requests, expired ones included (the engine checks the dates,
         and says which grant lapsed); revoked ones are gone."""
-        return [
-            r.grant
-            for r in self._read().requests
-            if r.grant is not None and r.state in ("approved", "expired")
-        ]
+        return _grants_of(self._current.get())
 
     def policies(self, config: PolicySet) -> PolicySet:
         return merge_grants(config, self.grants())
@@ -383,7 +383,8 @@ class AccessRequestStore:
             ) from None
 
     def _mutate(self, change: Callable[[_Document], T]) -> T:
-        """Apply ``change`` to a fresh read of the file under the lock, then write it."""
+        """Apply ``change`` to a fresh read of the file under the lock, then write it (never
+        to the parsed document readers share)."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with self._file_lock():
             document = self._read()

@@ -35,9 +35,17 @@ def _read(path: Path) -> object:
         raise ConfigError(f"{path}: not valid YAML: {exc}") from None
 
 
+PRINCIPALS_FILE = "principals.yaml"
+GRANTS_FILE = "grants.yaml"
+
+
+def policy_files(config_dir: Path) -> list[Path]:
+    """The files load_policies reads (and nothing else)."""
+    return [config_dir / PRINCIPALS_FILE, config_dir / GRANTS_FILE]
+
+
 def load_policies(config_dir: Path) -> PolicySet:
-    principals_path = config_dir / "principals.yaml"
-    grants_path = config_dir / "grants.yaml"
+    principals_path, grants_path = policy_files(config_dir)
     principals = load_model(PrincipalsFile, principals_path, _read(principals_path)).principals
     rules = load_model(GrantsFile, grants_path, _read(grants_path))
     ids = [p.id for p in principals]

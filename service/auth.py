@@ -38,6 +38,14 @@ _BEARER = HTTPBearer(auto_error=False, description="会话令牌、短期令牌�
 def caller(
     request: Request, _: Annotated[HTTPAuthorizationCredentials | None, Depends(_BEARER)]
 ) -> Identity:
+    return _identified(request)
+
+
+def _identified(request: Request) -> Identity:
+    """The caller of this request, authenticated and rate-limited once per request."""
+    known: Identity | None = getattr(request.state, "identity", None)
+    if known is not None:
+        return known
     token = credential_of(request)
     if token is None:
         raise AuthenticationFailed(
@@ -58,10 +66,19 @@ def caller(
     return identity
 
 
-def allowed_to(action: str) -> Callable[[Request, Identity], Identity]:
-    """A dependency: the caller, when their role or scopes allow ``action``."""
+def allowed_to(
+    action: str,
+) -> Callable[[Request, HTTPAuthorizationCredentials | None], Identity]:
+    """A dependency: the caller, when their role or scopes allow ``action``.
 
-    def check(request: Request, identity: Annotated[Identity, Depends(caller)]) -> Identity:
+    It authenticates the caller itself rather than depending on ``caller``: each sync
+    dependency is one more hop through the thread pool, and both steps read files.
+    """
+
+    def check(
+        request: Request, _: Annotated[HTTPAuthorizationCredentials | None, Depends(_BEARER)]
+    ) -> Identity:
+        identity = _identified(request)
         principal = context_of(request).hub.policies.principal(identity.principal)
         decision = may(identity, action, principal.kind if principal else None)
         if not decision.allowed:

@@ -1,5 +1,12 @@
 """One record of every call: the audit event (unless the gateway wrote it), the access
-log line and the metrics. None of them holds a query string, a credential or a value."""
+log line and the metrics. None of them holds a query string, a credential or a value.
+
+A plain ASGI middleware (Starlette's BaseHTTPMiddleware runs every call through a
+task group and a memory stream, which cost the service a fifth of its time under
+load). The audit event is written before the answer's first byte is sent, so no
+answer reaches a caller before its event is durable; the usage line, the metrics
+and the access log follow once the answer is sent.
+"""
 
 from __future__ import annotations
 
@@ -7,10 +14,11 @@ import datetime as dt
 import json
 import logging
 import time
+from collections.abc import MutableMapping
 from typing import Any
 
-from fastapi import FastAPI, Request, Response
-from starlette.middleware.base import RequestResponseEndpoint
+import anyio.to_thread
+from fastapi import FastAPI, Request
 
 from audit.free_text import clean_free_text
 from metering import api_usage
@@ -18,11 +26,13 @@ from service.metrics import ApiMetrics
 
 ACCESS_LOG = logging.getLogger("shuzhi.access")
 
+Scope = MutableMapping[str, Any]
+Message = dict[str, Any]
+
 
 def route_of(request: Request) -> str:
     """The route template (``/api/v1/products/{name}/rows``), never the raw path."""
-    route = request.scope.get("route")
-    return getattr(route, "path", None) or "<no route>"
+    return _route(request.scope)
 
 
 def mark_audited(request: Request) -> None:
@@ -31,73 +41,124 @@ def mark_audited(request: Request) -> None:
 
 
 def install(app: FastAPI, metrics: ApiMetrics) -> None:
-    @app.middleware("http")
-    async def record(request: Request, call_next: RequestResponseEndpoint) -> Response:
-        started = time.perf_counter()
-        response = await call_next(request)
-        elapsed = time.perf_counter() - started
-        route = route_of(request)
-        identity = getattr(request.state, "identity", None)
-        who = identity.audit_name if identity else "anonymous"
-        if not getattr(request.state, "audited", False) and route not in _UNAUDITED:
-            _audit(request, route, response.status_code, identity)
-        _meter(request, route, response, who, identity, elapsed)
-        metrics.calls.labels(route, str(response.status_code)).inc()
-        metrics.latency.labels(route).observe(elapsed)
-        ACCESS_LOG.info(
-            json.dumps(
-                {
-                    "method": request.method,
-                    "route": route,
-                    "status": response.status_code,
-                    "ms": round(elapsed * 1000, 1),
-                    "by": who,
-                },
-                ensure_ascii=False,
-            )
-        )
-        return response
+    app.add_middleware(CallRecord, metrics=metrics)
 
 
 # Probes and metrics scrapes are not a person's access to data.
 _UNAUDITED = {"/healthz", "/readyz", "/metrics"}
 
 
+class CallRecord:
+    """ASGI middleware: audit, meter, count and log every HTTP call once."""
+
+    def __init__(self, app: Any, metrics: ApiMetrics) -> None:
+        self.app = app
+        self.metrics = metrics
+
+    async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status, length, answering = 500, 0, False
+
+        async def recording_send(message: Message) -> None:
+            nonlocal status, length, answering
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                length = _content_length(message.get("headers") or [])
+                await self._audit(scope, status)
+                answering = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, recording_send)
+        except Exception:
+            if not answering:  # the server answers 500 for us: audit that
+                await self._audit(scope, 500)
+            raise
+        finally:
+            self._account(scope, status, length, started)
+
+    async def _audit(self, scope: Scope, status: int) -> None:
+        state = scope.setdefault("state", {})
+        route = _route(scope)
+        if state.get("audited") or route in _UNAUDITED:
+            return
+        state["audited"] = True
+        # Appending waits for an fsync: off the event loop, before the answer goes out.
+        await anyio.to_thread.run_sync(_audit, scope, route, status)
+
+    def _account(self, scope: Scope, status: int, length: int, started: float) -> None:
+        elapsed = time.perf_counter() - started
+        route = _route(scope)
+        identity = scope.get("state", {}).get("identity")
+        who = identity.audit_name if identity else "anonymous"
+        if route not in _UNAUDITED:
+            _meter(scope, route, status, length, who, identity, elapsed)
+        self.metrics.calls.labels(route, str(status)).inc()
+        self.metrics.latency.labels(route).observe(elapsed)
+        ACCESS_LOG.info(
+            json.dumps(
+                {
+                    "method": scope["method"],
+                    "route": route,
+                    "status": status,
+                    "ms": round(elapsed * 1000, 1),
+                    "by": who,
+                },
+                ensure_ascii=False,
+            )
+        )
+
+
+def _route(scope: Scope) -> str:
+    route = scope.get("route")
+    return getattr(route, "path", None) or "<no route>"
+
+
+def _content_length(headers: list[tuple[bytes, bytes]]) -> int:
+    for name, value in headers:
+        if name.lower() == b"content-length":
+            return int(value) if value.isdigit() else 0
+    return 0
+
+
 def _meter(
-    request: Request, route: str, response: Response, who: str, identity: Any, elapsed: float
+    scope: Scope, route: str, status: int, length: int, who: str, identity: Any, elapsed: float
 ) -> None:
-    if route in _UNAUDITED:
-        return
-    length = response.headers.get("content-length", "0")
+    state = scope.get("state", {})
     api_usage.record(
-        request.app.state.context.hub.home.state,
+        scope["app"].state.context.hub.home.state,
         api_usage.UsageLine(
             called_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
             caller=who,
             principal=identity.principal if identity else "",
-            route=f"{request.method} {route}",
-            product=str(request.path_params.get("name", ""))[:100],
-            status=response.status_code,
-            rows=int(getattr(request.state, "rows", 0)),
-            bytes=int(length) if length.isdigit() else 0,
+            route=f"{scope['method']} {route}",
+            product=str(scope.get("path_params", {}).get("name", ""))[:100],
+            status=status,
+            rows=int(state.get("rows", 0)),
+            bytes=length,
             ms=round(elapsed * 1000, 2),
         ),
     )
 
 
-def _audit(request: Request, route: str, status: int, identity: Any) -> None:
-    hub = request.app.state.context.hub
+def _audit(scope: Scope, route: str, status: int) -> None:
+    hub = scope["app"].state.context.hub
+    state = scope.get("state", {})
+    identity = state.get("identity")
     details: dict[str, object] = {
-        "endpoint": f"{request.method} {route}",
+        "endpoint": f"{scope['method']} {route}",
         "status": status,
         "outcome": "answered" if status < 400 else "refused" if status < 500 else "failed",
         "by": identity.audit_name if identity else "anonymous",
         "principal": identity.principal if identity else "",
     }
-    extra = getattr(request.state, "audit_details", None)
+    extra = state.get("audit_details")
     if extra:
         details.update(extra)
-    reason = getattr(request.state, "refusal", None)
+    reason = state.get("refusal")
     if reason:
         details["reason"] = clean_free_text(str(reason))
     actor = identity.principal if identity else "anonymous"

@@ -1,14 +1,16 @@
 import json
 import multiprocessing
+import os
 import re
 import stat
+import threading
 from pathlib import Path
 
 import pytest
 from audit_log_samples import write_sample_log
 
 from audit.events import GENESIS_HASH, AuditEvent, canonical_json, entry_hash
-from audit.log import AuditLog, AuditLogDamaged
+from audit.log import AuditLog, AuditLogDamaged, read_lines
 from audit.verify import verify
 
 
@@ -148,3 +150,142 @@ def test_an_operator_process_names_the_operator_on_every_event(tmp_path: Path) -
     assert acting.details["by"] == "operator alice" and acting.actor == "steward_district"
     assert explicit.details["by"] == "client c-0001"
     assert "by" not in plain.details
+
+
+# --- group commit: threads of one process share a write and its fsync ----------------
+
+
+def _append_from_threads(path: str, name: str, threads: int, count: int) -> None:
+    log = AuditLog(Path(path))
+
+    def append_many(thread: int) -> None:
+        for n in range(count):
+            log.append("query", f"{name}:{thread}", {"n": n})
+
+    workers = [threading.Thread(target=append_many, args=(t,)) for t in range(threads)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+
+
+def test_concurrent_appends_from_threads_form_one_chain(log_path: Path) -> None:
+    returned: list[AuditEvent] = []
+    log = AuditLog(log_path)
+
+    def append_many(thread: int) -> None:
+        for n in range(40):
+            returned.append(log.append("query", f"thread:{thread}", {"n": n}))
+
+    workers = [threading.Thread(target=append_many, args=(t,)) for t in range(8)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+
+    result = verify(log_path)
+    assert result.ok, result.problem
+    assert result.events == 320
+    on_disk = list(AuditLog(log_path).events())
+    # What each caller was given is exactly the line written for it.
+    assert sorted(returned, key=lambda e: e.seq) == on_disk
+    per_thread: dict[str, list[int]] = {}
+    for event in on_disk:
+        per_thread.setdefault(event.actor, []).append(event.details["n"])
+    assert per_thread == {f"thread:{t}": list(range(40)) for t in range(8)}
+
+
+def test_concurrent_appends_from_threads_of_several_processes_form_one_chain(
+    log_path: Path,
+) -> None:
+    ctx = multiprocessing.get_context("spawn")
+    processes = [
+        ctx.Process(target=_append_from_threads, args=(str(log_path), f"p{p}", 4, 20))
+        for p in range(3)
+    ]
+    for process in processes:
+        process.start()
+    _append_from_threads(str(log_path), "parent", 4, 20)  # this process appends meanwhile
+    for process in processes:
+        process.join(timeout=120)
+        assert process.exitcode == 0
+
+    result = verify(log_path)
+    assert result.ok, result.problem
+    assert result.events == 4 * 4 * 20
+    per_writer: dict[str, list[int]] = {}
+    for event in AuditLog(log_path).events():
+        per_writer.setdefault(event.actor, []).append(event.details["n"])
+    names = [f"{p}:{t}" for p in ("p0", "p1", "p2", "parent") for t in range(4)]
+    assert per_writer == {name: list(range(20)) for name in names}
+
+
+def test_a_forked_child_appends_through_its_own_committer(log_path: Path) -> None:
+    log = AuditLog(log_path)
+    log.append("query", "parent", {"n": 0})  # the parent's committer exists before the fork
+    ctx = multiprocessing.get_context("fork")
+    child = ctx.Process(target=_append_from_threads, args=(str(log_path), "child", 3, 10))
+    child.start()
+    _append_from_threads(str(log_path), "parent", 3, 10)
+    child.join(timeout=120)
+    assert child.exitcode == 0
+    result = verify(log_path)
+    assert result.ok, result.problem
+    assert result.events == 1 + 2 * 3 * 10
+
+
+def test_no_append_returns_before_an_fsync_covered_its_line(
+    log_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import audit.log as audit_log
+
+    synced: list[int] = []  # the file's size at each fsync of the log
+    real_fsync = os.fsync
+
+    def recording_fsync(fd: int) -> None:
+        real_fsync(fd)
+        synced.append(os.fstat(fd).st_size)
+
+    monkeypatch.setattr(audit_log.os, "fsync", recording_fsync)
+    log = AuditLog(log_path)
+    durable_at_return: dict[int, int] = {}
+
+    def append_many(thread: int) -> None:
+        for n in range(25):
+            event = log.append("query", f"thread:{thread}", {"n": n})
+            durable_at_return[event.seq] = max(synced)
+
+    workers = [threading.Thread(target=append_many, args=(t,)) for t in range(6)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+
+    line_end = 0
+    ends: dict[int, int] = {}
+    for number, line in read_lines(log_path):
+        line_end += len(line)
+        ends[number] = line_end
+    assert len(ends) == 150
+    assert all(durable_at_return[seq] >= ends[seq] for seq in ends)
+    assert len(synced) <= 150  # never more than one fsync per event
+
+
+def test_a_failed_fsync_fails_the_append_and_the_next_append_continues_the_chain(
+    log_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import audit.log as audit_log
+
+    log = AuditLog(log_path)
+    log.append("query", "street:a", {"n": 1})
+    real_fsync = os.fsync
+
+    def failing_fsync(fd: int) -> None:
+        raise OSError(5, "Input/output error")
+
+    monkeypatch.setattr(audit_log.os, "fsync", failing_fsync)
+    with pytest.raises(OSError):
+        log.append("query", "street:a", {"n": 2})
+    monkeypatch.setattr(audit_log.os, "fsync", real_fsync)
+    log.append("query", "street:a", {"n": 3})
+    assert verify(log_path).ok

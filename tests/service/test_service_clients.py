@@ -6,16 +6,20 @@ past its timeout (504), a slow client that must not hold up anyone else.
 
 from __future__ import annotations
 
+import shutil
 import socket
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 from service_home import STREET_OFFICES, Served, make_hub, serve
 
 from gateway.room_worker import RoomLimits
+from home.layout import Home
 from identity.clients import approve_client, register_client, revoke_client, rotate_client_key
 from identity.models import Identity
+from pipelines.hub import Hub
 from service.context import ServiceSettings
 
 STEWARD = Identity("person", "u-steward", "steward_district", "session", frozenset({"approver"}))
@@ -127,6 +131,30 @@ def test_a_revoked_key_is_401_and_a_rotated_one_overlaps(keys: Keys) -> None:
         with keys.served.client(key) as client:
             answer = client.get("/api/v1/me")
         assert answer.status_code == 401 and key not in answer.text
+
+
+def test_a_grant_taken_out_of_grants_yaml_is_refused_on_the_very_next_call(
+    keys: Keys, tmp_path: Path
+) -> None:
+    # A copy of the served home and of the configuration, so the edit touches no other test.
+    source = keys.served.hub
+    shutil.copytree(source.home.root, tmp_path / "home")
+    shutil.copytree(source.config, tmp_path / "config")
+    hub = Hub(Home(tmp_path / "home"), tmp_path / "config")
+    rows = "/api/v1/products/street_case_stats/rows"
+    with serve(hub) as served, served.client(keys.by_street["street_donghu"]) as client:
+        assert client.get(rows, params={"limit": 1}).status_code == 200
+        grants = hub.config / "grants.yaml"
+        text = grants.read_text("utf-8")
+        granted = (
+            "products: [street_population_profile, street_case_stats, street_enterprise_roster]"
+        )
+        assert granted in text
+        grants.write_text(text.replace(granted, "products: [street_population_profile]"), "utf-8")
+        refused = client.get(rows, params={"limit": 1})
+        assert refused.status_code == 403, refused.text
+        assert refused.json()["error"] == "refused"
+        assert client.get("/api/v1/products/street_population_profile/rows").status_code == 200
 
 
 def test_a_made_up_key_is_401(keys: Keys) -> None:

@@ -302,3 +302,44 @@ def test_metrics_are_prometheus_text(served: Served) -> None:
         client.get("/healthz")
         text = client.get("/metrics").text
     assert "shuzhi_api_calls_total" in text and 'route="/healthz"' in text
+
+
+# --- the call's audit event comes before its answer --------------------------------------
+
+
+def test_no_answer_leaves_before_its_audit_event_is_written(
+    served: Served, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    token = served.sign_in("donghu_viewer")
+
+    def disk_full(kind: str, actor: str, details: dict) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(served.hub.audit, "append", disk_full)
+    with served.client(token) as client:
+        assert client.get("/api/v1/products").status_code == 500  # never the product list
+    monkeypatch.undo()
+    with served.client(token) as client:
+        assert client.get("/api/v1/products").status_code == 200  # and the service goes on
+
+
+def test_a_call_the_service_fails_to_answer_is_audited_as_failed(
+    served: Served, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import service.routes_products
+
+    token = served.sign_in("donghu_viewer")
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(service.routes_products, "decide", broken)
+    before = len(served.audit_events("api"))
+    with served.client(token) as client:
+        assert client.get("/api/v1/products").status_code == 500
+    events = served.audit_events("api")[before:]
+    assert len(events) == 1
+    details = events[0]["details"]
+    assert details["endpoint"] == "GET /api/v1/products"
+    assert (details["status"], details["outcome"]) == (500, "failed")
+    assert details["by"].startswith("person u-")
