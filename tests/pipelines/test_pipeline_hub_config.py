@@ -12,6 +12,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+import yaml
 
 from catalog.errors import ConfigError
 from home.layout import DEFAULT_CONFIG_DIR, Home
@@ -19,7 +20,7 @@ from pipelines.hub import Hub
 from policies.engine import decide
 
 IN_FORCE = dt.date(2026, 6, 1)
-STREET_GRANT = "products: [street_population_profile, street_case_stats, street_enterprise_roster]"
+STREET_GRANT = "g-street-returned-products"
 
 
 @pytest.fixture
@@ -27,6 +28,15 @@ def hub(tmp_path: Path) -> Hub:
     config = tmp_path / "config"
     shutil.copytree(DEFAULT_CONFIG_DIR, config)
     return Hub(Home(tmp_path / "home").ensure(), config)
+
+
+def take_out_of_grant(grants: Path, grant_id: str, product: str) -> None:
+    """Edit grants.yaml as an operator would: the product leaves one grant's list."""
+    data = yaml.safe_load(grants.read_text("utf-8"))
+    grant = next(g for g in data["grants"] if g["id"] == grant_id)
+    assert product in grant["products"]
+    grant["products"].remove(product)
+    grants.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), "utf-8")
 
 
 def _street_may_read_case_stats(hub: Hub) -> bool:
@@ -48,10 +58,7 @@ def test_a_configured_grant_allows_the_street(hub: Hub) -> None:
 
 def test_a_grant_taken_out_of_grants_yaml_is_refused_at_once(hub: Hub) -> None:
     assert _street_may_read_case_stats(hub)  # loaded and in use before the change
-    grants = hub.config / "grants.yaml"
-    text = grants.read_text("utf-8")
-    assert STREET_GRANT in text
-    grants.write_text(text.replace(STREET_GRANT, "products: [street_population_profile]"), "utf-8")
+    take_out_of_grant(hub.config / "grants.yaml", STREET_GRANT, "street_case_stats")
     assert not _street_may_read_case_stats(hub)
 
 
@@ -74,4 +81,5 @@ def test_a_product_contract_added_to_the_folder_is_in_the_catalogue_at_once(hub:
         "name: street_case_stats", "name: street_case_stats_copy", 1
     )
     (products / "street_case_stats_copy.yaml").write_text(copy, "utf-8")
+    shutil.copyfile(products / "street_case_stats.sql", products / "street_case_stats_copy.sql")
     assert set(hub.catalog.products) == before | {"street_case_stats_copy"}

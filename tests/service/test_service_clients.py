@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+import yaml
 from service_home import STREET_OFFICES, Served, make_hub, serve
 
 from gateway.room_worker import RoomLimits
@@ -145,12 +146,10 @@ def test_a_grant_taken_out_of_grants_yaml_is_refused_on_the_very_next_call(
     with serve(hub) as served, served.client(keys.by_street["street_donghu"]) as client:
         assert client.get(rows, params={"limit": 1}).status_code == 200
         grants = hub.config / "grants.yaml"
-        text = grants.read_text("utf-8")
-        granted = (
-            "products: [street_population_profile, street_case_stats, street_enterprise_roster]"
-        )
-        assert granted in text
-        grants.write_text(text.replace(granted, "products: [street_population_profile]"), "utf-8")
+        data = yaml.safe_load(grants.read_text("utf-8"))
+        street = next(g for g in data["grants"] if g["id"] == "g-street-returned-products")
+        street["products"].remove("street_case_stats")  # as an operator would edit it
+        grants.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), "utf-8")
         refused = client.get(rows, params={"limit": 1})
         assert refused.status_code == 403, refused.text
         assert refused.json()["error"] == "refused"
