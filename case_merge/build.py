@@ -7,8 +7,12 @@
 2. The steward's overrides (``case_merge.overrides``), oldest first: ``split`` cuts every
    link of a record made so far (automatic or forced), ``merge`` adds a forced link.
 3. Cases are the connected groups of links; every record has one (a record alone is a
-   case of one). A case's id comes from its earliest record, so it stays while that
-   record stays.
+   case of one). Forced links join first; then automatic links, strongest first (highest
+   similarity, then shortest gap). Where the contract merges across sources only, a link
+   that would put two records of one channel into one case is left out (a reporter who
+   rang the hotline twice about two matters, each like one WeChat message, must not chain
+   the two calls into one case through it); the evidence keeps only the links used. A
+   case's id comes from its earliest record, so it stays while that record stays.
 
 Writes ``lake.protected.<dataset>_merged`` (one row per record: record_id, _source, the
 key, the case id and how many records the case has) and
@@ -166,10 +170,15 @@ def case_id(record_id: str) -> str:
     return "C-" + hashlib.sha256(record_id.encode("utf-8")).hexdigest()[:10]
 
 
-def _groups(order: list[str], links: list[Link]) -> dict[str, str]:
-    """record id → the id of its case's earliest record (``order`` is earliest first)."""
+def _groups(
+    order: list[str], links: list[Link], source_of: dict[str, str] | None
+) -> tuple[dict[str, str], list[Link]]:
+    """record id → the id of its case's earliest record (``order`` is earliest first), and
+    the links used. With ``source_of`` (across sources only), no case holds two records
+    of one source: an automatic link that would make one is not used."""
     parent = {rid: rid for rid in order}
     rank = {rid: i for i, rid in enumerate(order)}
+    sources = {rid: {source_of[rid]} if source_of else set() for rid in order}
 
     def root(rid: str) -> str:
         while parent[rid] != rid:
@@ -177,15 +186,24 @@ def _groups(order: list[str], links: list[Link]) -> dict[str, str]:
             rid = parent[rid]
         return rid
 
-    for link in links:
+    def strength(link: Link) -> tuple[bool, float, float]:
+        forced = link.rule == STEWARD_RULE
+        return (not forced, -(link.similarity or 0.0), link.gap_hours or 0.0)
+
+    used = []
+    for link in sorted(links, key=strength):
         a, b = root(link.first), root(link.second)
-        if a != b:
-            # the earlier record stays the root, so the case is named after it
-            if rank[a] < rank[b]:
-                parent[b] = a
-            else:
-                parent[a] = b
-    return {rid: root(rid) for rid in order}
+        if a == b:
+            used.append(link)
+            continue
+        if link.rule != STEWARD_RULE and sources[a] & sources[b]:
+            continue
+        # the earlier record stays the root, so the case is named after it
+        keep, joined = (a, b) if rank[a] < rank[b] else (b, a)
+        parent[joined] = keep
+        sources[keep] |= sources.pop(joined)
+        used.append(link)
+    return {rid: root(rid) for rid in order}, used
 
 
 def merge_cases(con: duckdb.DuckDBPyConnection, contract: DatasetContract) -> MergeResult:
@@ -205,7 +223,12 @@ def merge_cases(con: duckdb.DuckDBPyConnection, contract: DatasetContract) -> Me
     order = records.column("record_id").to_pylist()
     links = automatic_links(con, contract)
     links = apply_overrides(links, load_overrides(con, contract.name), set(order), result)
-    first_of = _groups(order, links)
+    source_of = (
+        dict(zip(order, records.column("_source").to_pylist(), strict=True))
+        if spec.across_sources_only
+        else None
+    )
+    first_of, links = _groups(order, links, source_of)
     sizes = Counter(first_of.values())
     ids = {first: case_id(first) for first in sizes}
     merged = records.append_column(

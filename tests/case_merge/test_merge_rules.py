@@ -26,7 +26,7 @@ from merge_fixtures import (
     with_rules,
 )
 
-from case_merge.build import case_id, merge_cases
+from case_merge.build import automatic_links, case_id, merge_cases
 from case_merge.overrides import record_override
 from case_merge.similarity import similarity
 from catalog.contracts import MergeRule
@@ -138,6 +138,22 @@ def test_links_chain_into_one_case_named_after_its_earliest_record(lake: MergeLa
     lake.protected([*rows, record("mb_cases", "D", hours=30, place=None)])
     merge_cases(lake.con, CASES)
     assert set(lake.cases().values()) == {case_id("wb_cases:C")}  # a later record: same id
+
+
+def test_no_case_holds_two_records_of_one_channel_the_stronger_link_wins(lake: MergeLake) -> None:
+    # Regression (demo seed 11): a reporter rang the hotline twice, about two matters; a
+    # WeChat message like both chained the two calls into one case.
+    lake.protected(
+        [
+            record("hl_cases", "A", place=None, text=NOISE_AGAIN),
+            record("hl_cases", "B", hours=6, place=None),
+            record("wx_cases", "W", hours=8, place=None),  # the same words as B
+        ]
+    )
+    assert len(automatic_links(lake.con, with_rules(CASES, PHONE))) == 2  # W is like both
+    result = merge_cases(lake.con, with_rules(CASES, PHONE))
+    assert lake.groups() == {frozenset({"hl_cases:B", "wx_cases:W"})}
+    assert dict(result.links) == {"same_reporter": 1}  # the evidence: the link used only
 
 
 # 4. overrides ------------------------------------------------------------------------------
