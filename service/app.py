@@ -46,10 +46,12 @@ def create_app(hub: Hub, settings: ServiceSettings | None = None) -> FastAPI:
     # One worker per statement that may run at once, kept warm between calls.
     room_worker.set_pool_size(max(2, settings.queries_per_room))
     errors.install(app)
+    # The body limit sits inside the call record, so a body refused for its size is an
+    # audited call like any other (added later = further out).
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     call_record.install(app, metrics)
     routers = (health_router, auth_router, products_router, query_router, access_router,
                review_router)  # fmt: skip
     for router in routers:
         app.include_router(router)
-    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     return app

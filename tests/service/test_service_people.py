@@ -226,8 +226,9 @@ def test_malformed_json_is_422(served: Served) -> None:
     assert answer.status_code == 422
 
 
-def test_a_100_mb_body_is_413_before_it_is_read(served: Served) -> None:
+def test_a_100_mb_body_is_413_before_it_is_read_and_audited(served: Served) -> None:
     token = served.sign_in("donghu_viewer")
+    before = len(served.audit_events("api"))
     host, port = served.url.removeprefix("http://").split(":")
     with socket.create_connection((host, int(port)), timeout=30) as raw:
         raw.sendall(
@@ -241,12 +242,16 @@ def test_a_100_mb_body_is_413_before_it_is_read(served: Served) -> None:
         )
         head = raw.recv(4096).decode("latin-1")
     assert head.startswith("HTTP/1.1 413")
+    refused = served.audit_events("api")[before:]
+    assert [e["details"]["status"] for e in refused] == [413]
+    assert refused[0]["details"]["outcome"] == "refused"
     with served.client(token) as client:  # and the service answers the next call
         assert client.get("/api/v1/me").status_code == 200
 
 
-def test_a_chunked_body_over_the_limit_is_413(served: Served) -> None:
+def test_a_chunked_body_over_the_limit_is_413_and_audited(served: Served) -> None:
     token = served.sign_in("donghu_viewer")
+    before = len(served.audit_events("api"))
 
     def chunks() -> Iterator[bytes]:
         for _ in range(64):
@@ -257,6 +262,7 @@ def test_a_chunked_body_over_the_limit_is_413(served: Served) -> None:
             "/api/v1/query", content=chunks(), headers={"content-type": "application/json"}
         )
     assert answer.status_code == 413
+    assert [e["details"]["status"] for e in served.audit_events("api")[before:]] == [413]
 
 
 def test_a_viewer_cannot_ask_for_access_and_a_requester_can(served: Served) -> None:
