@@ -283,6 +283,7 @@ def _trend(ax: Axes, data: ChartData, trend: Trend) -> None:
             label=f"预警线 {number_text(trend.alert)}",
         )
     elif shared_alert is not None:
+        levels = {v for v in shared_alert if not math.isnan(v)}
         ax.plot(
             positions,
             shared_alert,
@@ -290,7 +291,7 @@ def _trend(ax: Axes, data: ChartData, trend: Trend) -> None:
             linewidth=1.5,
             color=ALERT,
             drawstyle="steps-mid",
-            label="预警线",
+            label=f"预警线 {number_text(levels.pop())}" if len(levels) == 1 else "预警线",
         )
     elif trend.alerts:
         ax.plot([], [], linestyle="--", color=GREY, label="虚线：各自的预警线")
