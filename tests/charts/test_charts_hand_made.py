@@ -238,3 +238,9 @@ def test_a_nan_sum_is_blank_not_zero() -> None:
     )
     network = chart_data(product, table, subtitle="").body
     assert isinstance(network, Network) and network.edges[0].amount.blank
+
+
+def test_a_product_without_a_chart_block_says_where_to_add_one() -> None:
+    product = LINKAGE.model_copy(update={"chart": None})
+    with pytest.raises(ChartError, match=r"config/products/department_linkage\.yaml"):
+        chart_sql(product)
