@@ -244,3 +244,27 @@ def test_a_product_without_a_chart_block_says_where_to_add_one() -> None:
     product = LINKAGE.model_copy(update={"chart": None})
     with pytest.raises(ChartError, match=r"config/products/department_linkage\.yaml"):
         chart_sql(product)
+
+
+def test_bars_of_the_latest_month_only_say_which_month() -> None:
+    import pyarrow as pa
+
+    product = contract(
+        "street_case_stats",
+        {"community_name": "社区名称", "month": "月份", "cases": "工单数"},
+        {"kind": "bars", "by": "community_name", "value": "cases", "latest": "month"},
+    )
+    table = pa.Table.from_pylist(
+        [
+            {"community_name": "东湖社区", "month": "2026-10", "cases": 40},
+            {"community_name": "东湖社区", "month": "2026-11", "cases": 12},
+            {"community_name": "湖滨社区", "month": "2026-10", "cases": 9},
+            {"community_name": "湖滨社区", "month": "2026-11", "cases": None},
+        ]
+    )
+    sql = chart_sql(product)
+    data = chart_data(product, answer(product, table, sql), subtitle=SUBTITLE)
+    assert isinstance(data.body, Bars)
+    assert data.body.total("东湖社区") == Amount(12.0, 0)
+    assert data.body.total("湖滨社区").blank
+    assert data.subtitle == f"{SUBTITLE} · 月份：2026-11"
