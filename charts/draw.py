@@ -118,7 +118,7 @@ def _bars(ax: Axes, data: ChartData, bars: Bars) -> None:
         else:
             ax.text(total.drawn + longest * 0.01, position, total.text, va="center", fontsize=9)
     ax.set_yticks(positions, bars.labels)
-    ax.invert_yaxis()  # the first bar on top
+    ax.set_ylim(len(positions) - 0.5, -0.5)  # the first bar on top, no empty margin
     ax.set_xlim(0, longest * 1.14)
     ax.set_xlabel(data.titles.get("value", ""))
     ax.set_ylabel(data.titles.get("by", ""))
