@@ -10,7 +10,7 @@ another.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -30,6 +30,8 @@ __all__ = [
     "LEVELS",
     "LEVEL_GRADES",
     "SHARING_LABELS",
+    "BarsChart",
+    "Chart",
     "ColumnSpec",
     "DatasetContract",
     "DerivedColumn",
@@ -38,11 +40,13 @@ __all__ = [
     "Margin",
     "MergeRule",
     "MergeSpec",
+    "NetworkChart",
     "ProductColumn",
     "ProductContract",
     "ProductParameter",
     "SharingType",
     "Suppression",
+    "TrendChart",
 ]
 
 ColumnType = Literal[
@@ -360,6 +364,102 @@ class Suppression(BaseModel):
         return [d.column for d in self.derived if count in d.inputs]
 
 
+# Charts draw what users read from a product (``shuzhi products chart``): always from the
+# principal's own room, through the query gateway, and only over columns at L1/L2 that
+# carry no identity, so a chart can never show whom a list names.
+_CHART_LEVELS = ("L1", "L2")
+
+
+class BarsChart(BaseModel):
+    """Bars per value of ``by`` (a community, an age band), of ``value`` added up over the
+    rows of each bar, split by ``stack`` when given; without ``value``, the number of rows
+    (how many a list holds per community, never who). ``latest`` keeps only the rows of
+    that column's latest value (the latest month)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    kind: Literal["bars"]
+    title: str = ""
+    by: str
+    value: str | None = None
+    stack: str | None = None
+    latest: str | None = None
+    sort: Literal["label", "value"] = "label"  # age bands read in order, communities by size
+    value_title: str = ""  # the value axis's title; by default the value column's (or 条数)
+
+    def columns(self) -> dict[str, str]:
+        return _named(by=self.by, value=self.value, stack=self.stack, latest=self.latest)
+
+
+class NetworkChart(BaseModel):
+    """A linkage network: one node per value of ``source`` and ``target``, one edge per
+    pair, as thick as ``weight`` added up over its rows; ``label`` names each edge by the
+    value of its heaviest row (the category two departments share most)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    kind: Literal["network"]
+    title: str = ""
+    source: str
+    target: str
+    weight: str
+    label: str | None = None
+    latest: str | None = None
+
+    def columns(self) -> dict[str, str]:
+        return _named(
+            source=self.source,
+            target=self.target,
+            weight=self.weight,
+            label=self.label,
+            latest=self.latest,
+        )
+
+
+class TrendChart(BaseModel):
+    """``value`` over ``x`` (a week, a month), one line per value of ``series`` (the
+    ``top`` largest by total), with ``alert`` drawn as a dashed alert line: a number, or
+    a column holding the threshold of each point."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    kind: Literal["trend"]
+    title: str = ""
+    x: str
+    value: str
+    series: str | None = None
+    alert: int | float | str | None = None
+    top: int = Field(default=8, ge=1, le=20)
+
+    def columns(self) -> dict[str, str]:
+        alert = self.alert if isinstance(self.alert, str) else None
+        return _named(x=self.x, value=self.value, series=self.series, alert=alert)
+
+
+Chart = Annotated[BarsChart | NetworkChart | TrendChart, Field(discriminator="kind")]
+
+
+def _named(**keys: str | None) -> dict[str, str]:
+    return {key: column for key, column in keys.items() if column is not None}
+
+
+def _check_chart(chart: Chart, columns: dict[str, ProductColumn], person_level: bool) -> None:
+    for key, name in chart.columns().items():
+        column = columns.get(name)
+        if column is None:
+            raise ValueError(f"chart.{key}: {name!r} is not a column of the product")
+        if column.level not in _CHART_LEVELS or column.sealed_from or column.token_domain:
+            raise ValueError(
+                f"chart.{key}: {name!r} is {column.level}"
+                f"{' and identifies someone' if column.sealed_from or column.token_domain else ''}"
+                "; a chart draws only L1/L2 columns that identify nobody"
+            )
+    if person_level and not (isinstance(chart, BarsChart) and chart.value is None):
+        raise ValueError(
+            "chart: a list of people is charted only as a count of rows (kind: bars "
+            "without value), never by anything that tells who is on it"
+        )
+    if isinstance(chart, BarsChart) and chart.stack is not None and chart.stack == chart.by:
+        raise ValueError("chart.stack: the bars are already one per value of that column")
+
+
 class ProductContract(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     name: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
@@ -379,6 +479,8 @@ class ProductContract(BaseModel):
     # product and the principal reaches it, never a grant to a kind, role or group.
     person_level: bool = False
     downgrade: Downgrade | None = None
+    # How the product is drawn for its users (shuzhi products chart); see BarsChart & co.
+    chart: Chart | None = None
 
     @model_validator(mode="after")
     def _check(self) -> ProductContract:
@@ -393,6 +495,8 @@ class ProductContract(BaseModel):
             raise ValueError(
                 "person_level: a list of people is not 无条件共享; set sharing: conditional"
             )
+        if self.chart is not None:
+            _check_chart(self.chart, {c.name: c for c in self.columns}, self.person_level)
         return self
 
     @property
