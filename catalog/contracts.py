@@ -460,6 +460,17 @@ def _check_chart(chart: Chart, columns: dict[str, ProductColumn], person_level: 
         raise ValueError("chart.stack: the bars are already one per value of that column")
 
 
+class Alerts(BaseModel):
+    """Rows of a product that call for attention (a topic rising): where ``column`` is
+    true. A non-blocking Dagster check of the product warns, listing each alert by the
+    ``shown`` columns (``products.alerts``): aggregates only, never personal data."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    column: str
+    title: str
+    shown: list[str] = Field(min_length=1)
+
+
 class ProductContract(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     name: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
@@ -478,6 +489,7 @@ class ProductContract(BaseModel):
     # One row per person (a proactive-service list): only a grant that names both the
     # product and the principal reaches it, never a grant to a kind, role or group.
     person_level: bool = False
+    alerts: Alerts | None = None
     downgrade: Downgrade | None = None
     # How the product is drawn for its users (shuzhi products chart); see BarsChart & co.
     chart: Chart | None = None
@@ -491,6 +503,10 @@ class ProductContract(BaseModel):
             _check_parameter(name, parameter, self.suppression)
         if self.suppression is not None:
             _check_suppression(self.suppression, set(names))
+        if self.alerts is not None:
+            unknown = [n for n in [self.alerts.column, *self.alerts.shown] if n not in names]
+            if unknown:
+                raise ValueError(f"alerts: {unknown} are not columns of the product")
         if self.person_level and self.sharing == "unconditional":
             raise ValueError(
                 "person_level: a list of people is not 无条件共享; set sharing: conditional"

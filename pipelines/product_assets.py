@@ -21,6 +21,29 @@ def _check_description(product: ProductContract) -> str:
     return f"The product as written: {what} (products.product_check)."
 
 
+def _check_specs(product: ProductContract) -> list[dg.AssetCheckSpec]:
+    specs = [
+        dg.AssetCheckSpec(
+            f"check_{product.name}",
+            asset=product.name,
+            blocking=True,
+            description=_check_description(product),
+        )
+    ]
+    if product.alerts is not None:
+        specs.append(
+            dg.AssetCheckSpec(
+                f"alert_{product.name}",
+                asset=product.name,
+                blocking=False,
+                description=f"{product.alerts.title}: warns (WARN, not blocking) while any row's "
+                f"{product.alerts.column} is true, listing them by "
+                f"{', '.join(product.alerts.shown)} as the product publishes them.",
+            )
+        )
+    return specs
+
+
 def product_asset(
     product: ProductContract, *, after: Sequence[dg.AssetKey] = ()
 ) -> dg.AssetsDefinition:
@@ -50,14 +73,7 @@ def product_asset(
                 ]
             ),
         },
-        check_specs=[
-            dg.AssetCheckSpec(
-                check_name,
-                asset=product.name,
-                blocking=True,
-                description=_check_description(product),
-            )
-        ],
+        check_specs=_check_specs(product),
     )
     def build(context: dg.AssetExecutionContext, hub: HubResource) -> dg.MaterializeResult:
         with step(context, hub.show_progress, f"build product {product.name}") as summary:
@@ -66,20 +82,30 @@ def product_asset(
         with step(context, hub.show_progress, check_name) as summary:
             outcome = steps.check_product_step(hub.hub(), product.name)
             summary.append("passed" if outcome.passed else f"{len(outcome.problems)} problems")
-        return dg.MaterializeResult(
-            metadata={"dagster/row_count": rows},
-            check_results=[
+        results = [
+            dg.AssetCheckResult(
+                check_name=check_name,
+                passed=outcome.passed,
+                severity=dg.AssetCheckSeverity.ERROR,
+                metadata={
+                    **{k: str(v) for k, v in outcome.metadata.items()},
+                    "problems": "; ".join(outcome.problems) or "none",
+                },
+            )
+        ]
+        if product.alerts is not None:
+            alerts = steps.product_alerts_step(hub.hub(), product.name)
+            if alerts.raised:
+                context.log.warning(f"{product.name}: {alerts.count} {product.alerts.title}")
+            results.append(
                 dg.AssetCheckResult(
-                    check_name=check_name,
-                    passed=outcome.passed,
-                    severity=dg.AssetCheckSeverity.ERROR,
-                    metadata={
-                        **{k: str(v) for k, v in outcome.metadata.items()},
-                        "problems": "; ".join(outcome.problems) or "none",
-                    },
+                    check_name=f"alert_{product.name}",
+                    passed=not alerts.raised,
+                    severity=dg.AssetCheckSeverity.WARN,
+                    metadata=alerts.as_metadata(),
                 )
-            ],
-        )
+            )
+        return dg.MaterializeResult(metadata={"dagster/row_count": rows}, check_results=results)
 
     return build
 

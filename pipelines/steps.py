@@ -21,6 +21,7 @@ from lakehouse.raw_landing import SyncResult, land
 from lakehouse.sync_lock import sync_lock
 from pipelines.hub import Hub
 from policies.rooms import RoomReport, build_all_rooms
+from products.alerts import ProductAlerts, product_alerts
 from products.build import build_product
 from products.product_check import ProductCheck, check_product
 from protection.protect_dataset import ProtectResult, protect
@@ -211,6 +212,12 @@ def check_product_step(hub: Hub, product: str) -> ProductCheck:
     """What the product's Dagster check verifies (see ``products.product_check``)."""
     with hub.lake() as con:
         return check_product(con, hub.catalog, product)
+
+
+def product_alerts_step(hub: Hub, product: str) -> ProductAlerts:
+    """The rows the product's contract flags as alerts (see ``products.alerts``)."""
+    with hub.lake() as con:
+        return product_alerts(con, hub.catalog.products[product])
 
 
 def build_rooms_step(hub: Hub, *, day: dt.date | None = None) -> list[RoomReport]:

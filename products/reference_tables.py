@@ -7,6 +7,11 @@ Registered under these names for the duration of one build:
 
 Products that list empty cells (a community or grid with nobody in some group)
 start from these, so a row exists for every place whether or not data does.
+
+And one function, for the same duration:
+
+``topic_words(text) -> VARCHAR[]``  the words of a redacted description that may
+                                   become a hot topic (``products.topic_words``)
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ import duckdb
 import pyarrow as pa
 
 from catalog.district import District
+from products.topic_words import topic_words
 
 
 def communities_table(district: District) -> pa.Table:
@@ -43,12 +49,15 @@ def grids_table(district: District) -> pa.Table:
 
 @contextmanager
 def reference_tables(con: duckdb.DuckDBPyConnection, district: District) -> Iterator[None]:
-    """``communities`` and ``grids`` registered on ``con`` while the block runs."""
+    """``communities``, ``grids`` and ``topic_words`` registered on ``con`` while the block
+    runs."""
     tables = {"communities": communities_table(district), "grids": grids_table(district)}
     for name, table in tables.items():
         con.register(name, table)
+    con.create_function("topic_words", topic_words, ["VARCHAR"], "VARCHAR[]")
     try:
         yield
     finally:
+        con.remove_function("topic_words")
         for name in tables:
             con.unregister(name)

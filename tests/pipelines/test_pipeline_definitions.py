@@ -64,13 +64,18 @@ def test_a_dataset_with_one_source_keeps_raw_dataset_and_each_channel_gets_its_o
     assert "raw_hl_cases" not in selected
 
 
-def test_checks_are_blocking() -> None:
+def test_checks_are_blocking_but_a_product_s_alerts() -> None:
+    """Bad data must not flow on; a product's alerts (a topic rising) only warn."""
     from pipelines.definitions import defs
 
+    catalog = load_catalog(config_dir())
+    alerting = {f"alert_{n}" for n, p in catalog.products.items() if p.alerts is not None}
+    assert "alert_street_hot_topics" in alerting
     graph = defs.resolve_asset_graph()
     assert graph.asset_check_keys
     for key in graph.asset_check_keys:
-        assert graph.get_check_spec(key).blocking, key.name
+        assert graph.get_check_spec(key).blocking is (key.name not in alerting), key.name
+    assert alerting <= {k.name for k in graph.asset_check_keys}
 
 
 def test_schedule_uses_department_timezone() -> None:

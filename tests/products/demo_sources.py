@@ -173,6 +173,50 @@ class DemoSources:
             for r in self.loaded("social_organisations", key="credit_code")
         ]
 
+    # --- the dispatch log (added for the department products) --------------------------
+
+    def transfers(self) -> list[dict[str, Any]]:
+        """The dispatch log's hand-overs the hub should load: the grid centre's
+        ``dispatch_log`` table, less the rows the ledger says are beyond repair; fixable
+        spellings (是否退回 as Y/1/N/0, a time as 2026/9/5 6:58) read as what they mean."""
+        channels = {
+            "12345热线": "hl_cases",
+            "市长信箱": "mb_cases",
+            "微信小程序": "wx_cases",
+            "网格巡查": "gd_cases",
+            "网络舆情": "wb_cases",
+        }
+        (name,) = self._manifest()["sources"]["case_transfers"]["files"]
+        held = self._dropped("case_transfers").get(name, {})
+        db = sqlite3.connect(f"file:{self.departments / name}?mode=ro", uri=True)
+        db.row_factory = sqlite3.Row
+        try:
+            rows = [dict(r) for r in db.execute("SELECT * FROM dispatch_log ORDER BY log_id")]
+        finally:
+            db.close()
+        return [
+            {
+                "source": channels[r["channel"]],
+                "case_no": r["case_no"],
+                "seq": int(r["seq"]),
+                "from": r["from_dept"],
+                "to": r["to_dept"],
+                "at": _moment(r["transferred_at"]),
+                "returned": r["returned"] in ("是", "Y", "1"),
+            }
+            for r in rows
+            if int(r["log_id"]) not in held
+        ]
+
+
+def _moment(text: str) -> dt.datetime:
+    """A hand-over time as the dispatch log spells it: ISO, or 2026/9/5 6:58."""
+    day = day_of(text)
+    assert day is not None, text
+    clock = text.split()[1]
+    hour, minute, second = ([int(part) for part in clock.split(":")] + [0])[:3]
+    return dt.datetime.combine(day, dt.time(hour, minute, second))
+
 
 _CANONICAL = {
     "id_number": lambda v: resident_id.parse(str(v)).value,

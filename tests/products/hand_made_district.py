@@ -44,7 +44,10 @@ def put(con: duckdb.DuckDBPyConnection, dataset: str, rows: list[dict[str, objec
     types = dict(staged_columns(contract))
     for spec in contract.columns:
         types.setdefault(spec.name, "VARCHAR")  # free text, carried redacted
-    names = protected_select(contract)
+    # The protection step adds each free-text column, redacted, after the layer's columns.
+    names = protected_select(contract) + [
+        c.name for c in contract.columns if c.protection == "redact"
+    ]
     columns = ", ".join(f'"{n}" {types[n]}' for n in names)
     con.execute(f"CREATE OR REPLACE TABLE lake.protected.{dataset} ({columns})")
     unknown = {k for row in rows for k in row} - set(names)
