@@ -1,9 +1,10 @@
 -- Places complained about again and again: every address (by its token: spellings of one
 -- place fold to one token) named by at least $min_cases cases received in the
 -- $window_days days up to $today, with what they were about. Cases after the merge: one
--- incident told on three channels is one case, not a repeat. A case counts at every
--- address its records name (mostly one); its category and community are its lead record's
--- (the first work order, else the first record). No plaintext address: the token and the
+-- incident told on three channels is one case, not a repeat. A case counts at the address
+-- its lead record states (the first work order: the address a department was sent to),
+-- in its category, on its day; a post no department took (Weibo alone: its place only
+-- guessed from the text) is not counted. No plaintext address: the token and the
 -- community it lies in (the community most of its cases name).
 WITH records AS (
     SELECT m.case_id, k.*
@@ -14,19 +15,14 @@ WITH records AS (
     FROM records
     QUALIFY row_number() OVER (
         PARTITION BY case_id ORDER BY department IS NULL, received_at, _source, case_no) = 1
-), at_address AS (
-    -- one row per (address, case) within the window, the case's first record there
-    SELECT r.location_token AS address_token, r.case_id, min(r.received_at) AS received_at
-    FROM records r
-    WHERE r.location_token IS NOT NULL
-      AND r.received_at::DATE > $today::DATE - $window_days::INTEGER
-      AND r.received_at::DATE <= $today::DATE
-    GROUP BY ALL
 ), cases_at AS (
-    SELECT a.address_token, a.case_id, a.received_at, l.category, l.community_code,
-           l.street_code
-    FROM at_address a
-    JOIN leads l ON l.case_id = a.case_id
+    -- a case at the address its lead states, received in the window
+    SELECT location_token AS address_token, case_id, received_at, category, community_code
+    FROM leads
+    WHERE location_token IS NOT NULL
+      AND department IS NOT NULL
+      AND received_at::DATE > $today::DATE - $window_days::INTEGER
+      AND received_at::DATE <= $today::DATE
 ), repeated AS (
     SELECT address_token,
            count(*) AS cases,

@@ -562,6 +562,8 @@ def test_repeat_complaints_list_addresses_with_three_cases_in_ninety_days(
         # 丁: one incident on three channels is one case, not a repeat.
         *d,
         _case(DONGHU_C1, "噪音扰民", dt.datetime(2026, 11, 5, 9)),  # no address
+        # 戊: three posts no department took (Weibo alone, the place guessed from the text).
+        *[at("t1_addr_e", DONGHU_C3, "噪音扰民", DAY(2026, 11, 20 + i), _source="wb_cases", department=None) for i in range(3)],
     ]  # fmt: skip
     put(lake, "cases", records)
     key = lambda r: (r["_source"], r["case_no"])  # noqa: E731
