@@ -278,13 +278,26 @@ def test_repeat_complaints_list_the_addresses_the_files_repeat(
             continue
         if first <= case["received"].date() <= today:
             at.setdefault(token(case["location"]), []).append(case)
+
+    def about(found: list[dict[str, Any]]) -> str:
+        counts = Counter(c["category"] for c in found)
+        return "、".join(f"{k} {n}" for k, n in sorted(counts.items(), key=lambda x: (-x[1], x[0])))
+
     expected = {
-        token: (len(found), min(c["received"].date() for c in found))
+        token: (
+            len(found),
+            min(c["received"].date() for c in found),
+            max(c["received"].date() for c in found),
+            about(found),
+        )
         for token, found in at.items()
         if len(found) >= int(parameters["min_cases"])
     }
     rows = products["street_repeat_complaints"]
-    got = {r["address_token"]: (r["cases"], r["first_received_on"]) for r in rows}
+    got = {
+        r["address_token"]: (r["cases"], r["first_received_on"], r["last_received_on"], r["about"])
+        for r in rows
+    }
     assert {t: v for t, v in got.items() if t not in uncertain} == {
         t: v for t, v in expected.items() if t not in uncertain
     }
