@@ -28,7 +28,12 @@ def products(hub: Hub) -> Stage:
 
     names = [p.name for p in hub.catalog.products.values() if set(p.inputs) <= set(DATASETS)]
     stage = Stage("products", "governed")
+    merged = {
+        d for p in names for d in hub.catalog.products[p].inputs if hub.catalog.datasets[d].merge
+    }
     with measure(stage):
+        for dataset in sorted(merged):  # case products read the merge's case ids
+            steps.merge_step(hub, dataset)
         stage.rows = sum(steps.build_product_step(hub, p) for p in names)
     stage.note = f"{len(names)} products"
     return stage

@@ -55,6 +55,8 @@ def test_shipped_products_levels() -> None:
     levels = {name: p.level for name, p in catalog.products.items()}
     assert levels == {
         "street_case_stats": "L1",  # downgraded from L4 (inputs cases L3, population L4)
+        "street_case_channels": "L1",  # downgraded from L3 (cases)
+        "street_repeat_complaints": "L2",  # downgraded from L3: addresses as tokens only
         "street_population_profile": "L2",  # downgraded from L4
         "street_enterprise_roster": "L4",  # no downgrade: as strict as enterprises (L4)
         "street_social_organisations": "L3",  # as strict as its register (legal reps, L3)

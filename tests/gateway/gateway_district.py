@@ -105,6 +105,7 @@ def _case_stats(street: str) -> list[dict[str, object]]:
                         "on_time_rate": 0.8,
                         "satisfaction_rate": 0.9,
                         "avg_transfers": 1.5,
+                        "reopened": 1,
                         "cases_per_10k_residents": 12.5,
                     }
                 )

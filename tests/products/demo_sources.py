@@ -1,9 +1,14 @@
 """What the demo's department systems hold, read from their own files, never the lakehouse.
 
 The products' numbers are checked against these: the registry (SQLite), the
-enterprise API's records (JSON lines), the hotline's drops (GBK CSV, Excel),
-the civil-affairs roll (Excel) and register (SQLite), and the street offices'
-visit workbooks. A row the generator soiled beyond repair (the dirt ledger says
+enterprise API's records (JSON lines), the five case channels (the hotline's GBK
+CSV drops, the mayor's mailbox workbook, the WeChat mini-program's ticket store
+its API pages through, the grid app's table in the grid centre's database, the
+Weibo feed's JSON lines), each read with its channel's code table from config/
+case_codes (the channel mapping) but none of the hub's code, the civil-affairs
+roll (Excel) and register (SQLite), and the street offices' visit workbooks.
+Which channel records are one incident is the generator's planted truth
+(case_merge_truth.csv), not the hub's merge. A row the generator soiled beyond repair (the dirt ledger says
 so: unfixable, a duplicate copy, or both rows of a conflict) is left out, as
 the hub must quarantine it; fixable spellings are read as what they mean.
 """
@@ -15,14 +20,17 @@ import datetime as dt
 import json
 import re
 import sqlite3
+import zoneinfo
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import yaml
 from python_calamine import CalamineWorkbook
 
 from catalog.district import District
+from home.layout import DEFAULT_CONFIG_DIR
 from identifiers import credit_code, household_no, resident_id
 
 DROPPED = {"unfixable", "duplicate", "conflict"}
@@ -49,6 +57,44 @@ def day_of(value: object) -> dt.date | None:
             except ValueError:
                 return None
     return None
+
+
+_MOMENT = (
+    re.compile(r"^(\d{4})[-/年](\d{1,2})[-/月](\d{1,2})日?[ T]*(上午|下午)?(\d{1,2}):(\d{2})(?::(\d{2}))?$"),
+    re.compile(r"^(\d{4})(\d{2})(\d{2}) ?(上午|下午)?(\d{2})(\d{2})(\d{2})$"),
+)  # fmt: skip
+LOCAL = zoneinfo.ZoneInfo("Asia/Shanghai")
+
+
+def moment_of(value: object) -> dt.datetime | None:
+    """A local (district) time in any spelling the channels use; None if none."""
+    if isinstance(value, dt.datetime):
+        return value.replace(tzinfo=None)
+    if isinstance(value, bool) or value is None or value == "":
+        return None
+    if isinstance(value, int | float):  # epoch milliseconds, or seconds from old apps
+        seconds = value / 1000 if value > 10**11 else value
+        return dt.datetime.fromtimestamp(seconds, LOCAL).replace(tzinfo=None)
+    text = str(value).strip()
+    for pattern in _MOMENT:
+        match = pattern.match(text)
+        if match:
+            y, mo, d, half, h, mi, sec = match.groups()
+            hour = int(h) + (12 if half == "下午" and int(h) < 12 else 0)
+            try:
+                return dt.datetime(int(y), int(mo), int(d), hour, int(mi), int(sec or 0))
+            except ValueError:
+                return None
+    try:
+        parsed = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed.astimezone(LOCAL).replace(tzinfo=None) if parsed.tzinfo else parsed
+
+
+def _code_table(relative: str) -> dict[str, str]:
+    data = yaml.safe_load((DEFAULT_CONFIG_DIR / relative).read_text(encoding="utf-8"))
+    return {str(code).strip(): value for code, value in data["codes"].items()}
 
 
 def age_on(birth: dt.date, day: dt.date) -> int:
@@ -142,16 +188,100 @@ class DemoSources:
             for r in self.loaded("visits")
         ]
 
-    def cases(self) -> list[dict[str, Any]]:
-        return [
-            {
-                "community": self.community_code(r["所属社区"]),
-                "category": r["诉求类别"],
-                "month": f"{day.year:04d}-{day.month:02d}",
-            }
+    def case_records(self) -> list[dict[str, Any]]:
+        """Every channel record the hub should load, with the fields the case products use
+        (source, case_no, channel, received, community, category, department, deadline,
+        closed, satisfaction, location as written)."""
+        out = [
+            self._record("hl_cases", r["工单编号"], r["受理渠道"], r["受理时间"], r["所属社区"],
+                         r["诉求类别"], r["承办部门"], r["办结时限"], r["办结时间"], r["满意度"],
+                         r["事发地址"])
             for r in self.loaded("cases")
-            if (day := day_of(r["受理时间"])) is not None
-        ]
+        ]  # fmt: skip
+        headings = _code_table("case_codes/mailbox_categories.yaml")
+        out += [
+            self._record("mb_cases", r["信件编号"], "市长信箱", r["来信时间"], r["所在社区"],
+                         headings[r["问题类别"]], r["承办单位"], None, r["办结时间"], r["评价"],
+                         r["问题地址"])
+            for r in self.loaded("mailbox_cases")
+        ]  # fmt: skip
+        codes = _code_table("case_codes/wechat_categories.yaml")
+        ratings = {5: "满意", 4: "满意", 3: "基本满意", 2: "不满意", 1: "不满意"}
+        out += [
+            self._record("wx_cases", r["ticket_id"], "微信小程序", r["created_at"],
+                         r["community_code"], codes[str(r["category_code"])], r["assignee_org"],
+                         r["due_date"], r["closed_at"], ratings.get(r["rating"]), r["address"])
+            for r in self.loaded("wechat_cases")
+        ]  # fmt: skip
+        types = _code_table("case_codes/grid_event_types.yaml")
+        out += [
+            self._record("gd_cases", r["event_no"], "网格巡查", r["found_at"], r["community"],
+                         types[r["event_type"]], r["handled_by"], r["due_on"], r["closed_at"],
+                         None, r["place"])
+            for r in self.loaded("grid_cases")
+        ]  # fmt: skip
+        places = _Places(self.district)
+        tree = _category_tree()
+        out += [
+            self._record("wb_cases", r["post_id"], "网络舆情", r["posted_at"],
+                         places.community(r["text"]), tree.classify(r["text"]), None, None, None,
+                         None, None)
+            for r in self.loaded("weibo_cases")
+        ]  # fmt: skip
+        return out
+
+    def _record(
+        self, source: str, case_no: object, channel: object, received: object,
+        community: object, category: str, department: object, deadline: object,
+        closed: object, satisfaction: object, location: object,
+    ) -> dict[str, Any]:  # fmt: skip
+        moment = moment_of(received)
+        assert moment is not None, (source, case_no, received)
+        return {
+            "source": source,
+            "case_no": str(case_no),
+            "channel": str(channel),
+            "received": moment,
+            "month": f"{moment.year:04d}-{moment.month:02d}",
+            "community": self.community_code(str(community)),
+            "category": category,
+            "department": str(department) if department else None,
+            "deadline": day_of(deadline),
+            "closed": moment_of(closed),
+            "satisfaction": str(satisfaction) if satisfaction else None,
+            "location": str(location) if location else None,
+        }
+
+    def merge_truth(self) -> dict[tuple[str, str], str]:
+        """(source, case_no) → the incident it tells, for the records the generator told
+        on more than one channel (every other record is an incident of its own)."""
+        path = self.departments / "case_merge_truth.csv"
+        with path.open(encoding="utf-8", newline="") as handle:
+            return {(r["source"], r["case_no"]): r["incident"] for r in csv.DictReader(handle)}
+
+    def cases(self) -> list[dict[str, Any]]:
+        """One entry per case (the planted truth's incidents), with its records and its lead
+        record's fields: the first record a department took (a work order), else the first
+        (street_case_stats' rule); ``reopened`` when a record came in after another of the
+        case's records had been closed."""
+        truth = self.merge_truth()
+        groups: dict[str, list[dict[str, Any]]] = {}
+        for record in self.case_records():
+            key = (record["source"], record["case_no"])
+            groups.setdefault(truth.get(key, f"{key[0]}:{key[1]}"), []).append(record)
+        out = []
+        for incident, records in groups.items():
+            lead = min(
+                records,
+                key=lambda r: (r["department"] is None, r["received"], r["source"], r["case_no"]),
+            )
+            reopened = any(
+                e["closed"] is not None and e["closed"] < later["received"]
+                for e in records
+                for later in records
+            )
+            out.append({**lead, "incident": incident, "records": records, "reopened": reopened})
+        return out
 
     def enterprises(self) -> list[dict[str, Any]]:
         return [
@@ -218,6 +348,40 @@ def _moment(text: str) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(hour, minute, second))
 
 
+class _Places:
+    """The community a post's text names: a community or compound name of exactly one
+    community, else the one community all the roads it names run through (the Weibo
+    channel's ``locate`` mapping, read from the district's own lists)."""
+
+    def __init__(self, district: District) -> None:
+        self.single: dict[str, str] = {}
+        self.roads: dict[str, set[str]] = {}
+        for _, community in district.communities:
+            self.single[community.name] = community.code
+            for compound in community.compounds:
+                self.single[compound] = community.code
+            for road in community.roads:
+                self.roads.setdefault(road, set()).add(community.code)
+
+    def community(self, text: str) -> str:
+        named = {code for name, code in self.single.items() if name in text}
+        if len(named) == 1:
+            return next(iter(named))
+        assert not named, f"a kept post names {len(named)} communities"
+        runs = [codes for road, codes in self.roads.items() if road in text]
+        common = set.intersection(*runs)
+        assert len(common) == 1, "a kept post cannot be placed"
+        return next(iter(common))
+
+
+def _category_tree() -> Any:
+    """The district's category tree (its keywords classify a Weibo post, the channel's
+    ``classify`` mapping)."""
+    from catalog.categories import load_category_tree
+
+    return load_category_tree(DEFAULT_CONFIG_DIR, "case_categories.yaml")
+
+
 _CANONICAL = {
     "id_number": lambda v: resident_id.parse(str(v)).value,
     "credit_code": lambda v: credit_code.normalise(str(v)),
@@ -230,6 +394,12 @@ def _read(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
         db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
         db.row_factory = sqlite3.Row
         try:
+            if path.name == "grid_centre.sqlite":  # the grid app's events, in the order written
+                for number, record in enumerate(
+                    db.execute("SELECT * FROM grid_events ORDER BY rowid"), start=1
+                ):
+                    yield number, dict(record)
+                return
             (table,) = db.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchone()
             for record in db.execute(f'SELECT * FROM "{table}"'):
                 yield int(record[0]), dict(record)  # person_id / org_id
@@ -237,7 +407,10 @@ def _read(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
             db.close()
     elif path.suffix == ".jsonl":
         for line, text in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-            yield line, json.loads(text)
+            try:
+                yield line, json.loads(text)
+            except json.JSONDecodeError:  # a line cut short (the ledger holds it back)
+                yield line, {"line": text}
     elif path.suffix == ".csv":
         with path.open(encoding="gb18030", newline="") as handle:
             for line, record in enumerate(csv.DictReader(handle), start=1):

@@ -60,6 +60,31 @@ def put(con: duckdb.DuckDBPyConnection, dataset: str, rows: list[dict[str, objec
         con.unregister("hand_rows")
 
 
+def merged(con: duckdb.DuckDBPyConnection, cases: dict[str, list[tuple[str, str]]]) -> None:
+    """``lake.protected.cases_merged`` as the merge step writes it: case id → its records
+    (source, case_no). Records of ``lake.protected.cases`` named in no case are a case of
+    their own."""
+    groups = dict(cases)
+    named = {record for records in groups.values() for record in records}
+    for source, case_no in con.execute(
+        "SELECT _source, case_no FROM lake.protected.cases"
+    ).fetchall():
+        if (source, case_no) not in named:
+            groups[f"C-{source}-{case_no}"] = [(source, case_no)]
+    rows = [
+        {"record_id": f"{source}:{case_no}", "_source": source, "case_no": case_no,
+         "case_id": case_id, "case_records": len(records)}
+        for case_id, records in groups.items()
+        for source, case_no in records
+    ]  # fmt: skip
+    con.register("hand_merged", pa.Table.from_pylist(rows))
+    con.execute(
+        "CREATE OR REPLACE TABLE lake.protected.cases_merged AS SELECT record_id, _source, "
+        "case_no, case_id, case_records::INTEGER AS case_records FROM hand_merged"
+    )
+    con.unregister("hand_merged")
+
+
 def built(con: duckdb.DuckDBPyConnection, product: str) -> list[dict[str, Any]]:
     """Build the product as the pipeline does (its SQL, parameters, suppression) on ``TODAY``."""
     build_product(con, CATALOG, product, today=TODAY)

@@ -23,14 +23,17 @@ from hand_made_district import (
     XILING_C1,
     built,
     hand_made_lake,
+    merged,
     people,
     put,
     raw_answer,
 )
+from recovery_attacks import Known, groups_by, pinned, ranges, subtract
 
 from products.build import ProductInputMissing
 
 G1, G2 = DONGHU_C1 + "001", DONGHU_C1 + "002"
+NANQIAO = "440399003"
 DAY = dt.date
 
 
@@ -102,9 +105,15 @@ def test_population_profile_counts_every_cell_and_blanks_what_gives_a_small_one_
 # --- street_case_stats -----------------------------------------------------------------
 
 
+_CASE_NO = [0]
+
+
 def _case(community: str, category: str, received: dt.datetime, **fields: object) -> dict:
+    """A hotline record (another channel's with ``_source``), numbered in order."""
+    _CASE_NO[0] += 1
     return {"community_code": community, "street_code": community[:9], "category": category,
-            "received_at": received, **fields}  # fmt: skip
+            "received_at": received, "_source": "hl_cases", "case_no": f"H{_CASE_NO[0]:04d}",
+            "department": "城管局", **fields}  # fmt: skip
 
 
 def test_case_stats_rates_closure_and_a_rounded_population_base(
@@ -134,6 +143,7 @@ def test_case_stats_rates_closure_and_a_rounded_population_base(
             _case(DONGHU_C2, "环境卫生", nov, transfers=3),
         ],
     )  # fmt: skip
+    merged(lake, {})  # every record a case of its own
     answer = raw_answer(lake, "street_case_stats")
     # 10 communities × the 2 categories × the 2 months that have cases.
     assert len(answer) == 10 * 2 * 2
@@ -142,6 +152,7 @@ def test_case_stats_rates_closure_and_a_rounded_population_base(
     assert noise["on_time_rate"] == 0.8  # 4 of 5 closed
     assert noise["satisfaction_rate"] == 0.75  # 满意, 满意, 基本满意 of 4 rated
     assert noise["avg_transfers"] == 0.67  # 4 transfers / 6
+    assert noise["reopened"] == 0
     # 140 residents → a base of 100 (not 140): 6 × 10,000 / 100.
     assert noise["cases_per_10k_residents"] == 600.0
     quiet = _only(answer, community_code=DONGHU_C2, category="噪音扰民", month="2026-10")
@@ -154,7 +165,7 @@ def test_case_stats_rates_closure_and_a_rounded_population_base(
     small = _only(shown, community_code=DONGHU_C2, category="环境卫生", month="2026-11")
     # The 2 is blank, and with it everything computed from it (rate × base = count).
     assert all(small[c] is None for c in ("cases", "closed", "closed_on_time", "on_time_rate",
-                                           "satisfaction_rate", "avg_transfers",
+                                           "satisfaction_rate", "avg_transfers", "reopened",
                                            "cases_per_10k_residents"))  # fmt: skip
     # The margins it sits in, 翠竹社区's November total and 东湖街道's November sanitation
     # total, are 2 each: small counts themselves, blank wherever they are published, so
@@ -162,6 +173,167 @@ def test_case_stats_rates_closure_and_a_rounded_population_base(
     november = [r for r in shown if r["month"] == "2026-11" and r["street_code"] == DONGHU]
     assert [r["category"] for r in november if r["cases"] is None] == ["环境卫生"]
     assert all(r["cases"] is not None for r in shown if r["street_code"] == XILING)
+
+
+def test_case_stats_count_a_case_told_on_three_channels_once_where_its_lead_puts_it(
+    lake: duckdb.DuckDBPyConnection,
+) -> None:
+    oct_ = dt.datetime(2026, 10, 3, 9, 0)
+    deadline = DAY(2026, 10, 10)
+    noise = {"deadline": deadline}
+    hotline = _case(
+        DONGHU_C1,
+        "噪音扰民",
+        oct_,
+        closed_at=dt.datetime(2026, 10, 4, 9),
+        satisfaction="满意",
+        **noise,
+    )
+    # The same incident on WeChat after the hotline order was closed (the resident came
+    # back: reopened), and on Weibo an hour before the call (no department took the post;
+    # the feed's classifier filed it elsewhere).
+    wechat = _case(
+        DONGHU_C1,
+        "噪音扰民",
+        dt.datetime(2026, 10, 5, 10),
+        _source="wx_cases",
+        channel="微信小程序",
+        closed_at=dt.datetime(2026, 10, 6),
+        satisfaction="不满意",
+        **noise,
+    )
+    weibo = _case(
+        DONGHU_C2,
+        "环境卫生",
+        dt.datetime(2026, 10, 3, 8),
+        _source="wb_cases",
+        channel="网络舆情",
+        department=None,
+    )
+    # Another incident: the grid inspector reported it while the hotline order was still open.
+    late = _case(
+        DONGHU_C1,
+        "噪音扰民",
+        dt.datetime(2026, 10, 6, 9),
+        closed_at=dt.datetime(2026, 10, 20),
+        **noise,
+    )
+    grid = _case(
+        DONGHU_C1,
+        "噪音扰民",
+        dt.datetime(2026, 10, 6, 15),
+        _source="gd_cases",
+        channel="网格巡查",
+        **noise,
+    )
+    alone = [_case(DONGHU_C1, "噪音扰民", oct_ + dt.timedelta(hours=h), **noise) for h in range(4)]
+    post = _case(
+        DONGHU_C2,
+        "环境卫生",
+        dt.datetime(2026, 10, 9, 22),
+        _source="wb_cases",
+        channel="网络舆情",
+        department=None,
+    )
+    records = [hotline, wechat, weibo, late, grid, *alone, post]
+    put(lake, "population", people(500, **_resident()))
+    put(lake, "cases", [{"channel": "12345热线", **r} for r in records])
+    key = lambda r: (r["_source"], r["case_no"])  # noqa: E731
+    merged(
+        lake, {"C-one": [key(hotline), key(wechat), key(weibo)], "C-two": [key(late), key(grid)]}
+    )
+    answer = raw_answer(lake, "street_case_stats")
+    assert len(answer) == 10 * 2 * 1  # 10 communities × 2 categories × October
+    # 9 records, 6 cases: C-one (led by the hotline order, the first work order), C-two,
+    # the 4 alone. C-one is closed by its deadline (its lead's closure: the WeChat order's
+    # own is not counted), C-two late; C-one was told again after it was closed.
+    cell = _only(answer, community_code=DONGHU_C1, category="噪音扰民", month="2026-10")
+    assert (cell["cases"], cell["closed"], cell["closed_on_time"], cell["reopened"]) == (6, 2, 1, 1)
+    assert cell["on_time_rate"] == 0.5 and cell["satisfaction_rate"] == 1.0
+    # The Weibo post of C-one is not a case in 翠竹社区: only the lone post is.
+    other = _only(answer, community_code=DONGHU_C2, category="环境卫生", month="2026-10")
+    assert (other["cases"], other["closed"]) == (1, 0)
+    assert sum(r["cases"] for r in answer) == 7
+
+
+def test_case_channels_count_work_orders_by_channel_and_by_department(
+    lake: duckdb.DuckDBPyConnection,
+) -> None:
+    def orders(n: int, community: str, channel: str, **fields: object) -> list[dict]:
+        source = {"微信小程序": "wx_cases", "网络舆情": "wb_cases"}.get(channel, "hl_cases")
+        when = dt.datetime(2026, 10, 3, 9, 0)
+        return [_case(community, "噪音扰民", when, _source=source, channel=channel, **fields)
+                for _ in range(n)]  # fmt: skip
+
+    due = DAY(2026, 10, 10)
+    donghu = (
+        orders(6, DONGHU_C1, "12345热线", closed_at=dt.datetime(2026, 10, 5), satisfaction="满意", deadline=due)
+        + orders(2, DONGHU_C1, "12345热线", closed_at=dt.datetime(2026, 10, 12), satisfaction="不满意", deadline=due)
+        + orders(5, DONGHU_C2, "微信小程序", department="街道办")
+        + orders(2, DONGHU_C2, "网络舆情", department=None)
+    )  # fmt: skip
+    xiling = orders(7, XILING_C1, "12345热线", department="街道办") + orders(
+        5, XILING_C1, "微信小程序", department="街道办"
+    )
+    put(lake, "cases", donghu + xiling)
+    answer = raw_answer(lake, "street_case_channels")
+    # 3 streets × October × (3 channels + 3 departments: 城管局, 街道办, 未派单).
+    assert len(answer) == 3 * 1 * 6
+    got = {
+        (r["street_code"], r["breakdown"], r["value"]): r["records"] for r in answer if r["records"]
+    }
+    assert got == {
+        (DONGHU, "受理渠道", "12345热线"): 8, (DONGHU, "受理渠道", "微信小程序"): 5,
+        (DONGHU, "受理渠道", "网络舆情"): 2, (DONGHU, "承办部门", "城管局"): 8,
+        (DONGHU, "承办部门", "街道办"): 5, (DONGHU, "承办部门", "未派单"): 2,
+        (XILING, "受理渠道", "12345热线"): 7, (XILING, "受理渠道", "微信小程序"): 5,
+        (XILING, "承办部门", "街道办"): 12,
+    }  # fmt: skip
+    hotline = _only(answer, street_code=DONGHU, breakdown="受理渠道", value="12345热线")
+    assert (hotline["closed"], hotline["closed_on_time"], hotline["on_time_rate"]) == (8, 6, 0.75)
+    assert hotline["satisfaction_rate"] == 0.75
+
+    shown = built(lake, "street_case_channels")
+    # The 2 posts are below 5 under both breakdowns. 东湖's total (17) would give them back,
+    # so 东湖's 5 WeChat orders (and 街道办's 5) are blanked too; the district's WeChat total
+    # (10) would then give those back from 西岭's 5, so 西岭's are blanked; 西岭's total (12)
+    # would give those back from its 7 hotline orders … the chain closes only with every
+    # cell of 东湖 and 西岭 blank. 南桥 has no orders: its zeros stay (a zero names no one).
+    blank = {(r["street_code"], r["breakdown"], r["value"]) for r in shown if r["records"] is None}
+    assert blank == {
+        (r["street_code"], r["breakdown"], r["value"])
+        for r in answer
+        if r["street_code"] != NANQIAO
+    }
+    assert all(r["records"] == 0 for r in shown if r["street_code"] == NANQIAO)
+    margins = [["street_code", "month", "breakdown"], ["month", "breakdown", "value"]]
+    _no_blank_recovered(shown, answer, "records", margins)
+    for row in shown:
+        if row["records"] is None:
+            assert row["closed"] is None and row["on_time_rate"] is None
+
+
+def _no_blank_recovered(
+    shown: list[dict[str, Any]], truth: list[dict[str, Any]], count: str, margins: list[list[str]]
+) -> None:
+    """The attacker of tests/products/recovery_attacks.py, knowing every margin's true total
+    (unless it is a small count), recovers no blank and cannot tell a small one."""
+    values = [r[count] for r in truth]
+    known = [
+        Known.exact(group, total)
+        for by in margins
+        for group in groups_by(truth, by)
+        if (total := sum(values[r] for r in group)) == 0 or total >= 5
+    ]
+    cells = [r[count] for r in shown]
+    assert all(c is None or c == v for c, v in zip(cells, values, strict=True))
+    assert not subtract(cells, known)
+    found = ranges(cells, known, lower=0)
+    assert not pinned(found)
+    small = [row for row in found if 0 < values[row] < 5]
+    alone = ranges([None] * len(cells), known, lower=0, cells=small)  # what totals allow
+    for row in small:
+        assert found[row][1] >= min(5, alone[row][1]), shown[row]
 
 
 # --- street_enterprise_roster ------------------------------------------------------------
@@ -318,3 +490,56 @@ def test_every_product_is_tested_here() -> None:
     source = "".join(p.read_text(encoding="utf-8") for p in here.parent.glob(f"{here.stem}*.py"))
     for name in CATALOG.products:
         assert f'"{name}"' in source, f"product {name} has no hand-made test"
+
+
+# --- street_repeat_complaints ------------------------------------------------------------
+
+
+def test_repeat_complaints_list_addresses_with_three_cases_in_ninety_days(
+    lake: duckdb.DuckDBPyConnection,
+) -> None:
+    # 90 days up to 2026-12-15: received on or after 2026-09-17 counts.
+    def at(token: str, community: str, category: str, day: dt.date, **fields: object) -> dict:
+        return _case(
+            community,
+            category,
+            dt.datetime.combine(day, dt.time(10)),
+            location_token=token,
+            **fields,
+        )
+
+    a1 = at("t1_addr_a", DONGHU_C1, "噪音扰民", DAY(2026, 10, 3))
+    a1_wechat = at("t1_addr_a", DONGHU_C1, "噪音扰民", DAY(2026, 10, 4), _source="wx_cases")
+    d = [
+        at("t1_addr_d", DONGHU_C2, "环境卫生", DAY(2026, 11, 2), _source=s)
+        for s in ("hl_cases", "wx_cases", "wb_cases")
+    ]
+    records = [
+        a1, a1_wechat,  # one case told twice: one case at 甲
+        at("t1_addr_a", DONGHU_C1, "噪音扰民", DAY(2026, 11, 1)),
+        at("t1_addr_a", DONGHU_C1, "环境卫生", DAY(2026, 12, 1)),
+        at("t1_addr_a", DONGHU_C1, "噪音扰民", DAY(2026, 12, 20)),  # after the build date
+        # 乙: three cases, but the first on 2026-09-16, 90 days before: two in the window.
+        at("t1_addr_b", DONGHU_C2, "占道经营", DAY(2026, 9, 16)),
+        at("t1_addr_b", DONGHU_C2, "占道经营", DAY(2026, 9, 17)),
+        at("t1_addr_b", DONGHU_C2, "占道经营", DAY(2026, 12, 15)),
+        # 丙 in 西岭街道: four parking cases.
+        *[at("t1_addr_c", XILING_C1, "停车管理", DAY(2026, 11, 10 + i)) for i in range(4)],
+        # 丁: one incident on three channels is one case, not a repeat.
+        *d,
+        _case(DONGHU_C1, "噪音扰民", dt.datetime(2026, 11, 5, 9)),  # no address
+        # 戊: three posts no department took (Weibo alone, the place guessed from the text).
+        *[at("t1_addr_e", DONGHU_C3, "噪音扰民", DAY(2026, 11, 20 + i), _source="wb_cases", department=None) for i in range(3)],
+    ]  # fmt: skip
+    put(lake, "cases", records)
+    key = lambda r: (r["_source"], r["case_no"])  # noqa: E731
+    merged(lake, {"C-a1": [key(a1), key(a1_wechat)], "C-d": [key(r) for r in d]})
+    shown = built(lake, "street_repeat_complaints")
+    assert [
+        (r["street_code"], r["community_name"], r["address_token"], r["cases"], r["categories"],
+         r["about"], r["first_received_on"], r["last_received_on"])
+        for r in shown
+    ] == [
+        (DONGHU, "东湖社区", "t1_addr_a", 3, 2, "噪音扰民 2、环境卫生 1", DAY(2026, 10, 3), DAY(2026, 12, 1)),
+        (XILING, "西岭社区", "t1_addr_c", 4, 1, "停车管理 4", DAY(2026, 11, 10), DAY(2026, 11, 13)),
+    ]  # fmt: skip
