@@ -10,6 +10,7 @@ import json
 from pathlib import Path
 
 import pytest
+import yaml
 from demo_run import (
     STREET_OFFICES,
     DemoRun,
@@ -18,6 +19,8 @@ from demo_run import (
     searched_forms,
 )
 from identifier_scan import SCHEMAS, scan_cells, scan_lake, scan_sqlite, scan_text_file
+
+from home.layout import DEFAULT_CONFIG_DIR
 
 pytestmark = pytest.mark.slow
 
@@ -184,23 +187,29 @@ def test_a_steward_explains_splits_and_merges_a_case_at_the_command_line(demo: D
     assert outcomes[-3:] == ["refused", "allowed", "allowed"]
 
 
-@pytest.mark.parametrize(
-    "product",
-    [
-        "street_population_profile",
-        "street_case_stats",
-        "street_enterprise_roster",
-        "street_social_organisations",
-    ],
-)
+def _street_products() -> list[str]:
+    """Every product a grant gives street offices as a kind (grants.yaml, as shipped)."""
+    grants = yaml.safe_load((DEFAULT_CONFIG_DIR / "grants.yaml").read_text("utf-8"))["grants"]
+    return sorted(
+        {p for g in grants if g["to"].get("kind") == "street_office" for p in g["products"]}
+    )
+
+
+# Products every street has rows of, even at the demo's small scale.
+NEVER_EMPTY = {"street_population_profile", "street_case_stats", "street_enterprise_roster"}
+
+
+@pytest.mark.parametrize("product", _street_products())
 def test_each_street_sees_only_its_own_rows(demo: DemoRun, product: str) -> None:
     seen: dict[str, set[str]] = {}
     for principal, street in STREET_OFFICES.items():
         result = demo.query_json(principal, f"select street_code from {product}")
         streets = {row["street_code"] for row in result["rows"]}
-        assert streets == {street}, (principal, product, streets)
+        assert streets <= {street}, (principal, product, streets)
+        if product in NEVER_EMPTY:
+            assert streets == {street}, (principal, product)
         seen[principal] = streets
-    assert len({frozenset(s) for s in seen.values()}) == len(STREET_OFFICES)
+    assert any(seen.values()), product
 
 
 def test_same_query_gives_each_street_different_numbers(demo: DemoRun) -> None:
