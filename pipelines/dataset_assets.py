@@ -6,7 +6,6 @@ one staged asset.
 """
 
 import datetime as dt
-from collections import Counter
 from collections.abc import Iterator
 
 import dagster as dg
@@ -169,15 +168,10 @@ def dataset_assets(catalog: Catalog, contract: DatasetContract) -> list[dg.Asset
                 "rows_quarantined": quarantined,
             },
         )
-        reasons = Counter[str]()
-        for r in results:
-            reasons.update(r.reasons)
+        # counts only: a reason may quote the value it refused
         yield dg.MaterializeResult(
             asset_key=quarantine_key,
-            metadata={
-                "rows_quarantined": quarantined,
-                "reasons": ", ".join(f"{k}={v}" for k, v in reasons.most_common(10)) or "none",
-            },
+            metadata={"batches": len(results), "rows_quarantined": quarantined},
         )
 
     @dg.asset(
