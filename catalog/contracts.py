@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from catalog.levels import (
     LEVEL_GRADES,
@@ -44,9 +44,11 @@ __all__ = [
     "ProductColumn",
     "ProductContract",
     "ProductParameter",
+    "Retention",
     "SharingType",
     "Suppression",
     "TrendChart",
+    "UpdateSpec",
 ]
 
 ColumnType = Literal[
@@ -135,6 +137,73 @@ class Expectation(BaseModel):
     kwargs: dict[str, object] = Field(default_factory=dict)
 
 
+# How often the owner updates a dataset (or the hub rebuilds a product), and the shortest
+# period each frequency stands for: a freshness expectation shorter than it is a typo.
+Frequency = Literal["hourly", "daily", "weekly", "monthly"]
+FREQUENCY_HOURS: dict[str, int] = {"hourly": 1, "daily": 24, "weekly": 168, "monthly": 720}
+FREQUENCY_LABELS: dict[str, str] = {
+    "hourly": "每小时",
+    "daily": "每日",
+    "weekly": "每周",
+    "monthly": "每月",
+}
+
+
+class UpdateSpec(BaseModel):
+    """How often the data is updated and how old it may get before it is stale (过期).
+
+    ``freshness_hours`` is measured from the last committed sync of each source (for a
+    product, its last build); the catalogue, ``sources list`` and Dagster's freshness
+    checks all flag the same data by it (``catalog.freshness``).
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    frequency: Frequency
+    freshness_hours: int = Field(ge=1)
+
+    @model_validator(mode="after")
+    def _check(self) -> UpdateSpec:
+        period = FREQUENCY_HOURS[self.frequency]
+        if self.freshness_hours < period:
+            raise ValueError(
+                f"freshness_hours {self.freshness_hours} is shorter than one {self.frequency} "
+                f"update ({period} h): data updated {FREQUENCY_LABELS[self.frequency]} would "
+                "always be stale; raise freshness_hours or change frequency"
+            )
+        return self
+
+
+class Retention(BaseModel):
+    """How long the hub keeps the data, counted from ``basis`` (e.g. 自救助终止之日起),
+    and on which rule (a law, a regulation, the department's own schedule)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    keep_days: int = Field(ge=1)
+    basis: str = Field(min_length=1)
+    rule: str = Field(min_length=1)
+
+
+def _unique_terms(terms: list[str]) -> list[str]:
+    twice = sorted({t for t in terms if terms.count(t) > 1})
+    if twice:
+        raise ValueError(f"{twice} listed twice")
+    return terms
+
+
+# Terms of the district glossary (config/glossary.yaml) the data is about, e.g. 低保.
+GlossaryTerms = Annotated[list[Annotated[str, Field(min_length=1)]], AfterValidator(_unique_terms)]
+
+
+def _moved_freshness(data: object) -> object:
+    """``freshness_hours`` moved under ``update`` (with the update frequency); say so."""
+    if isinstance(data, dict) and "freshness_hours" in data:
+        raise ValueError(
+            "freshness_hours: moved under update; write update: {frequency: daily, "
+            f"freshness_hours: {data['freshness_hours']}}}"
+        )
+    return data
+
+
 class MergeRule(BaseModel):
     """Two records of different channels are one case when they share ``same``'s token,
     were received within ``within_hours`` of each other and their redacted texts are at
@@ -183,7 +252,9 @@ class DatasetContract(BaseModel):
     steward: str  # principal id of the data steward
     sharing: SharingType
     refusal_reason: str | None = None
-    freshness_hours: int = Field(default=26, ge=1)
+    update: UpdateSpec = UpdateSpec(frequency="daily", freshness_hours=26)
+    retention: Retention | None = None
+    glossary: GlossaryTerms = Field(default_factory=list)
     key: list[str] = Field(min_length=1)  # rows with the same key are duplicates
     columns: list[ColumnSpec]
     expectations: list[Expectation] = Field(default_factory=list)
@@ -192,6 +263,11 @@ class DatasetContract(BaseModel):
     # (a paged API that stopped early looks exactly like a register that shrank).
     max_shrink_ratio: float = Field(default=0.2, ge=0, le=1)
     merge: MergeSpec | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _moved(cls, data: object) -> object:
+        return _moved_freshness(data)
 
     @model_validator(mode="after")
     def _check(self) -> DatasetContract:
@@ -493,6 +569,16 @@ class ProductContract(BaseModel):
     downgrade: Downgrade | None = None
     # How the product is drawn for its users (shuzhi products chart); see BarsChart & co.
     chart: Chart | None = None
+    # How often the product is rebuilt and how old it may get; its input datasets'
+    # freshness counts too (a product built on stale data is stale).
+    update: UpdateSpec = UpdateSpec(frequency="daily", freshness_hours=26)
+    retention: Retention | None = None
+    glossary: GlossaryTerms = Field(default_factory=list)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _moved(cls, data: object) -> object:
+        return _moved_freshness(data)
 
     @model_validator(mode="after")
     def _check(self) -> ProductContract:

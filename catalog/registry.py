@@ -12,6 +12,7 @@ from catalog.categories import load_category_tree
 from catalog.contracts import DatasetContract, ProductContract
 from catalog.district import District, load_district
 from catalog.errors import ConfigError, load_model
+from catalog.glossary import GLOSSARY_FILE, Glossary, load_glossary
 from catalog.levels import level_rank, strictest
 from catalog.mapping_check import check_mapping
 from catalog.product_query import ProductQuery, load_product_query
@@ -38,6 +39,8 @@ class Catalog:
     products: dict[str, ProductContract]
     # Each product's SQL (config/products/<name>.sql), checked against its contract.
     queries: dict[str, ProductQuery] = field(default_factory=dict)
+    # The district glossary (config/glossary.yaml) the contracts' terms point into.
+    glossary: Glossary = field(default_factory=Glossary)
 
     @property
     def sources(self) -> dict[str, AnySource]:
@@ -116,12 +119,14 @@ def load_catalog(config_dir: Path) -> Catalog:
             name: load_product_query(config_dir / "products", product)
             for name, product in products.items()
         },
+        glossary=load_glossary(config_dir),
     )
     _cross_check(catalog)
     return catalog
 
 
 def _cross_check(catalog: Catalog) -> None:
+    stewards = _stewards(catalog.config_dir)
     seen_sources: set[str] = set()
     for dept in catalog.departments.values():
         path = catalog.config_dir / "departments" / f"{dept.id}.yaml"
@@ -153,6 +158,8 @@ def _cross_check(catalog: Catalog) -> None:
         path = catalog.config_dir / "datasets" / f"{name}.yaml"
         if dataset.owner not in catalog.departments:
             raise ConfigError(f"{path}: owner: no department named {dataset.owner!r}")
+        _check_terms(catalog, path, dataset.glossary)
+        _check_steward(catalog, stewards, path, dataset.steward)
         for index, spec in enumerate(dataset.columns):
             if spec.vocabulary is not None:
                 try:
@@ -162,6 +169,10 @@ def _cross_check(catalog: Catalog) -> None:
     _check_asset_names(catalog)
     for name, product in catalog.products.items():
         path = catalog.config_dir / "products" / f"{name}.yaml"
+        if product.owner not in catalog.departments:
+            raise ConfigError(f"{path}: owner: no department named {product.owner!r}")
+        _check_terms(catalog, path, product.glossary)
+        _check_steward(catalog, stewards, path, product.steward)
         for index, input_name in enumerate(product.inputs):
             if input_name not in catalog.datasets:
                 raise ConfigError(f"{path}: inputs.{index}: no dataset named {input_name!r}")
@@ -180,6 +191,24 @@ def _cross_check(catalog: Catalog) -> None:
                     raise ConfigError(
                         f"{path}: columns.{index}.sealed_from: unknown column {column.sealed_from!r}"
                     )
+
+
+def _check_terms(catalog: Catalog, path: Path, terms: list[str]) -> None:
+    for index, term in enumerate(terms):
+        if term not in catalog.glossary:
+            raise ConfigError(
+                f"{path}: glossary.{index}: no term {term!r} in "
+                f"{catalog.config_dir / GLOSSARY_FILE}; define it there (term, meaning) or "
+                "use a defined term"
+            )
+
+
+def _check_steward(catalog: Catalog, stewards: set[str] | None, path: Path, steward: str) -> None:
+    if stewards is not None and steward not in stewards:
+        raise ConfigError(
+            f"{path}: steward: {steward!r} is not a steward principal in "
+            f"{catalog.config_dir / PRINCIPALS_FILE} (known: {', '.join(sorted(stewards))})"
+        )
 
 
 def _check_asset_names(catalog: Catalog) -> None:

@@ -25,7 +25,8 @@ def _source_or_fail(hub: object, name: str) -> object:
 
 @app.command("list")
 def list_(json_out: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
-    """Sources with kind, schedule, last sync, watermark, rows last run and status."""
+    """Sources with kind, schedule, last sync, watermark, rows last run, status and freshness
+    (过期 when the last sync is older than the dataset's update.freshness_hours)."""
     from pipelines.hub import Hub
     from pipelines.source_status import source_statuses
 
@@ -46,6 +47,7 @@ def list_(json_out: bool = typer.Option(False, "--json", help="Print JSON.")) ->
             "loaded",
             "quarantined",
             "status",
+            "freshness",
         ],
         [
             [
@@ -59,6 +61,7 @@ def list_(json_out: bool = typer.Option(False, "--json", help="Print JSON.")) ->
                 "-" if s.rows_loaded is None else f"{s.rows_loaded:,}",
                 "-" if s.rows_quarantined is None else f"{s.rows_quarantined:,}",
                 s.status,
+                s.freshness_label,
             ]
             for s in statuses
         ],

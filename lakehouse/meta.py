@@ -243,6 +243,26 @@ def record_product_build(
     )
 
 
+def last_syncs(con: duckdb.DuckDBPyConnection) -> dict[str, dt.datetime]:
+    """Each source's last committed sync (naive UTC): what freshness is measured from."""
+    ensure_meta(con)
+    return dict(
+        con.execute(
+            "SELECT source, max(finished_at) FROM lake.meta.batches GROUP BY source"
+        ).fetchall()
+    )
+
+
+def last_builds(con: duckdb.DuckDBPyConnection) -> dict[str, dt.datetime]:
+    """Each product's last build (naive UTC)."""
+    ensure_meta(con)
+    return dict(
+        con.execute(
+            "SELECT product, max(built_at) FROM lake.meta.product_builds GROUP BY product"
+        ).fetchall()
+    )
+
+
 def last_product_parameters(con: duckdb.DuckDBPyConnection, product: str) -> dict[str, object]:
     """The named parameters (JSON-shown: dates as ISO text) of the product's latest build."""
     ensure_meta(con)

@@ -5,6 +5,9 @@ several channels has one raw asset per channel, ``raw_<source>``, all feeding th
 one staged asset.
 """
 
+import datetime as dt
+from collections.abc import Iterator
+
 import dagster as dg
 
 from catalog.contracts import SHARING_LABELS, DatasetContract
@@ -37,6 +40,19 @@ def _column_schema(contract: DatasetContract) -> dg.TableSchema:
     )
 
 
+QUARANTINE_SCHEMA = dg.TableSchema(
+    columns=[
+        dg.TableColumn("_batch_id", "VARCHAR", description="the batch the row came in"),
+        dg.TableColumn("_source_pos", "VARCHAR", description="where in the source (row, file)"),
+        dg.TableColumn("_origin", "VARCHAR", description="file or source it came from"),
+        dg.TableColumn("field", "VARCHAR", description="the column that failed"),
+        dg.TableColumn("reason", "VARCHAR", description="why it was held back"),
+        dg.TableColumn("_rejected_row", "BLOB", description="the row as read, sealed"),
+        dg.TableColumn("quarantined_at", "TIMESTAMP"),
+    ]
+)
+
+
 def raw_asset(
     catalog: Catalog, contract: DatasetContract, source: AnySource, common_meta: dict
 ) -> dg.AssetsDefinition:
@@ -53,6 +69,11 @@ def raw_asset(
         "personal columns sealed before writing.",
         metadata={**common_meta, "source": source.name, "owner": dept.name},
         tags={"department": dept.id},
+        # Dagster's own freshness state in the UI (from its materializations); the
+        # freshness checks (pipelines.freshness_checks) read the lakehouse's syncs.
+        freshness_policy=dg.FreshnessPolicy.time_window(
+            fail_window=dt.timedelta(hours=contract.update.freshness_hours)
+        ),
     )
     def raw(context: dg.AssetExecutionContext, hub: HubResource) -> dg.MaterializeResult:
         with step(context, hub.show_progress, f"sync {source.name} → {asset_name}") as summary:
@@ -96,18 +117,41 @@ def dataset_assets(catalog: Catalog, contract: DatasetContract) -> list[dg.Asset
         common_meta["sources"] = ", ".join(s.name for s in sources)
     raws = [raw_asset(catalog, contract, source, common_meta) for source in sources]
 
-    @dg.asset(
-        name=f"staged_{name}",
-        group_name="staged",
-        owners=owners,
-        deps=[raw.key for raw in raws],
-        kinds={"duckdb"},
-        description=f"{contract.title}: {contract.description.strip()} Typed, cleaned and "
-        "de-duplicated; identifiers as join tokens plus sealed values; bad rows in "
-        f"quarantine.{name} with a reason.",
-        metadata=common_meta,
+    staged_key = dg.AssetKey(f"staged_{name}")
+    quarantine_key = dg.AssetKey(f"quarantine_{name}")
+
+    # One step writes both: the rows that pass to staged, the rows that do not (and the
+    # rows the sync could not read) to quarantine, each with its reason.
+    @dg.multi_asset(
+        name=f"stage_{name}",
+        specs=[
+            dg.AssetSpec(
+                staged_key,
+                group_name="staged",
+                owners=owners,
+                deps=[raw.key for raw in raws],
+                kinds={"duckdb"},
+                description=f"{contract.title}: {contract.description.strip()} Typed, cleaned "
+                "and de-duplicated; identifiers as join tokens plus sealed values; bad rows in "
+                f"quarantine_{name} with a reason.",
+                metadata=common_meta,
+            ),
+            dg.AssetSpec(
+                quarantine_key,
+                group_name="quarantine",
+                owners=owners,
+                deps=[raw.key for raw in raws],
+                kinds={"duckdb"},
+                description=f"{contract.title}（隔离）: rows held back from staged_{name} by the "
+                "contract's rules, and rows the sync could not read, each with the field and the "
+                "reason; the rejected row itself is sealed.",
+                metadata={**common_meta, "dagster/column_schema": QUARANTINE_SCHEMA},
+            ),
+        ],
     )
-    def staged(context: dg.AssetExecutionContext, hub: HubResource) -> dg.MaterializeResult:
+    def staged(
+        context: dg.AssetExecutionContext, hub: HubResource
+    ) -> Iterator[dg.MaterializeResult]:
         feeding = " + ".join(catalog.raw_asset_name(s.name) for s in sources)
         with step(context, hub.show_progress, f"standardise {feeding} → staged_{name}") as summary:
             results = steps.stage_dataset(hub.hub(), name)
@@ -115,20 +159,26 @@ def dataset_assets(catalog: Catalog, contract: DatasetContract) -> list[dg.Asset
             loaded = sum(r.rows_loaded for r in results)
             quarantined = sum(r.rows_quarantined for r in results)
             summary.append(f"{read:,} read = {loaded:,} loaded + {quarantined:,} quarantined")
-        return dg.MaterializeResult(
+        yield dg.MaterializeResult(
+            asset_key=staged_key,
             metadata={
                 "batches": len(results),
                 "rows_read": read,
                 "rows_loaded": loaded,
                 "rows_quarantined": quarantined,
-            }
+            },
+        )
+        # counts only: a reason may quote the value it refused
+        yield dg.MaterializeResult(
+            asset_key=quarantine_key,
+            metadata={"batches": len(results), "rows_quarantined": quarantined},
         )
 
     @dg.asset(
         name=f"protected_{name}",
         group_name="protected",
         owners=owners,
-        deps=[staged.key],
+        deps=[staged_key],
         kinds={"duckdb", "presidio"},
         description=f"{contract.title}, ready for products: free text redacted by the "
         "personal-data detector, undeclared personal data refused.",

@@ -15,6 +15,7 @@ from home.layout import config_dir
 from home.permissions import keep_new_files_private
 from pipelines.checks import dataset_checks
 from pipelines.dataset_assets import dataset_assets
+from pipelines.freshness_checks import freshness_checks, freshness_sensor
 from pipelines.merge_assets import merge_asset, merge_asset_key
 from pipelines.product_assets import product_asset, rooms_asset
 from pipelines.resources import HubResource
@@ -36,7 +37,10 @@ def build_definitions(config: Path | None = None) -> dg.Definitions:
         merges = [d for d in product.inputs if catalog.datasets[d].merge is not None]
         assets.append(product_asset(product, after=[merge_asset_key(d) for d in merges]))
     assets.append(rooms_asset(catalog))
+    fresh = freshness_checks(catalog)
+    checks += fresh
     jobs, schedules, sensors = schedules_and_sensors(catalog)
+    sensors.append(freshness_sensor(fresh))
     refresh = dg.define_asset_job(
         REFRESH_JOB,
         selection=dg.AssetSelection.all(),

@@ -97,7 +97,7 @@ def run_job(hub: Hub, job_name: str, *, show_progress: bool = False) -> RunOutco
 
 def _failures(events: Sequence[Any]) -> tuple[list[str], set[str], set[Any]]:
     """(one line per failure, failed step keys, asset keys of failed blocking checks)."""
-    from dagster import DagsterEventType
+    from dagster import AssetCheckSeverity, DagsterEventType
 
     failures: list[str] = []
     failed_steps: set[str] = set()
@@ -109,7 +109,8 @@ def _failures(events: Sequence[Any]) -> tuple[list[str], set[str], set[Any]]:
             failed_steps.add(event.step_key)
         elif event.event_type == DagsterEventType.ASSET_CHECK_EVALUATION:
             data = event.event_specific_data
-            if data is not None and not data.passed:
+            # A warning (a source past its freshness expectation) is reported, not a failure.
+            if data is not None and not data.passed and data.severity != AssetCheckSeverity.WARN:
                 failures.append(f"check {data.asset_check_key.name} failed")
                 failed_checks.add(data.asset_check_key.asset_key)
     return failures, failed_steps, failed_checks
@@ -127,10 +128,11 @@ def _rebuildable_after_sync_failures(
 
     A department that is down must not hold back every other department's products: the
     products and rooms downstream of its dataset are rebuilt from the dataset's last good
-    protected layer. Its own staged and protected layers are not when nothing new arrived
-    (every source of the dataset failed); a dataset fed by several channels whose other
-    channels synced is staged and protected again from them. Nothing downstream of a failed
-    quality check or a failed build step is rebuilt (bad data must not flow on).
+    protected layer. Its own staged (with its quarantine) and protected layers are not when
+    nothing new arrived (every source of the dataset failed); a dataset fed by several
+    channels whose other channels synced is staged and protected again from them. Nothing
+    downstream of a failed quality check or a failed build step is rebuilt (bad data must
+    not flow on).
 
     ``raw_assets``: raw asset name → the dataset it feeds (``Catalog.raw_assets``)."""
     from dagster import AssetKey, AssetSelection, DagsterEventType
@@ -152,7 +154,7 @@ def _rebuildable_after_sync_failures(
     own_layers = {AssetKey(r) for r in failed_raws} | {
         AssetKey(f"{layer}_{name}")
         for name in nothing_new
-        for layer in ("staged", "protected", "merged")
+        for layer in ("staged", "quarantine", "protected", "merged")
     }
     return in_job - built - own_layers - held_back
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass, field
 
+from catalog.freshness import catalog_freshness
 from connectors.config import FileDropSource
 from connectors.watermark import Watermark
 from lakehouse import meta
@@ -26,6 +27,10 @@ class SourceStatus:
     rows_quarantined: int | None
     status: str
     error: str | None
+    # fresh / stale / never against the dataset's update.freshness_hours (catalog.freshness)
+    freshness: str = "never"
+    freshness_label: str = ""
+    stale: bool = False
 
     def as_dict(self) -> dict[str, object]:
         return asdict(self)
@@ -67,6 +72,7 @@ def source_statuses(hub: Hub, *, wait_s: float | None = None) -> list[SourceStat
             ).fetchall()
         }
         watermarks = {name: meta.last_watermark(con, name) for name in hub.catalog.sources}
+        fresh = catalog_freshness(hub.catalog, meta.last_syncs(con), {}).sources
     statuses = []
     for name, source in hub.catalog.sources.items():
         dept = hub.catalog.department_of_source(name)
@@ -96,6 +102,9 @@ def source_statuses(hub: Hub, *, wait_s: float | None = None) -> list[SourceStat
                 rows_quarantined=quarantined,
                 status=status,
                 error=error,
+                freshness=fresh[name].state,
+                freshness_label=fresh[name].text(),
+                stale=fresh[name].state == "stale",
             )
         )
     return statuses

@@ -366,3 +366,14 @@ def record_cli_materializations(
                     },
                 )
             )
+            # the same step wrote the dataset's quarantine (an asset of its own)
+            instance.report_runless_asset_event(
+                AssetMaterialization(
+                    asset_key=f"quarantine_{synced.dataset}",
+                    description="rows held back when standardising from the command line",
+                    metadata={
+                        "batch_id": result.batch_id,
+                        "rows_quarantined": result.rows_quarantined,
+                    },
+                )
+            )

@@ -27,6 +27,10 @@ def test_definitions_load_with_every_asset_check_schedule_and_sensor() -> None:
         assert {f"check_staged_{dataset}", f"check_quarantine_{dataset}"} <= checks
     for product in catalog.products:
         assert f"check_{product}" in checks
+    freshness = {
+        k.asset_key.to_user_string() for k in graph.asset_check_keys if k.name == "freshness_check"
+    }
+    assert freshness == {catalog.raw_asset_name(s) for s in catalog.sources}
 
     jobs = {j.name for j in defs.resolve_all_job_defs()}
     assert REFRESH_JOB in jobs
@@ -36,6 +40,7 @@ def test_definitions_load_with_every_asset_check_schedule_and_sensor() -> None:
     sensors = {s.name for s in defs.sensors or []}
     assert {
         "drop_hl_cases", "drop_mb_cases", "drop_wb_cases", "drop_ca_assistance", "drop_so_visits",
+        "freshness_checks_sensor",
     } == sensors  # fmt: skip
 
 
@@ -64,8 +69,9 @@ def test_a_dataset_with_one_source_keeps_raw_dataset_and_each_channel_gets_its_o
     assert "raw_hl_cases" not in selected
 
 
-def test_checks_are_blocking_but_a_product_s_alerts() -> None:
-    """Bad data must not flow on; a product's alerts (a topic rising) only warn."""
+def test_quality_checks_block_and_freshness_checks_and_alerts_warn() -> None:
+    """Bad data must not flow on; a late source must not hold back the others' fresh data,
+    and a product's alerts (a topic rising) only warn."""
     from pipelines.definitions import defs
 
     catalog = load_catalog(config_dir())
@@ -74,7 +80,8 @@ def test_checks_are_blocking_but_a_product_s_alerts() -> None:
     graph = defs.resolve_asset_graph()
     assert graph.asset_check_keys
     for key in graph.asset_check_keys:
-        assert graph.get_check_spec(key).blocking is (key.name not in alerting), key.name
+        warns = key.name in alerting or key.name == "freshness_check"
+        assert graph.get_check_spec(key).blocking is not warns, key
     assert alerting <= {k.name for k in graph.asset_check_keys}
 
 
