@@ -539,12 +539,17 @@ def _check_chart(chart: Chart, columns: dict[str, ProductColumn], person_level: 
 class Alerts(BaseModel):
     """Rows of a product that call for attention (a topic rising): where ``column`` is
     true. A non-blocking Dagster check of the product warns, listing each alert by the
-    ``shown`` columns (``products.alerts``): aggregates only, never personal data."""
+    ``shown`` columns (``products.alerts``): aggregates only, never personal data.
+
+    ``latest``: for a product holding a series of periods (a trend), the column naming
+    the period; only the rows of its greatest value alert, older periods being history.
+    """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
     column: str
     title: str
     shown: list[str] = Field(min_length=1)
+    latest: str | None = None
 
 
 class ProductContract(BaseModel):
@@ -590,7 +595,8 @@ class ProductContract(BaseModel):
         if self.suppression is not None:
             _check_suppression(self.suppression, set(names))
         if self.alerts is not None:
-            unknown = [n for n in [self.alerts.column, *self.alerts.shown] if n not in names]
+            named = [self.alerts.column, *self.alerts.shown, self.alerts.latest]
+            unknown = [n for n in named if n is not None and n not in names]
             if unknown:
                 raise ValueError(f"alerts: {unknown} are not columns of the product")
         if self.person_level and self.sharing == "unconditional":

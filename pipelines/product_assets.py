@@ -31,13 +31,14 @@ def _check_specs(product: ProductContract) -> list[dg.AssetCheckSpec]:
         )
     ]
     if product.alerts is not None:
+        latest = f" in the latest {product.alerts.latest}" if product.alerts.latest else ""
         specs.append(
             dg.AssetCheckSpec(
                 f"alert_{product.name}",
                 asset=product.name,
                 blocking=False,
                 description=f"{product.alerts.title}: warns (WARN, not blocking) while any row's "
-                f"{product.alerts.column} is true, listing them by "
+                f"{product.alerts.column} is true{latest}, listing them by "
                 f"{', '.join(product.alerts.shown)} as the product publishes them.",
             )
         )

@@ -2,7 +2,8 @@
 
 Read from the table as written (after small-cell protection), so an alert shows only
 what the product itself publishes: the ``shown`` columns of each row whose alert column
-is true, a blank count as ``<threshold``. The product's non-blocking Dagster check
+is true (of the latest period only, for a trend: the contract's ``latest``), a blank
+count as ``<threshold``. The product's non-blocking Dagster check
 (severity WARN, ``pipelines.product_assets``) lists them.
 """
 
@@ -46,9 +47,11 @@ def product_alerts(con: duckdb.DuckDBPyConnection, product: ProductContract) -> 
     if not table_exists(con, "products", product.name):
         return found
     shown = ", ".join(f'"{c}"' for c in spec.shown)
-    rows = con.execute(
-        f'SELECT {shown} FROM lake.products.{product.name} WHERE "{spec.column}" ORDER BY {shown}'
-    ).fetchall()
+    table = f"lake.products.{product.name}"
+    where = f'"{spec.column}"'
+    if spec.latest is not None:  # a trend: only its latest period alerts
+        where += f' AND "{spec.latest}" = (SELECT max("{spec.latest}") FROM {table})'
+    rows = con.execute(f"SELECT {shown} FROM {table} WHERE {where} ORDER BY {shown}").fetchall()
     found.count = len(rows)
     small = f"<{product.suppression.threshold}" if product.suppression else "blank"
     found.alerts = [

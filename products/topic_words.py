@@ -22,7 +22,9 @@ printed as a word and a word is never blanked. A word is kept only if it is all 
    has dropped them already.
 
 The SQL then keeps only words found in at least ``$min_word_cases`` distinct cases from
-as many distinct reporters of the street, so no single complaint's words surface.
+as many distinct reporters of the street over the product's whole window (its weeks and
+the week before), so no single complaint's words surface; a week's count below the
+threshold is blanked by the contract's suppression.
 """
 
 from __future__ import annotations

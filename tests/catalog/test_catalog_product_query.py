@@ -132,3 +132,13 @@ def test_a_derived_column_is_made_from_counts(config_copy: Path) -> None:
     with pytest.raises(ConfigError) as err:
         load_catalog(config_copy)
     assert "suppression.derived.0.from" in str(err.value) and "not count columns" in str(err.value)
+
+
+@pytest.mark.parametrize("key", ["column", "latest"])
+def test_alerts_name_columns_of_the_product(config_copy: Path, key: str) -> None:
+    path = config_copy / "products" / "street_hot_topics.yaml"
+    assert load_catalog(config_copy).products["street_hot_topics"].alerts is not None
+    edit(path, lambda d: d["alerts"].update({key: "ward"}))
+    with pytest.raises(ConfigError) as err:
+        load_catalog(config_copy)
+    assert str(path) in str(err.value) and "alerts" in str(err.value) and "ward" in str(err.value)

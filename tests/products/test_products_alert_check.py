@@ -1,6 +1,7 @@
 """A product's alerts in Dagster: street_hot_topics' asset, materialised in process on a
-hand-made lake, reports a rising topic as a WARN check result (not blocking), beside its
-blocking check, and names no person."""
+hand-made lake, reports a topic rising in the latest week as a WARN check result (not
+blocking), beside its blocking check, and names no person; a rise in an older week of the
+trend is history, not a warning."""
 
 from __future__ import annotations
 
@@ -76,6 +77,17 @@ def test_a_rising_topic_is_a_warning_listed_in_the_check(hub: Hub) -> None:
     assert "440399001 关键词 油烟 <5 10" in listed
     assert "440399001 类别 环境卫生 <5 10" in listed
     assert NAME not in str(metadata) and PHONE not in str(metadata)
+
+
+def test_a_rise_in_an_older_week_is_no_warning(hub: Hub) -> None:
+    _lake_with_cases(hub, [1] * 10 + [0] * 10)  # rising last week, not this week (< 2 × 10)
+    found = _evaluations(hub)
+    assert found[f"alert_{PRODUCT}"].passed
+    with hub.lake() as con:
+        risen = con.execute(
+            f"SELECT week_end, cases FROM lake.products.{PRODUCT} WHERE rising AND topic = '油烟'"
+        ).fetchall()
+    assert risen == [(dt.date.today() - dt.timedelta(days=7), 10)]
 
 
 def test_no_rise_no_warning(hub: Hub) -> None:

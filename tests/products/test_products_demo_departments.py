@@ -10,6 +10,7 @@ Uses the session's demo home (the ``demo`` fixture of tests/conftest.py).
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 import statistics
 from collections import Counter, defaultdict
@@ -216,35 +217,62 @@ def _hot_topics_on(hub: Any, day: dt.date) -> list[dict[str, Any]]:
         return con.execute(sql, parameters).fetch_arrow_table().to_pylist()
 
 
-def test_hot_topics_count_cases_and_keep_only_words_of_many_cases_and_reporters(
-    hub: Any, lake_rows: dict[str, list[dict[str, Any]]]
-) -> None:
-    from demo.dates import EXPORT_DAY
+def _independent_topics(
+    records: list[dict[str, Any]], day: dt.date, weeks: int
+) -> dict[tuple[str, str, str], set[tuple[str, str, int]]]:
+    """(street, kind, topic) → {(case, reporter, week)} of the records received in the
+    window read on ``day``: the ``weeks`` weeks ending on it and the week before."""
     from products.topic_words import topic_words
 
-    answer = _hot_topics_on(hub, EXPORT_DAY)
-    weeks = {}
-    for record in lake_rows["records"]:
-        ago = (EXPORT_DAY - record["received_at"].date()).days
-        if 0 <= ago < 14:
-            weeks[(record["source"], record["case_no"])] = (record, ago < 7)
-    mentions: dict[tuple[str, str, str], set[tuple[str, str, bool]]] = defaultdict(set)
-    for record, this_week in weeks.values():
-        where = record["street_code"]
-        case, reporter = record["case_id"], record["reporter"]
-        mentions[(where, "类别", record["category"])].add((case, reporter, this_week))
+    mentions: dict[tuple[str, str, str], set[tuple[str, str, int]]] = defaultdict(set)
+    for record in records:
+        ago = (day - record["received_at"].date()).days
+        if not 0 <= ago < 7 * (weeks + 1):
+            continue
+        where, mention = record["street_code"], (record["case_id"], record["reporter"], ago // 7)
+        mentions[(where, "类别", record["category"])].add(mention)
         for word in topic_words(record["description"]):
-            mentions[(where, "关键词", word)].add((case, reporter, this_week))
+            mentions[(where, "关键词", word)].add(mention)
+    return mentions
+
+
+@pytest.mark.parametrize(
+    "day",
+    [
+        pytest.param(dt.date(2026, 11, 20), id="export-day"),
+        # Built on 2026-12-06, 16 days after the cases end: the latest weeks are empty,
+        # the older ones are not.
+        pytest.param(dt.date(2026, 12, 6), id="two-weeks-later"),
+    ],
+)
+def test_hot_topics_count_each_week_s_cases_and_keep_only_words_of_many_cases_and_reporters(
+    hub: Any, lake_rows: dict[str, list[dict[str, Any]]], day: dt.date
+) -> None:
+    from demo.dates import EXPORT_DAY
+
+    assert day >= EXPORT_DAY
+    contract = hub.catalog.products["street_hot_topics"]
+    weeks = contract.parameters["weeks"].value
+    assert isinstance(weeks, int)
+    answer = _hot_topics_on(hub, day)
+    mentions = _independent_topics(lake_rows["records"], day, weeks)
     words = 0
     for row in answer:
         found = mentions.get((row["street_code"], row["topic_kind"], row["topic"]), set())
+        week = (day - row["week_end"]).days // 7
+        assert (row["week_end"] - row["week_start"]).days == 6 and 0 <= week < weeks
         if row["topic_kind"] == "关键词":
             words += 1
             assert len({m[0] for m in found}) >= 5 and len({m[1] for m in found}) >= 5
-        assert row["cases_this_week"] == len({m[0] for m in found if m[2]})
-        assert row["cases_last_week"] == len({m[0] for m in found if not m[2]})
+        assert row["cases"] == len({m[0] for m in found if m[2] == week})
+        assert row["cases_previous_week"] == len({m[0] for m in found if m[2] == week + 1})
+        level = max(5, math.ceil(2.0 * max(row["cases_previous_week"], THRESHOLD)))
+        assert row["alert_level"] == level
+        assert row["rising"] == (row["cases"] >= level)
     assert words > 0
+    assert sum(r["cases"] for r in answer) > 0
     topics = {(r["street_code"], r["topic_kind"], r["topic"]) for r in answer}
+    assert len(answer) == weeks * len(topics)
     assert {k for k, found in mentions.items() if k[1] == "类别" and found} <= topics
     many = {
         k
@@ -252,6 +280,8 @@ def test_hot_topics_count_cases_and_keep_only_words_of_many_cases_and_reporters(
         if len({m[0] for m in found}) >= 5 and len({m[1] for m in found}) >= 5
     }
     assert {k for k in many if k[1] == "关键词"} == {t for t in topics if t[1] == "关键词"}
+    if day > EXPORT_DAY:
+        assert not any(r["cases"] for r in answer if r["week_start"] > EXPORT_DAY)
 
 
 def test_no_topic_is_a_resident_s_name_number_or_place(hub: Any, sources: DemoSources) -> None:
@@ -259,7 +289,8 @@ def test_no_topic_is_a_resident_s_name_number_or_place(hub: Any, sources: DemoSo
     from products.topic_words import PLACE_ENDINGS
 
     words = set()
-    for day in (EXPORT_DAY - dt.timedelta(days=7 * n) for n in range(10)):
+    # Two windows end to end (8 weeks and the week before each): 18 weeks of cases.
+    for day in (EXPORT_DAY - dt.timedelta(days=7 * 9 * n) for n in range(2)):
         words |= {r["topic"] for r in _hot_topics_on(hub, day) if r["topic_kind"] == "关键词"}
     assert words
     registry = sources.loaded("population")

@@ -199,80 +199,122 @@ def test_linkage_pairs_the_departments_of_each_merged_case(
 
 # --- street_hot_topics -------------------------------------------------------------------
 
-THIS_WEEK = T(2026, 12, 12, 9)  # the 7 days up to 2026-12-15 start on 12-09
-LAST_WEEK = T(2026, 12, 4, 9)  # 12-02 to 12-08
+# Weeks end on TODAY (2026-12-15): week 0 is 12-09…12-15, week 1 12-02…12-08, week 2
+# 11-25…12-01; the oldest of the 8 weeks shown, week 7, is 10-21…10-27, and week 8
+# (10-14…10-20) is read only as week 7's previous week.
+WEEK = {k: T(2026, 12, 12, 9) - dt.timedelta(days=7 * k) for k in range(9)}
+START = {k: dt.date(2026, 12, 9) - dt.timedelta(days=7 * k) for k in range(9)}
 # What the redaction might have missed, planted in every description of the rising topic:
 # a name, a mobile, a resident ID, a plate, a road and door number, an estate.
 PLANTED = "联系人张晓芳，电话13812345678，身份证440301199001011234，车牌粤B12345，住在幸福路8号桃源华庭3栋。"
 PLANTED_WORDS = ("张晓芳", "13812345678", "440301199001011234", "粤B12345", "幸福", "幸福路",
                  "桃源", "华庭", "桃源华庭", "联系人", "身份证")  # fmt: skip
+FUME_WORDS = {"餐馆", "油烟", "熏得", "没法", "开窗", "车牌"}
+SANITATION, STREETSCAPE = "环境卫生", "市容环境"
 
 
 def _topic_case(
-    n: int, received: dt.datetime, text: str, *, reporter: str, category: str = "环境卫生"
+    n: int, received: dt.datetime, text: str | None, *, reporter: str, category: str = SANITATION
 ) -> dict[str, object]:
     return _record("hl_cases", f"K{n:03d}", received, category=category, description=text,
                    reporter_phone_token=reporter)  # fmt: skip
 
 
 def _hot_topics_district(con: duckdb.DuckDBPyConnection) -> None:
+    """东湖街道 over three weeks, and one week before the window:
+
+    - restaurant fumes (环境卫生): 6 cases in week 2, 3 in week 1, 10 in week 0, each from
+      a reporter of its own;
+    - one resident's square-dance noise (噪音扰民): 10 cases in week 1, 6 in week 0;
+    - overflowing bins (市容环境): 2 cases in week 2, 2 in week 1, 1 in week 0, five
+      reporters; and 7 cases without text in week 8, before the window;
+    - a lift breakdown (环境卫生) told on five channels by five people in week 0, merged
+      into two cases.
+    """
     cases = []
     n = 0
-    # Restaurant fumes: 2 cases last week, 10 this week, from 12 different reporters.
-    for received, count in ((LAST_WEEK, 2), (THIS_WEEK, 10)):
+
+    def add(week: int, count: int, text: str | None, reporter: str | None, category: str) -> None:
+        nonlocal n
         for _ in range(count):
             n += 1
-            cases.append(_topic_case(n, received, "楼下餐馆油烟很大，熏得没法开窗。" + PLANTED,
-                                     reporter=f"t1_phone{n}"))  # fmt: skip
-    # One resident's square-dance complaint, six times this week: one reporter.
-    for _ in range(6):
-        n += 1
-        cases.append(
-            _topic_case(n, THIS_WEEK, "广场舞音响太吵，晚上十点还在跳。", reporter="t1_same",
-                        category=NOISE)
-        )  # fmt: skip
-    # A lift breakdown told on five channels by five people, merged into two cases.
-    for _ in range(5):
-        n += 1
-        cases.append(_topic_case(n, THIS_WEEK, "电梯故障，困人两小时。", reporter=f"t1_lift{n}"))
+            cases.append(
+                _topic_case(n, WEEK[week], text, reporter=reporter or f"t1_phone{n}",
+                            category=category)
+            )  # fmt: skip
+
+    fumes = "楼下餐馆油烟很大，熏得没法开窗。" + PLANTED
+    for week, count in ((2, 6), (1, 3), (0, 10)):
+        add(week, count, fumes, None, SANITATION)
+    for week, count in ((1, 10), (0, 6)):
+        add(week, count, "广场舞音响太吵，晚上十点还在跳。", "t1_same", NOISE)
+    for week, count in ((2, 2), (1, 2), (0, 1)):
+        add(week, count, "楼下垃圾桶满了，三天没人清运。", None, STREETSCAPE)
+    add(8, 7, None, "t1_old", STREETSCAPE)
+    add(0, 5, "电梯故障，困人两小时。", None, SANITATION)
     put(con, "cases", cases)
     _merged(con, {("hl_cases", f"K{k:03d}"): f"C-lift{k % 2}" for k in range(n - 4, n + 1)})
 
 
-def test_hot_topics_rise_week_on_week_from_categories_and_words(
+def _week(rows: list[dict[str, Any]], topic: str, week: int) -> tuple[object, ...]:
+    """(cases, cases_previous_week, growth, alert_level, rising) of 东湖's ``topic`` in
+    ``week`` (0 the latest)."""
+    row = _only(rows, street_code=DONGHU, topic=topic, week_start=START[week])
+    assert row["week_end"] == START[week] + dt.timedelta(days=6)
+    return tuple(
+        row[c] for c in ("cases", "cases_previous_week", "growth", "alert_level", "rising")
+    )
+
+
+def test_hot_topics_hold_eight_weeks_of_categories_and_words(
     lake: duckdb.DuckDBPyConnection,
 ) -> None:
     _hot_topics_district(lake)
     answer = raw_answer(lake, "street_hot_topics")
+    # Every street, category and word in each of the 8 weeks, week 8 only read.
+    cells = {(r["street_code"], r["topic_kind"], r["topic"]) for r in answer}
+    assert len(answer) == 8 * len(cells)
+    assert {r["week_start"] for r in answer} == {START[k] for k in range(8)}
     words = {r["topic"] for r in answer if r["topic_kind"] == "关键词"}
-    # Words of 12 cases from 12 reporters (车牌, the word, is no one's: the plate is gone).
-    # Not 音响 (one reporter), not 电梯 (two cases).
-    assert words == {"餐馆", "油烟", "熏得", "没法", "开窗", "车牌"}
+    # Fume words: 19 cases from 19 reporters (车牌, the word, is no one's: the plate is
+    # gone). Bin words: 5 cases from 5 reporters over the window, never 5 in one week.
+    # Not 音响 (16 cases, one reporter), not 电梯 (two cases).
+    assert words == FUME_WORDS | {"垃圾桶", "清运"}
     assert {r["street_code"] for r in answer if r["topic_kind"] == "关键词"} == {DONGHU}
-    fumes = _only(answer, street_code=DONGHU, topic="油烟")
-    assert (fumes["cases_this_week"], fumes["cases_last_week"], fumes["growth"]) == (10, 2, 5.0)
-    assert (fumes["week_start"], fumes["week_end"]) == (dt.date(2026, 12, 9), dt.date(2026, 12, 15))
-    # Last week's 2 counts as the threshold 5: 10 ≥ 2.0 × 5, and 10 ≥ min_cases 5.
-    assert fumes["rising"] is True
-    # 环境卫生: the 12 fume cases and the lift's 2 cases; 噪音扰民: the 6 dance cases.
-    sanitation = _only(answer, street_code=DONGHU, topic_kind="类别", topic="环境卫生")
-    assert (sanitation["cases_this_week"], sanitation["cases_last_week"]) == (12, 2)
-    assert sanitation["rising"] is True
-    noise = _only(answer, street_code=DONGHU, topic_kind="类别", topic=NOISE)
-    assert (noise["cases_this_week"], noise["cases_last_week"], noise["rising"]) == (6, 0, False)
-    # Every category in every street, 0 where none.
-    quiet = _only(answer, street_code=XILING, topic_kind="类别", topic=NOISE)
-    assert (quiet["cases_this_week"], quiet["cases_last_week"], quiet["rising"]) == (0, 0, False)
+
+    # alert_level = max(min_cases 5, ceil(2.0 × max(previous week, threshold 5))).
+    assert _week(answer, "油烟", 3) == (0, 0, None, 10, False)
+    assert _week(answer, "油烟", 2) == (6, 0, None, 10, False)  # 6 < 2.0 × 5
+    assert _week(answer, "油烟", 1) == (3, 6, 0.5, 12, False)
+    # The previous week's 3 counts as the threshold 5: 10 ≥ 2.0 × 5, and 10 ≥ min_cases 5.
+    assert _week(answer, "油烟", 0) == (10, 3, 3.33, 10, True)
+    # 环境卫生: the fume cases and, in week 0, the lift's 2 cases.
+    assert _week(answer, SANITATION, 0) == (12, 3, 4.0, 10, True)
+    # A rise in week 1 (10 ≥ 2.0 × 5) that week 0 does not keep up (6 < 2.0 × 10).
+    assert _week(answer, NOISE, 1) == (10, 0, None, 10, True)
+    assert _week(answer, NOISE, 0) == (6, 10, 0.6, 20, False)
+    assert [_week(answer, "垃圾桶", k)[0] for k in (2, 1, 0)] == [2, 2, 1]
+    # Week 8's 7 cases are the oldest week's previous week, and no row of their own.
+    assert _week(answer, STREETSCAPE, 7) == (0, 7, 0.0, 14, False)
+    # Every category in every street and week, 0 where none.
+    quiet = _only(answer, street_code=XILING, topic_kind="类别", topic=NOISE, week_start=START[1])
+    assert (quiet["cases"], quiet["cases_previous_week"], quiet["rising"]) == (0, 0, False)
 
     shown = built(lake, "street_hot_topics")
-    fumes = _only(shown, street_code=DONGHU, topic="油烟")
-    # The 2 is blank, and the growth with it; the alert stays (it never used the 2).
-    assert (fumes["cases_this_week"], fumes["cases_last_week"], fumes["growth"]) == (10, None, None)
-    assert fumes["rising"] is True
+    # Counts below 5 are blank, their growth with them; alert_level and a rise stay (neither
+    # read the small count: it counts as the threshold).
+    assert _week(shown, "油烟", 1) == (None, 6, None, 12, None)
+    assert _week(shown, "油烟", 0) == (10, None, None, 10, True)
+    assert _week(shown, NOISE, 1) == (10, 0, None, 10, True)
+    # A word of the window's cases shows no week's few.
+    bins = [_week(shown, "垃圾桶", k)[:2] for k in (2, 1, 0)]
+    assert bins == [(None, 0), (None, None), (None, None)]
     alerts = product_alerts(lake, CATALOG.products["street_hot_topics"])
-    assert alerts.count == 7  # the 6 words and 环境卫生
+    # The latest week's rises only: the 6 fume words and 环境卫生, not week 1's 噪音扰民.
+    assert alerts.count == 7
     assert "440399001 类别 环境卫生 <5 12" in alerts.alerts
     assert "440399001 关键词 油烟 <5 10" in alerts.alerts
+    assert not any(NOISE in alert for alert in alerts.alerts)
 
 
 def test_no_name_phone_id_plate_or_address_becomes_a_topic(
@@ -289,18 +331,37 @@ def test_no_name_phone_id_plate_or_address_becomes_a_topic(
     assert not any(planted in listed for planted in PLANTED_WORDS)
 
 
-def test_no_alert_without_a_rise(lake: duckdb.DuckDBPyConnection) -> None:
-    # 6 cases each week: this week is not twice last week's.
+def test_no_alert_without_a_rise_in_the_latest_week(lake: duckdb.DuckDBPyConnection) -> None:
+    # 6 cases in each of two weeks: short of 2.0 × the threshold 5 after none, and of
+    # 2.0 × 6 after 6. Nothing rises.
     put(
         lake,
         "cases",
         [
             _topic_case(n, day, "楼下餐馆油烟很大。", reporter=f"t1_p{n}")
-            for n, day in enumerate([LAST_WEEK] * 6 + [THIS_WEEK] * 6)
+            for n, day in enumerate([WEEK[1]] * 6 + [WEEK[0]] * 6)
         ],
     )
     _merged(lake, {})
     shown = built(lake, "street_hot_topics")
-    assert _only(shown, street_code=DONGHU, topic="油烟")["growth"] == 1.0
+    assert _week(shown, "油烟", 0) == (6, 6, 1.0, 12, False)
+    assert _week(shown, "油烟", 1) == (6, 0, None, 10, False)
     alerts = product_alerts(lake, CATALOG.products["street_hot_topics"])
     assert not alerts.raised and alerts.as_metadata()["alerts"] == "0"
+
+
+def test_a_rise_only_in_an_older_week_is_no_alert(lake: duckdb.DuckDBPyConnection) -> None:
+    # 10 cases in week 1 after none: rising then; 10 again in week 0 (< 2.0 × 10): not now.
+    put(
+        lake,
+        "cases",
+        [
+            _topic_case(n, day, "楼下餐馆油烟很大。", reporter=f"t1_p{n}")
+            for n, day in enumerate([WEEK[1]] * 10 + [WEEK[0]] * 10)
+        ],
+    )
+    _merged(lake, {})
+    shown = built(lake, "street_hot_topics")
+    assert _week(shown, "油烟", 1)[-1] is True and _week(shown, "油烟", 0)[-1] is False
+    alerts = product_alerts(lake, CATALOG.products["street_hot_topics"])
+    assert not alerts.raised
