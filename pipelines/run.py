@@ -97,7 +97,7 @@ def run_job(hub: Hub, job_name: str, *, show_progress: bool = False) -> RunOutco
 
 def _failures(events: Sequence[Any]) -> tuple[list[str], set[str], set[Any]]:
     """(one line per failure, failed step keys, asset keys of failed blocking checks)."""
-    from dagster import DagsterEventType
+    from dagster import AssetCheckSeverity, DagsterEventType
 
     failures: list[str] = []
     failed_steps: set[str] = set()
@@ -109,8 +109,10 @@ def _failures(events: Sequence[Any]) -> tuple[list[str], set[str], set[Any]]:
             failed_steps.add(event.step_key)
         elif event.event_type == DagsterEventType.ASSET_CHECK_EVALUATION:
             data = event.event_specific_data
-            if data is not None and not data.passed:
-                failures.append(f"check {data.asset_check_key.name} failed")
+            # A WARN (a warn-only quality rule) is reported, not a failure: data flows on.
+            if data is not None and not data.passed and data.severity != AssetCheckSeverity.WARN:
+                why = data.description or "failed"
+                failures.append(f"check {data.asset_check_key.name} {why}")
                 failed_checks.add(data.asset_check_key.asset_key)
     return failures, failed_steps, failed_checks
 
