@@ -21,6 +21,7 @@ from cli import (
     lake_command,
     pii_command,
     principals_command,
+    quality_command,
     query_command,
     reveal_command,
     run_command,
@@ -45,6 +46,7 @@ app.command("run")(run_command.run)
 app.command("bench")(bench_command.bench)
 app.command("serve")(serve_command.serve)
 app.add_typer(catalog_command.app, name="catalog")
+app.add_typer(quality_command.app, name="quality")
 app.add_typer(principals_command.app, name="principals")
 app.add_typer(audit_command.app, name="audit")
 app.add_typer(sources_command.app, name="sources")

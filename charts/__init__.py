@@ -1,0 +1,1 @@
+"""Charts for people: matplotlib with a font that has Chinese glyphs."""
