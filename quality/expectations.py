@@ -88,7 +88,9 @@ def build_suite(name: str, items: list[SuiteItem]) -> Any:
         if cls is None:
             raise ValueError(f"suite {name}: unknown expectation {it.expectation!r}")
         meta = {"rule": it.rule, "on_fail": it.on_fail, **({"title": it.title} if it.title else {})}
-        suite.add_expectation(cls(**it.kwargs, meta=meta))
+        # Notes are what Data Docs show beside the expectation: the rule, for stewards.
+        notes = f"规则 {it.rule}（{it.on_fail}）" + (f"：{it.title}" if it.title else "")
+        suite.add_expectation(cls(**it.kwargs, meta=meta, notes=notes))
     return suite
 
 

@@ -9,13 +9,13 @@ on_fail, success, rows_checked, failing_rows, failing_share, checked_at.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import duckdb
 
 from catalog.contracts import DatasetContract
 from lakehouse import meta
-from quality.expectations import ExpectationOutcome, SuiteOutcome
+from quality.expectations import SuiteOutcome
 from quality.rule_rows import rule_reason
 
 DDL = """CREATE TABLE IF NOT EXISTS lake.meta.quality_results (
@@ -65,13 +65,11 @@ def add_quarantined(
     outcomes = []
     for o in outcome.outcomes:
         if o.rule in held and o.expectation != "expect_table_row_count_to_be_between":
-            o = ExpectationOutcome(
-                **{
-                    **o.__dict__,
-                    "rows_checked": max(read, o.rows_checked),
-                    "failing_rows": o.failing_rows + held[o.rule],
-                    "observed": f"{held[o.rule]} of {read} rows read quarantined; {o.observed}",
-                }
+            o = replace(
+                o,
+                rows_checked=max(read, o.rows_checked),
+                failing_rows=o.failing_rows + held[o.rule],
+                observed=f"{held[o.rule]} of {read} rows read quarantined; {o.observed}",
             )
         outcomes.append(o)
     outcome.outcomes = outcomes

@@ -65,3 +65,39 @@ def edit_rule(config: Path, dataset: str, rule: str, **changes: object) -> None:
     else:
         data["quality"]["rules"].append({"name": rule, **changes})
     path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+
+
+ROLL_HEADER = [
+    "姓名",
+    "身份证号",
+    "性别",
+    "出生日期",
+    "救助类别",
+    "残疾等级",
+    "所属社区",
+    "联系电话",
+    "登记日期",
+]
+
+
+def drop_assistance_roll(hub: Hub, file_name: str, people: list[tuple]) -> None:
+    """A civil-affairs roll (Excel, sheet 花名册) naming ``people`` (rows of ``resident``)
+    as elderly-allowance recipients, settled in the drop folder."""
+    import os
+    import time
+
+    from openpyxl import Workbook
+
+    folder = hub.home.departments / "civil_affairs"
+    folder.mkdir(parents=True, exist_ok=True)
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = "花名册"
+    sheet.append(ROLL_HEADER)
+    for p in people:
+        sheet.append([p[1], p[2], p[3], p[4], "高龄补贴", "", "东湖社区", p[5], "2024-01-01"])
+    path = folder / file_name
+    book.save(path)
+    then = time.time() - 600
+    os.utime(path, (then, then))
