@@ -38,7 +38,7 @@ def dataset_checks(contract: DatasetContract) -> list[dg.AssetChecksDefinition]:
                 summary.fail(", ".join(o.rule for o in outcome.blocking_failures))
             warned = [o.rule for o in outcome.failed if o.on_fail == "warn"]
             if warned:
-                summary.append(f"warnings: {', '.join(warned)}")
+                summary.warn(", ".join(warned))
         return suite_result(outcome)
 
     @dg.asset_check(

@@ -14,14 +14,21 @@ class StepSummary(list[str]):
     with what failed, e.g. the quality rules a blocking check found broken."""
 
     failure: str | None = None
+    warning: str | None = None
 
     def fail(self, why: str) -> None:
         self.failure = why
+
+    def warn(self, what: str) -> None:
+        """Something to look at that does not stop the data (a ``warn`` quality rule)."""
+        self.warning = what
 
 
 def step_line(title: str, summary: StepSummary, elapsed: float) -> tuple[bool, str]:
     """(passed, the finished line without its mark)."""
     parts = list(summary)
+    if summary.warning:
+        parts.append(f"warnings: {summary.warning}")
     if summary.failure:
         parts.insert(0, f"FAILED: {summary.failure}")
     return summary.failure is None, f"{title}: {'; '.join(parts) or 'done'} ({elapsed:.1f}s)"
@@ -48,5 +55,11 @@ def step(
     else:
         context.log.error(line)
     if console is not None:
-        mark = "[green]✓[/green]" if passed else "[red]✗[/red]"
+        mark = (
+            "[red]✗[/red]"
+            if not passed
+            else "[yellow]![/yellow]"
+            if summary.warning
+            else "[green]✓[/green]"
+        )
         console.print(f"{mark} {line}", highlight=False)

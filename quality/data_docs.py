@@ -42,7 +42,10 @@ def build_data_docs(hub: Hub, out: Path) -> Path:
     out = out.resolve()
     out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as project:
+        from great_expectations.data_context.types.base import ProgressBarsConfig
+
         context = gx.get_context(mode="file", project_root_dir=project)
+        context.variables.progress_bars = ProgressBarsConfig(globally=False)
         context.add_data_docs_site(
             site_name=SITE,
             site_config={

@@ -42,3 +42,14 @@ def test_a_failed_check_prints_a_cross_naming_the_rule(capsys: pytest.CaptureFix
     assert "✗ check_staged_population: FAILED: birth_date_range; 9/10 passed" in err
     assert "✓" not in err
     assert context.log.lines == [("error", err.strip().removeprefix("✗ "))]
+
+
+def test_a_warning_marks_the_line_but_passes(capsys: pytest.CaptureFixture[str]) -> None:
+    context = _Context()
+    with step(context, True, "check_staged_assistance") as summary:  # type: ignore[arg-type]
+        summary.append("5/6 passed")
+        summary.warn("resident_in_registry")
+    err = capsys.readouterr().err
+    assert "! check_staged_assistance: 5/6 passed; warnings: resident_in_registry" in err
+    assert "✓" not in err and "✗" not in err
+    assert context.log.lines[0][0] == "info"
