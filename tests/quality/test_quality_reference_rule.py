@@ -40,5 +40,5 @@ def test_resident_in_registry_passes_then_fails_as_a_warning(
 
     result = suite_result(failed)
     assert not result.passed and result.severity.value == "WARN"
-    assert result.metadata["failed_rules"].value == "resident_in_registry"  # type: ignore[union-attr]
+    assert result.metadata["failed_rules"].value == "resident_in_registry"
     assert outsider[2] not in str(result.metadata)
