@@ -50,22 +50,33 @@ def dataset_checks(contract: DatasetContract) -> list[dg.AssetChecksDefinition]:
     )
     def quarantine(context: dg.AssetCheckExecutionContext, hub: HubResource) -> dg.AssetCheckResult:
         # Each source (channel) on its own: a broken channel must not hide behind the others.
-        ratios = steps.quarantine_ratios(hub.hub(), name)
-        read = sum(r[0] for r in ratios.values())
-        quarantined = sum(r[1] for r in ratios.values())
-        worst = max((r[2] for r in ratios.values()), default=0.0)
-        metadata: dict[str, float | int] = {
+        limit = contract.max_quarantine_ratio
+        with step(context, hub.show_progress, f"check_quarantine_{name}") as summary:
+            ratios = steps.quarantine_ratios(hub.hub(), name)
+            read = sum(r[0] for r in ratios.values())
+            quarantined = sum(r[1] for r in ratios.values())
+            worst = max((r[2] for r in ratios.values()), default=0.0)
+            over = [s for s, r in ratios.items() if r[2] > limit]
+            summary.append(f"{quarantined:,} of {read:,} rows quarantined (limit {limit:.0%})")
+            if over:
+                summary.fail(
+                    ", ".join(f"{s} {ratios[s][2]:.0%} quarantined" for s in over)
+                    + f" (above {limit:.0%})"
+                )
+        metadata: dict[str, float | int | str] = {
             "rows_read": read,
             "rows_quarantined": quarantined,
             "share": round(worst, 4),
-            "limit": contract.max_quarantine_ratio,
+            "limit": limit,
+            "sources_over_limit": ", ".join(over) or "none",
         }
         if len(ratios) > 1:
             metadata.update({f"share {s}": round(r[2], 4) for s, r in ratios.items()})
         return dg.AssetCheckResult(
-            passed=worst <= contract.max_quarantine_ratio,
+            passed=not over,
             severity=dg.AssetCheckSeverity.ERROR,
             metadata=metadata,
+            description=f"failed: {summary.failure}" if over else None,
         )
 
     return [gx_suite, quarantine]
