@@ -6,17 +6,14 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-import sys
 from pathlib import Path
 
 import pytest
+from quality_hub import load_population, make_hub, resident
 from typer.testing import CliRunner
 
 from cli.main import app
 from pipelines import steps
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "quality"))
-from quality_hub import load_population, make_hub, resident
 
 
 def test_report_scores_and_docs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
