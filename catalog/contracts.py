@@ -23,6 +23,7 @@ from catalog.levels import (
     SharingType,
     strictest,
 )
+from catalog.quality_rules import QualitySpec
 from pii.entities import ENTITIES
 
 # The level table lives in catalog.levels; these names stay importable from here.
@@ -258,6 +259,8 @@ class DatasetContract(BaseModel):
     key: list[str] = Field(min_length=1)  # rows with the same key are duplicates
     columns: list[ColumnSpec]
     expectations: list[Expectation] = Field(default_factory=list)
+    # Quality rules (catalog.quality_rules): suite, blocking check and quarantine reasons.
+    quality: QualitySpec = Field(default_factory=QualitySpec)
     max_quarantine_ratio: float = Field(default=0.2, ge=0, le=1)
     # How much smaller than the last full batch a full sync may be before it is refused
     # (a paged API that stopped early looks exactly like a register that shrank).
@@ -281,6 +284,7 @@ class DatasetContract(BaseModel):
             raise ValueError("不予共享 needs a stated refusal_reason")
         if self.merge is not None:
             self._check_merge(self.merge, set(names))
+        self.quality.check_against({c.name: (c.type, c.protection) for c in self.columns})
         return self
 
     def _check_merge(self, merge: MergeSpec, names: set[str]) -> None:

@@ -166,6 +166,7 @@ def _cross_check(catalog: Catalog) -> None:
                     load_category_tree(catalog.config_dir, spec.vocabulary)
                 except ConfigError as problem:
                     raise ConfigError(f"{path}: columns.{index}.vocabulary: {problem}") from None
+        _check_references(catalog, path, dataset)
     _check_asset_names(catalog)
     for name, product in catalog.products.items():
         path = catalog.config_dir / "products" / f"{name}.yaml"
@@ -209,6 +210,27 @@ def _check_steward(catalog: Catalog, stewards: set[str] | None, path: Path, stew
             f"{path}: steward: {steward!r} is not a steward principal in "
             f"{catalog.config_dir / PRINCIPALS_FILE} (known: {', '.join(sorted(stewards))})"
         )
+
+
+def _check_references(catalog: Catalog, path: Path, dataset: DatasetContract) -> None:
+    """An exists_in rule names a dataset column of the same token domain: rows are matched
+    by join token, never by plaintext."""
+    for index, rule in enumerate(dataset.quality.rules):
+        if rule.check != "exists_in":
+            continue
+        where = f"{path}: quality.rules.{index}.in"
+        ref_name, ref_column = rule.reference
+        ref = catalog.datasets.get(ref_name)
+        if ref is None or ref_column not in {c.name for c in ref.columns}:
+            raise ConfigError(f"{where}: no dataset column {rule.in_!r}")
+        if ref_name == dataset.name:
+            raise ConfigError(f"{where}: a rule refers to another dataset")
+        mine, theirs = dataset.column(rule.column), ref.column(ref_column)
+        if theirs.protection != "token+seal" or theirs.token_domain != mine.token_domain:
+            raise ConfigError(
+                f"{where}: {rule.in_} has no join token of domain {mine.token_domain!r}; "
+                "values are matched by token only"
+            )
 
 
 def _check_asset_names(catalog: Catalog) -> None:

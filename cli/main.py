@@ -22,6 +22,7 @@ from cli import (
     pii_command,
     principals_command,
     products_command,
+    quality_command,
     query_command,
     reveal_command,
     run_command,
@@ -46,6 +47,7 @@ app.command("run")(run_command.run)
 app.command("bench")(bench_command.bench)
 app.command("serve")(serve_command.serve)
 app.add_typer(catalog_command.app, name="catalog")
+app.add_typer(quality_command.app, name="quality")
 app.add_typer(principals_command.app, name="principals")
 app.add_typer(products_command.app, name="products")
 app.add_typer(audit_command.app, name="audit")

@@ -83,6 +83,8 @@ def product_asset(
         with step(context, hub.show_progress, check_name) as summary:
             outcome = steps.check_product_step(hub.hub(), product.name)
             summary.append("passed" if outcome.passed else f"{len(outcome.problems)} problems")
+            if not outcome.passed:
+                summary.fail("; ".join(outcome.problems))
         results = [
             dg.AssetCheckResult(
                 check_name=check_name,

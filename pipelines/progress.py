@@ -9,13 +9,38 @@ from contextlib import contextmanager
 import dagster as dg
 
 
+class StepSummary(list[str]):
+    """The step's one-line summary parts; ``fail`` marks the step failed (✗, not ✓)
+    with what failed, e.g. the quality rules a blocking check found broken."""
+
+    failure: str | None = None
+    warning: str | None = None
+
+    def fail(self, why: str) -> None:
+        self.failure = why
+
+    def warn(self, what: str) -> None:
+        """Something to look at that does not stop the data (a ``warn`` quality rule)."""
+        self.warning = what
+
+
+def step_line(title: str, summary: StepSummary, elapsed: float) -> tuple[bool, str]:
+    """(passed, the finished line without its mark)."""
+    parts = list(summary)
+    if summary.warning:
+        parts.append(f"warnings: {summary.warning}")
+    if summary.failure:
+        parts.insert(0, f"FAILED: {summary.failure}")
+    return summary.failure is None, f"{title}: {'; '.join(parts) or 'done'} ({elapsed:.1f}s)"
+
+
 @contextmanager
 def step(
     context: dg.AssetExecutionContext | dg.AssetCheckExecutionContext, show: bool, title: str
-) -> Iterator[list[str]]:
-    """Yields a list the step appends its one-line summary to."""
+) -> Iterator[StepSummary]:
+    """Yields the summary the step appends its one-line parts to (and ``fail``s)."""
     started = time.monotonic()
-    summary: list[str] = []
+    summary = StepSummary()
     console = None
     if show:
         from rich.console import Console
@@ -24,8 +49,17 @@ def step(
         if console.is_terminal:  # a log file needs only the finished line
             console.print(f"[dim]…[/dim] {title}", highlight=False)
     yield summary
-    elapsed = time.monotonic() - started
-    line = f"{title}: {'; '.join(summary) or 'done'} ({elapsed:.1f}s)"
-    context.log.info(line)
+    passed, line = step_line(title, summary, time.monotonic() - started)
+    if passed:
+        context.log.info(line)
+    else:
+        context.log.error(line)
     if console is not None:
-        console.print(f"[green]✓[/green] {line}", highlight=False)
+        mark = (
+            "[red]✗[/red]"
+            if not passed
+            else "[yellow]![/yellow]"
+            if summary.warning
+            else "[green]✓[/green]"
+        )
+        console.print(f"{mark} {line}", highlight=False)

@@ -109,9 +109,10 @@ def _failures(events: Sequence[Any]) -> tuple[list[str], set[str], set[Any]]:
             failed_steps.add(event.step_key)
         elif event.event_type == DagsterEventType.ASSET_CHECK_EVALUATION:
             data = event.event_specific_data
-            # A warning (a source past its freshness expectation) is reported, not a failure.
+            # A WARN (a warn-only quality rule, a source past its freshness) is reported, not a failure: data flows on.
             if data is not None and not data.passed and data.severity != AssetCheckSeverity.WARN:
-                failures.append(f"check {data.asset_check_key.name} failed")
+                why = data.description or "failed"
+                failures.append(f"check {data.asset_check_key.name} {why}")
                 failed_checks.add(data.asset_check_key.asset_key)
     return failures, failed_steps, failed_checks
 

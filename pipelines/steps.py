@@ -269,16 +269,25 @@ def reconciliation(hub: Hub) -> list[Reconciliation]:
     ]
 
 
-def validate_staged(hub: Hub, dataset: str) -> SuiteOutcome:
-    """Run the dataset's Great Expectations suite on the columns it reads."""
-    from quality.expectations import expectation_columns, validate_frame
+def validate_staged(hub: Hub, dataset: str, *, keep: bool = True) -> SuiteOutcome:
+    """Run the dataset's quality suite (its contract's rules as Great Expectations
+    expectations) on the staged table; rows its quarantine rules held back in each
+    source's newest batch count as failing. ``keep`` files the counts per batch in
+    lake.meta.quality_results."""
+    from quality import results
+    from quality.expectations import validate_frame
+    from quality.rule_suite import load_frame, suite_items
 
     contract = hub.catalog.datasets[dataset]
-    columns = sorted(expectation_columns(contract)) or ["_batch_id"]
-    select = ", ".join(f'"{c}"' for c in columns)
+    items = suite_items(contract, hub.catalog.district)
     with hub.lake() as con:
-        frame = con.execute(f"SELECT {select} FROM lake.staged.{dataset}").df()
-    return validate_frame(contract, frame)
+        frame = load_frame(con, contract, items, hub.keystore)
+    validated = validate_frame(contract, frame, items)  # seconds of GX: the lake is not held
+    with hub.lake() as con:
+        outcome = results.add_quarantined(con, contract, validated)
+        if keep:
+            results.record(con, outcome)
+    return outcome
 
 
 def quarantine_ratio(hub: Hub, dataset: str) -> tuple[int, int, float]:

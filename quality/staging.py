@@ -40,6 +40,7 @@ from metering.costs import CRYPTO, metered
 from protection.fields import is_protected, open_raw, protect_staged
 from quality.channel_rules import ChannelRules
 from quality.row_rules import derive, id_consistency
+from quality.rule_rows import RowRules
 from quality.standardise import Standardiser, ValueProblem, arrow_type
 
 READ_ROWS = 50_000
@@ -144,6 +145,7 @@ class _Stager:
         }
         self.fingerprint_columns = [c.name for c in contract.columns]
         self.street_of_community = {c.code: s.code for s, c in district.communities}
+        self.rules_by_row = RowRules(contract, district)
         self.seen_keys: dict[tuple, str] = {}
         self._fingerprint_mac = hmac.new(
             keystore.token_key(ROW_FINGERPRINT_DOMAIN), digestmod=hashlib.sha256
@@ -181,6 +183,9 @@ class _Stager:
         mismatch = id_consistency(clean)
         if mismatch:
             return None, *mismatch
+        broken = self.rules_by_row.first_failure(clean)
+        if broken:
+            return None, *broken
         return clean, "", ""
 
     def fingerprint(self, clean: dict[str, object]) -> str:

@@ -1,0 +1,221 @@
+"""A contract's quality rules as Great Expectations expectations on the staged table.
+
+Each rule becomes one expectation on a staged column; a protected column is read through
+its join token (not null, unique, exists in another dataset). Checksums and references
+are expectations on a computed validity column (``_rule_<name>``: true, false, or null
+where the value is missing), not GX custom expectations: GX's results, samples and Data
+Docs then only ever hold true/false for them, never an identity number or a token, the
+sealed value is opened inside the check and dropped at once, and the check digit code is
+the same ``identifiers`` parser the staging step uses.
+
+The contract's older ``expectations:`` (GX kwargs written out) join the suite, each
+named after its expectation and column, blocking as before.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+import duckdb
+
+from catalog.contracts import DatasetContract
+from catalog.district import District
+from catalog.quality_rules import OnFail, QualityRule
+from encryption.keystore import KeyStore
+from lakehouse.connection import table_exists
+
+COMPUTED_PREFIX = "_rule_"
+
+
+@dataclass(frozen=True)
+class SuiteItem:
+    """One expectation of the suite and the rule it stands for."""
+
+    rule: str
+    title: str
+    on_fail: OnFail
+    expectation: str  # GX class name in snake case
+    kwargs: dict[str, Any]
+    column: str | None  # the contract column (for reports); None for table-level
+    # Computed validity columns this expectation reads: (name, rule)
+    computed: tuple[str, ...] = field(default=())
+
+
+def staged_column(contract: DatasetContract, name: str) -> str:
+    """The staged column that stands for a contract column without its plaintext."""
+    if name.startswith("_"):
+        return name  # staged bookkeeping (_source, _batch_id)
+    spec = contract.column(name)
+    if spec.protection == "token+seal":
+        return f"{name}_token"
+    if spec.protection != "none":
+        return f"{name}_sealed"
+    return name
+
+
+def suite_items(contract: DatasetContract, district: District) -> list[SuiteItem]:
+    """Every expectation of the dataset's suite, rules first."""
+    streets = [s.code for s in district.streets]
+    communities = [c.code for _, c in district.communities]
+    items = [_rule_item(contract, rule, streets, communities) for rule in contract.quality.rules]
+    for exp in contract.expectations:
+        column = exp.kwargs.get("column")
+        columns = exp.kwargs.get("column_list")
+        listed = [str(c) for c in columns] if isinstance(columns, list) else []
+        label = str(column) if column else ",".join(listed) or None
+        items.append(
+            SuiteItem(
+                rule=f"{exp.expectation}({label})" if label else exp.expectation,
+                title="",
+                on_fail="block",
+                expectation=exp.expectation,
+                kwargs=dict(exp.kwargs),
+                column=label,
+            )
+        )
+    return items
+
+
+def _rule_item(
+    contract: DatasetContract, rule: QualityRule, streets: list[str], communities: list[str]
+) -> SuiteItem:
+    mostly = {"mostly": 1 - rule.max_failing_share} if rule.max_failing_share else {}
+    column = staged_column(contract, rule.column)
+
+    def item(expectation: str, kwargs: dict[str, Any], computed: tuple[str, ...] = ()) -> SuiteItem:
+        return SuiteItem(
+            rule=rule.name,
+            title=rule.title,
+            on_fail=rule.on_fail,
+            expectation=expectation,
+            kwargs={**kwargs, **mostly},
+            column=",".join(rule.columns),
+            computed=computed,
+        )
+
+    if rule.check == "not_null":
+        return item("expect_column_values_to_not_be_null", {"column": column})
+    if rule.check == "unique":
+        staged = [staged_column(contract, c) for c in rule.columns]
+        if len(staged) == 1:
+            return item("expect_column_values_to_be_unique", {"column": staged[0]})
+        return item("expect_compound_columns_to_be_unique", {"column_list": staged})
+    if rule.check == "allowed_values":
+        values = rule.district_values(streets, communities)
+        return item("expect_column_values_to_be_in_set", {"column": column, "value_set": values})
+    if rule.check == "range":
+        bounds = {
+            key: _as_timestamp(value)
+            for key, value in (("min_value", rule.min), ("max_value", rule.max))
+            if value is not None
+        }
+        return item("expect_column_values_to_be_between", {"column": column, **bounds})
+    computed = f"{COMPUTED_PREFIX}{rule.name}"
+    return item(
+        "expect_column_values_to_be_in_set",
+        {"column": computed, "value_set": [True]},
+        computed=(computed,),
+    )
+
+
+def _as_timestamp(value: object) -> object:
+    """DuckDB hands DATE columns to pandas as timestamps: a date bound is its midnight."""
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return dt.datetime.combine(value, dt.time())
+    return value
+
+
+def frame_columns(items: list[SuiteItem]) -> set[str]:
+    """Staged columns the suite reads directly (computed ones are built apart)."""
+    cols: set[str] = set()
+    for it in items:
+        if it.computed:
+            continue
+        if "column" in it.kwargs:
+            cols.add(str(it.kwargs["column"]))
+        column_list = it.kwargs.get("column_list")
+        if isinstance(column_list, list):
+            cols.update(str(name) for name in column_list)
+    return cols
+
+
+def load_frame(
+    con: duckdb.DuckDBPyConnection,
+    contract: DatasetContract,
+    items: list[SuiteItem],
+    keystore: KeyStore,
+) -> Any:
+    """The staged table as a pandas frame of just the columns the suite reads, plus each
+    rule's computed validity column and ``community_code`` (for per-community counts)."""
+    import pandas as pd
+
+    table = f"lake.staged.{contract.name}"
+    wanted = sorted(frame_columns(items))
+    staged = {d[0] for d in con.execute(f"SELECT * FROM {table} LIMIT 0").description}
+    extra = ["community_code"] if "community_code" in staged else []
+    select = [f'"{c}"' for c in dict.fromkeys([*wanted, *extra]) if c in staged]
+    rules = {r.name: r for r in contract.quality.rules}
+    for it in items:
+        for computed in it.computed:
+            rule = rules[it.rule]
+            if rule.check == "exists_in":
+                select.append(_reference_sql(con, contract, rule, computed))
+            else:
+                select.append(f'"{_checksum_source(contract, rule)}" AS "{computed}"')
+    frame = con.execute(f"SELECT {', '.join(select) or '_batch_id'} FROM {table}").df()
+    for it in items:
+        for computed in it.computed:
+            rule = rules[it.rule]
+            if rule.check == "checksum":
+                frame[computed] = pd.Series(
+                    _checksum_validity(contract, rule, frame[computed], keystore),
+                    dtype="object",
+                    index=frame.index,
+                )
+    return frame
+
+
+def _reference_sql(
+    con: duckdb.DuckDBPyConnection, contract: DatasetContract, rule: QualityRule, computed: str
+) -> str:
+    """True where the row's join token is among the referenced dataset's protected tokens."""
+    ref_dataset, ref_column = rule.reference
+    mine = staged_column(contract, rule.column)
+    if not table_exists(con, "protected", ref_dataset):
+        # Nothing to compare with yet: every row that has a value fails, visibly.
+        return f'CASE WHEN "{mine}" IS NULL THEN NULL ELSE false END AS "{computed}"'
+    return (
+        f'CASE WHEN "{mine}" IS NULL THEN NULL ELSE "{mine}" IN '
+        f"(SELECT {ref_column}_token FROM lake.protected.{ref_dataset} "
+        f'WHERE {ref_column}_token IS NOT NULL) END AS "{computed}"'
+    )
+
+
+def _checksum_source(contract: DatasetContract, rule: QualityRule) -> str:
+    spec = contract.column(rule.column)
+    return f"{spec.name}_sealed" if spec.protection != "none" else spec.name
+
+
+def _checksum_validity(
+    contract: DatasetContract, rule: QualityRule, values: Any, keystore: KeyStore
+) -> list[bool | None]:
+    """Each value's check character verified; sealed values are opened here and dropped."""
+    import pyarrow as pa
+
+    from identifiers import credit_code, resident_id
+
+    spec = contract.column(rule.column)
+    kind = rule.kind or spec.type
+    valid = resident_id.is_valid if kind == "resident_id" else credit_code.is_valid
+    if spec.protection != "none":
+        from encryption.field_cipher import open_column
+
+        sealed = pa.array([None if v is None else bytes(v) for v in values], pa.binary())
+        texts = open_column(
+            sealed, dataset=contract.name, column=spec.name, keystore=keystore
+        ).to_pylist()
+    else:
+        texts = [None if v is None or v != v else str(v) for v in values]
+    return [None if t is None else valid(t) for t in texts]
