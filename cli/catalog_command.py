@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import typer
 
 from cli.output import print_json, print_table
+
+if TYPE_CHECKING:
+    from catalog.contracts import DatasetContract, ProductContract
+    from pipelines.hub import Hub
 
 app = typer.Typer(help="The catalogue of datasets and products.", no_args_is_help=True)
 
@@ -294,3 +299,304 @@ def columns(
         + ", ".join(f"{lv} {SHARING_LABELS[info.default_sharing]}" for lv, info in LEVELS.items())
         + ". detected: from a sample of the staged data at the last protect step",
     )
+
+
+def _contract_named(name: str) -> tuple[Hub, DatasetContract | ProductContract]:
+    from cli.errors import CliError
+    from pipelines.hub import Hub
+
+    hub = Hub.from_env()
+    contract = hub.catalog.datasets.get(name) or hub.catalog.products.get(name)
+    if contract is None:
+        known = ", ".join(sorted([*hub.catalog.datasets, *hub.catalog.products]))
+        raise CliError(f"no dataset or product {name!r} in the catalogue (known: {known})")
+    return hub, contract
+
+
+def show_entry(name: str) -> dict[str, Any]:
+    """Everything ``catalog show`` prints, as one dict (also its --json)."""
+    from catalog import show
+    from catalog.contracts import DatasetContract
+    from catalog.freshness import catalog_freshness
+    from catalog.lineage import column_lineage, dataset_columns, table_lineage
+    from lakehouse import meta
+
+    hub, contract = _contract_named(name)
+    catalog = hub.catalog
+    entry: dict[str, Any] = show.contract_summary(catalog, contract)
+    with hub.lake() as con:
+        meta.ensure_meta(con)
+        fresh = catalog_freshness(catalog, meta.last_syncs(con), meta.last_builds(con))
+        if isinstance(contract, DatasetContract):
+            entry["freshness"] = fresh.datasets[name].as_dict()
+            entry["columns"] = show.dataset_columns(contract, show.detected_pii(con, name))
+            entry["quality"] = show.last_quality(con, name)
+        else:
+            entry["freshness"] = fresh.products[name].as_dict()
+            inputs = {d: show.last_quality(con, d) for d in contract.inputs}
+            entry["quality"] = {
+                "inputs": {d: (q["passed"] if q else None) for d, q in inputs.items()}
+            }
+    lineage = table_lineage(catalog, name)
+    entry["lineage"] = {
+        "assets": lineage.assets,
+        "upstream": lineage.upstream,
+        "downstream": lineage.downstream,
+    }
+    policies = hub.policies
+    if isinstance(contract, DatasetContract):
+        # where the raw copies come from: the department systems (connectors)
+        entry["lineage"]["sources"] = [
+            {"source": s.name, "department": catalog.department_of_source(s.name).id}
+            for s in catalog.sources_for(name)
+        ]
+        entry["lineage"]["read_by_products"] = sorted(
+            p.name for p in catalog.products.values() if name in p.inputs
+        )
+        entry["readers"] = show.dataset_readers(catalog, policies, name)
+    else:
+        traced = column_lineage(catalog, name)
+        entry["columns"] = show.product_columns(contract, traced)
+        entry["lineage"]["upstream_columns"] = dataset_columns(traced)
+        entry["readers"] = show.product_readers(catalog, policies, name)
+    return entry
+
+
+@app.command("show")
+def show_(
+    name: str = typer.Argument(..., help="A dataset or product name, e.g. street_case_stats."),
+    json_out: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """One dataset or product for stewards: contract, columns (level, grade, declared and
+    detected personal data), freshness, last quality run, lineage at table and column level
+    (Dagster graph, product SQL) and which principals see it how (the policy engine)."""
+    e = show_entry(name)
+    if json_out:
+        print_json(e)
+        return
+    fresh = e["freshness"]
+    assert isinstance(fresh, dict)
+    lines = [
+        f"{e['name']} ({e['kind']}): {e['title']}",
+        f"  {e['description']}",
+        f"  owner: {e['owner_name'] or e['owner']} ({e['owner']}) · steward: {e['steward']}",
+        f"  level: {e['level']} {e['grade']} · sharing: {e['sharing_label']}"
+        + (f" — {e['refusal_reason']}" if e["refusal_reason"] else ""),
+        f"  update: {e['update']} · freshness: {fresh['label']}"
+        + (f" (stale: {', '.join(fresh['stale_because'])})" if fresh["stale_because"] else ""),
+        f"  retention: {e['retention'] or '-'}",
+        "  glossary: " + (", ".join(str(g["term"]) for g in e["glossary"]) or "-"),
+    ]
+    if e["downgrade"]:
+        lines.append(f"  downgrade: {e['downgrade']}")
+    print("\n".join(lines))
+    columns = e["columns"]
+    assert isinstance(columns, list)
+    if e["kind"] == "dataset":
+        print_table(
+            "Columns",
+            ["column", "title", "level", "protection", "detected", "reviewed"],
+            [
+                [
+                    c["column"],
+                    c["title"],
+                    f"{c['level']} {c['grade']}",
+                    c["protection"],
+                    c["detected"] or ("-" if c["sampled"] is not None else "not classified"),
+                    ", ".join(c["reviewed"] or {}),
+                ]
+                for c in columns
+            ],
+        )
+    else:
+        print_table(
+            "Columns",
+            ["column", "title", "level", "sharing", "protection", "reads"],
+            [
+                [
+                    c["column"],
+                    c["title"],
+                    f"{c['level']} {c['grade']}",
+                    c["sharing"],
+                    c["protection"],
+                    ", ".join(c["reads"]) or "-",
+                ]
+                for c in columns
+            ],
+        )
+    quality = e["quality"]
+    if isinstance(quality, dict) and "rules" in quality:
+        print_table(
+            f"Last quality run {quality['checked_at']}",
+            ["rule", "column", "on fail", "ok", "failing", "checked"],
+            [
+                [r["rule"], r["column"] or "-", r["on_fail"], "✓" if r["success"] else "✗",
+                 f"{r['failing_rows']:,}", f"{r['rows_checked']:,}"]
+                for r in quality["rules"]
+            ],
+        )  # fmt: skip
+    elif isinstance(quality, dict) and "inputs" in quality:
+        print("inputs' last quality run: " + ", ".join(
+            f"{d} {'-' if ok is None else ('✓' if ok else '✗')}" for d, ok in quality["inputs"].items()
+        ))  # fmt: skip
+    else:
+        print("last quality run: none yet")
+    lineage = e["lineage"]
+    assert isinstance(lineage, dict)
+    for source in lineage.get("sources") or []:
+        print(f"source: {source['source']} ({source['department']})")
+    print(f"assets: {', '.join(lineage['assets'])}")
+    print(f"upstream: {', '.join(lineage['upstream']) or '-'}")
+    print(f"downstream: {', '.join(lineage['downstream']) or '-'}")
+    for dataset, cols in (lineage.get("upstream_columns") or {}).items():
+        print(f"  reads {dataset}: {', '.join(cols)}")
+    readers = e["readers"]
+    assert isinstance(readers, list)
+    if e["kind"] == "product":
+        print_table(
+            "Who sees it (policy engine)",
+            ["principal", "kind", "sees", "rows", "treatments"],
+            [
+                [r["principal"], r["kind"], "yes" if r["allowed"] else "no", r["rows"] or "-",
+                 "; ".join(f"{t}: {len(cs)}" for t, cs in r["treatments"].items())
+                 if r["allowed"] else r["because"]]
+                for r in readers
+            ],
+        )  # fmt: skip
+    else:
+        print_table(
+            "Who sees it (policy engine)",
+            ["principal", "kind", "through products", "re-identify"],
+            [
+                [r["principal"], r["kind"], ", ".join(r["through_products"]) or "-",
+                 "yes" if r["reveal"] else "no"]
+                for r in readers
+            ],
+        )  # fmt: skip
+
+
+@app.command("search")
+def search_(
+    text: str = typer.Argument(..., help="Words to find, Chinese or English, e.g. 低保."),
+    limit: int = typer.Option(20, "--limit", help="Show at most this many."),
+    json_out: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Datasets and products by name, title, glossary terms (and their other names),
+    columns and description, ranked (BM25 per field; name/title > glossary > columns >
+    description). Chinese is cut into words by jieba."""
+    from catalog.registry import load_catalog
+    from catalog.search import search
+    from home.layout import config_dir
+
+    hits = search(load_catalog(config_dir()), text, limit)
+    if json_out:
+        print_json([h.as_dict() for h in hits])
+        return
+    if not hits:
+        print(f"nothing in the catalogue matches {text!r}")
+        return
+    print_table(
+        f"Catalogue search: {text}",
+        ["name", "kind", "title", "score", "matched in"],
+        [
+            [h.name, h.kind, h.title, f"{h.score:.2f}",
+             "; ".join(f"{f}: {' '.join(ws)}" for f, ws in h.matched.items())]
+            for h in hits
+        ],
+    )  # fmt: skip
+
+
+AS_HELP = "The contract's steward (principal id); the decision is the policy engine's."
+REASON_HELP = "Why (audited, cleaned of personal data)."
+
+
+def _steward_change(act: Any, *args: object) -> None:
+    from catalog.errors import ConfigError
+    from catalog.steward import ContractChange
+    from cli.errors import CliError, Refused
+    from policies.steward_actions import StewardActionRefused
+
+    try:
+        change: ContractChange = act(*args)
+    except StewardActionRefused as refusal:
+        raise Refused(str(refusal)) from None
+    except (ValueError, ConfigError) as problem:
+        raise CliError(str(problem)) from None
+    if not change.changed:
+        print(f"{change.path}: already so; nothing changed (the decision is audited)")
+        return
+    print(change.diff, end="")
+    print(f"written to {change.path}; the next pipeline run applies it: `shuzhi run`")
+
+
+def _hub() -> Hub:
+    from pipelines.hub import Hub
+
+    return Hub.from_env()
+
+
+@app.command("classify")
+def classify(
+    dataset: str = typer.Argument(..., help="A dataset name, e.g. enterprises."),
+    column: str = typer.Argument(..., help="The column (see `catalog columns`)."),
+    entity: str = typer.Argument(..., help="The detected entity, e.g. CN_ADDRESS."),
+    confirm: bool = typer.Option(
+        False, "--confirm", help="It holds that entity: seal the column, at least L3."
+    ),
+    override: bool = typer.Option(
+        False, "--override", help="It may stay as it is protected (reviewed: {ENTITY: reason})."
+    ),
+    principal: str = typer.Option(..., "--as", help=AS_HELP),
+    reason: str = typer.Option(..., "--reason", help=REASON_HELP),
+) -> None:
+    """Confirm or override a column's detected personal data in its contract: steward only,
+    audited, shown as a diff."""
+    from catalog.steward import classify_column
+    from cli.errors import CliError
+
+    if confirm == override:
+        raise CliError("give exactly one of --confirm and --override")
+    _steward_change(classify_column, _hub(), dataset, column, entity, confirm, principal, reason)
+
+
+@app.command("set-level")
+def set_level(
+    dataset: str = typer.Argument(..., help="A dataset name."),
+    column: str = typer.Argument(..., help="The column."),
+    level: str = typer.Argument(..., help="L1, L2, L3 or L4."),
+    principal: str = typer.Option(..., "--as", help=AS_HELP),
+    reason: str = typer.Option(..., "--reason", help=REASON_HELP),
+) -> None:
+    """Set a column's level (分级) in its contract: steward only, audited, shown as a diff."""
+    from catalog.steward import set_column_level
+
+    _steward_change(set_column_level, _hub(), dataset, column, level, principal, reason)
+
+
+@app.command("set-sharing")
+def set_sharing_(
+    name: str = typer.Argument(..., help="A dataset (or product) name."),
+    sharing: str = typer.Argument(..., help="unconditional, conditional or none (不予共享)."),
+    principal: str = typer.Option(..., "--as", help=AS_HELP),
+    reason: str = typer.Option(..., "--reason", help=REASON_HELP),
+    refusal_reason: str = typer.Option(
+        "", "--refusal-reason", help="For none: the reason every refused reader is given."
+    ),
+) -> None:
+    """Change a sharing type (共享类型) in the contract: steward only, audited, as a diff."""
+    from catalog.steward import set_sharing
+
+    _steward_change(set_sharing, _hub(), name, sharing, principal, reason, refusal_reason)
+
+
+@app.command("downgrade")
+def downgrade(
+    product: str = typer.Argument(..., help="A product name."),
+    level: str = typer.Argument(..., help="The level it is published at, e.g. L1."),
+    principal: str = typer.Option(..., "--as", help=AS_HELP),
+    reason: str = typer.Option(..., "--reason", help="Why it is safe at that level (audited)."),
+) -> None:
+    """Record a product's downgrade below its inputs' level: steward only, audited, as a diff."""
+    from catalog.steward import record_downgrade
+
+    _steward_change(record_downgrade, _hub(), product, level, principal, reason)
