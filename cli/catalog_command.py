@@ -600,3 +600,44 @@ def downgrade(
     from catalog.steward import record_downgrade
 
     _steward_change(record_downgrade, _hub(), product, level, principal, reason)
+
+
+@app.command("assessment")
+def assessment(
+    json_out: bool = typer.Option(False, "--json", help="Print JSON."),
+    chart: Path | None = typer.Option(None, "--chart", help="Also draw a bar chart (PNG)."),
+) -> None:
+    """The sharing assessment (共享考核) per department: datasets registered, freshness met,
+    quality score, access requests for its products answered and how fast."""
+    from catalog.assessment import assess, draw_assessment
+    from charts.data import ChartError
+    from cli.errors import CliError
+
+    hub = _hub()
+    with hub.lake() as con:
+        rows = assess(con, hub.catalog, hub.access_requests.all())
+    if chart is not None:
+        try:
+            draw_assessment(rows, chart)
+        except ChartError as problem:
+            raise CliError(str(problem)) from None
+    if json_out:
+        print_json([r.as_dict() for r in rows])
+    else:
+        print_table(
+            "共享考核 (sharing assessment)",
+            ["department", "name", "datasets", "fresh", "quality", "products", "requests",
+             "answered", "median h"],
+            [
+                [r.department, r.name, r.datasets, f"{r.fresh}/{r.datasets}",
+                 "-" if r.quality_score is None else f"{r.quality_score:.1f}", r.products,
+                 r.requests, r.answered,
+                 "-" if r.median_hours_to_answer is None else f"{r.median_hours_to_answer:g}"]
+                for r in rows
+            ],
+            caption="fresh: datasets younger than their update.freshness_hours; quality: mean "
+            "score of its datasets (shuzhi quality scores); requests: access requests for its "
+            "products, answered = approved or denied, median hours from request to answer",
+        )  # fmt: skip
+    if chart is not None:
+        typer.echo(f"chart written to {chart}", err=True)
