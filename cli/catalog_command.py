@@ -235,8 +235,8 @@ def columns(
 ) -> None:
     """A dataset's columns: declared level and protection beside the personal data detected."""
     from catalog.contracts import LEVELS, SHARING_LABELS
+    from catalog.show import dataset_columns, detected_pii
     from cli.errors import CliError
-    from lakehouse.connection import table_exists
     from pipelines.hub import Hub
 
     hub = Hub.from_env()
@@ -244,37 +244,8 @@ def columns(
     if contract is None:
         known = ", ".join(sorted(hub.catalog.datasets))
         raise CliError(f"no dataset {dataset!r} in the catalogue (known: {known})")
-    detected: dict[str, tuple[object, ...]] = {}
     with hub.lake() as con:
-        if table_exists(con, "meta", "pii_columns"):
-            for row in con.execute(
-                "SELECT column_name, entity, score, matched, sampled, also_seen, "
-                "classified_at::VARCHAR FROM lake.meta.pii_columns WHERE dataset = ?",
-                [dataset],
-            ).fetchall():
-                detected[row[0]] = row[1:]
-    entries = []
-    for spec in contract.columns:
-        entity, score, matched, sampled, also, at = detected.get(spec.name, (None,) * 6)
-        entries.append(
-            {
-                "column": spec.name,
-                "title": spec.title,
-                "type": spec.type,
-                "level": spec.level,
-                "level_name": LEVELS[spec.level].name,
-                "grade": LEVELS[spec.level].grade,
-                "default_sharing": LEVELS[spec.level].default_sharing,
-                "protection": spec.protection,
-                "detected": entity,
-                "confidence": score,
-                "matched": matched,
-                "sampled": sampled,
-                "also_seen": also or None,
-                "reviewed": dict(spec.reviewed) or None,
-                "classified_at": at,
-            }
-        )
+        entries = dataset_columns(contract, detected_pii(con, dataset))
     if json_out:
         print_json({"dataset": dataset, "columns": entries})
         return

@@ -67,3 +67,10 @@ def test_show_unknown_name_is_an_error(demo: Any) -> None:
     done = demo.shuzhi("catalog", "show", "no_such_thing")
     assert done.returncode != 0
     assert "no dataset or product" in done.stdout + done.stderr
+
+
+def test_columns_and_show_agree(demo: Any) -> None:
+    columns = demo.shuzhi("catalog", "columns", "assistance", "--json")
+    assert columns.returncode == 0, columns.stderr
+    shown = json.loads(demo.shuzhi("catalog", "show", "assistance", "--json").stdout)
+    assert json.loads(columns.stdout)["columns"] == shown["columns"]
