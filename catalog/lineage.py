@@ -44,9 +44,12 @@ def table_lineage(catalog: Catalog, name: str) -> TableLineage:
     """Parents and children of ``name``'s assets in the Dagster graph (outside its own)."""
     import dagster as dg  # seconds to import: only when lineage is asked for
 
-    from pipelines.definitions import build_definitions
+    from home.layout import config_dir
+    from pipelines.definitions import build_definitions, defs
 
-    graph = build_definitions(catalog.config_dir).resolve_asset_graph()
+    # importing the module built the graph of the configured catalogue already
+    built = defs if catalog.config_dir == config_dir() else build_definitions(catalog.config_dir)
+    graph = built.resolve_asset_graph()
     mine = own_assets(catalog, name)
     up: set[str] = set()
     down: set[str] = set()
