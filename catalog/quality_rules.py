@@ -26,7 +26,9 @@ DistrictCodes = Literal["streets", "communities"]
 ChecksumKind = Literal["resident_id", "credit_code"]
 # Rules a single row can be judged by; unique and exists_in need the whole table.
 ROW_CHECKS = frozenset({"not_null", "checksum", "allowed_values", "range"})
-Bound = int | float | dt.datetime | dt.date
+# date before datetime: a bound read back from text ('1900-01-01', an ODCS export) stays a
+# date instead of turning into midnight of that day.
+Bound = int | float | dt.date | dt.datetime
 
 
 class QualityRule(BaseModel):
