@@ -17,14 +17,15 @@ from quality.rule_suite import suite_items
 
 
 def _run_check(hub: Hub) -> Any:
-    """Run staged_population and its checks through Dagster: the suite's evaluation."""
+    """Run the staging step of population and its checks through Dagster: the suite's evaluation."""
     import dagster as dg
 
     defs = build_definitions(hub.config)
     job = defs.resolve_implicit_global_asset_job_def()
     result = job.execute_in_process(
         instance=dg.DagsterInstance.ephemeral(),
-        asset_selection=[dg.AssetKey("staged_population")],
+        # One staging step writes the staged table and its quarantine together.
+        asset_selection=[dg.AssetKey("staged_population"), dg.AssetKey("quarantine_population")],
         run_config={
             "resources": {
                 "hub": {"config": {"home": str(hub.home.root), "config_dir": str(hub.config)}}
