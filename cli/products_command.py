@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-import getpass
 from pathlib import Path
 
 import typer
 
-from cli.errors import CliError, Refused
+from cli.errors import CliError
 
 app = typer.Typer(help="Data products as their users read them.", no_args_is_help=True)
 
@@ -34,8 +33,7 @@ def chart(
     from charts.data import ChartError, chart_data, chart_sql
     from charts.files import chart_format, write_chart
     from charts.fonts import cjk_family
-    from gateway.service import AccessRefused, QueryGateway
-    from gateway.statement import StatementRefused
+    from cli.query_command import operator_query
     from pipelines.hub import Hub
 
     try:
@@ -50,13 +48,7 @@ def chart(
         sql = chart_sql(product)
     except ChartError as problem:
         raise CliError(str(problem)) from None
-    gateway = QueryGateway(hub.catalog, hub.policies, hub.home.rooms, hub.audit)
-    try:
-        answer = gateway.query(
-            principal, sql, purpose=purpose or None, by=f"operator {getpass.getuser()}"
-        )
-    except (AccessRefused, StatementRefused) as refusal:
-        raise Refused(str(refusal)) from None
+    answer = operator_query(hub, principal, sql, purpose)
     who = hub.policies.principal(principal)
     room = f"{who.name if who else principal}（{principal}）的数据室"
     data = chart_data(

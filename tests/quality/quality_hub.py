@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from demo.assistance import HEADERS as ROLL_HEADERS
 from demo.population_db import upsert_population_sqlite
 from encryption.master_key import MASTER_KEY_ENV, create_key_file
 from home.layout import DEFAULT_CONFIG_DIR, Home
@@ -67,17 +68,7 @@ def edit_rule(config: Path, dataset: str, rule: str, **changes: object) -> None:
     path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
 
 
-ROLL_HEADER = [
-    "姓名",
-    "身份证号",
-    "性别",
-    "出生日期",
-    "救助类别",
-    "残疾等级",
-    "所属社区",
-    "联系电话",
-    "登记日期",
-]
+ROLL_HEADER = list(ROLL_HEADERS)  # the civil affairs roll as the demo writes it
 
 
 def drop_assistance_roll(hub: Hub, file_name: str, people: list[tuple]) -> None:
