@@ -182,6 +182,9 @@ class Retention(BaseModel):
     keep_days: int = Field(ge=1)
     basis: str = Field(min_length=1)
     rule: str = Field(min_length=1)
+    # The date (or datetime) column the period counts from, when the data carries the
+    # basis (visits: 走访日期); without it, from the row's load into the hub (its batch).
+    date_column: str | None = None
 
 
 def _unique_terms(terms: list[str]) -> list[str]:
@@ -284,8 +287,20 @@ class DatasetContract(BaseModel):
             raise ValueError("不予共享 needs a stated refusal_reason")
         if self.merge is not None:
             self._check_merge(self.merge, set(names))
+        if self.retention is not None and self.retention.date_column is not None:
+            self._check_retention_column(self.retention.date_column, set(names))
         self.quality.check_against({c.name: (c.type, c.protection) for c in self.columns})
         return self
+
+    def _check_retention_column(self, column: str, names: set[str]) -> None:
+        if column not in names:
+            raise ValueError(f"retention.date_column: no column named {column!r}")
+        spec = self.column(column)
+        if spec.type not in ("date", "datetime") or spec.protection != "none":
+            raise ValueError(
+                f"retention.date_column: {column!r} must be an unprotected date or datetime "
+                "column (the retention job compares it in the staged layer)"
+            )
 
     def _check_merge(self, merge: MergeSpec, names: set[str]) -> None:
         for where, column in (

@@ -159,6 +159,11 @@ def export_odcs(
                 "customProperties": [
                     {"property": "basis", "value": contract.retention.basis, "vendor": VENDOR},
                     {"property": "rule", "value": contract.retention.rule, "vendor": VENDOR},
+                    *(
+                        [{"property": "date_column", "value": column, "vendor": VENDOR}]
+                        if (column := contract.retention.date_column)
+                        else []
+                    ),
                 ],
             }
         )
