@@ -19,6 +19,7 @@ from pipelines.freshness_checks import freshness_checks, freshness_sensor
 from pipelines.merge_assets import merge_asset, merge_asset_key
 from pipelines.product_assets import product_asset, rooms_asset
 from pipelines.resources import HubResource
+from pipelines.retention_job import retention_job, retention_schedule
 from pipelines.schedules import schedules_and_sensors
 
 REFRESH_JOB = "refresh_district"
@@ -41,6 +42,7 @@ def build_definitions(config: Path | None = None) -> dg.Definitions:
     checks += fresh
     jobs, schedules, sensors = schedules_and_sensors(catalog)
     sensors.append(freshness_sensor(fresh))
+    schedules.append(retention_schedule(catalog))
     refresh = dg.define_asset_job(
         REFRESH_JOB,
         selection=dg.AssetSelection.all(),
@@ -49,7 +51,7 @@ def build_definitions(config: Path | None = None) -> dg.Definitions:
     return dg.Definitions(
         assets=assets,
         asset_checks=checks,
-        jobs=[refresh, *jobs],
+        jobs=[refresh, retention_job, *jobs],
         schedules=schedules,
         sensors=sensors,
         resources={"hub": HubResource()},

@@ -36,7 +36,9 @@ def test_definitions_load_with_every_asset_check_schedule_and_sensor() -> None:
     assert REFRESH_JOB in jobs
     assert {f"sync_{s}" for s in catalog.sources} <= jobs
     schedules = {s.name for s in defs.schedules or []}
-    assert {f"schedule_{s}" for s, src in catalog.sources.items() if src.schedule} == schedules
+    synced = {f"schedule_{s}" for s, src in catalog.sources.items() if src.schedule}
+    assert synced | {"schedule_retention"} == schedules
+    assert "enforce_retention" in jobs
     sensors = {s.name for s in defs.sensors or []}
     assert {
         "drop_hl_cases", "drop_mb_cases", "drop_wb_cases", "drop_ca_assistance", "drop_so_visits",
