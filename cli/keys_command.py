@@ -133,14 +133,16 @@ def shred(
     yes: bool = typer.Option(False, "--yes", help="Confirm: the values become unrecoverable."),
     by: str | None = BY,
 ) -> None:
-    """Crypto-shredding: destroy every data key of DATASET, so its sealed values are gone
-    from every copy (lake files, snapshots, backups). Key store backups must follow."""
+    """Crypto-shredding: unlink DATASET's rows from their people (tokens and identifying
+    columns emptied in every layer; products and rooms rebuilt; older snapshots expired),
+    then destroy every data key of DATASET, so its sealed values are gone from every copy
+    (lake files, backups). Key store backups must follow."""
     from pipelines.hub import Hub
     from pipelines.key_steps import shred_step
 
     if not yes:
         raise CliError(f"shredding {dataset} cannot be undone; add --yes to confirm")
-    destroyed = shred_step(Hub.from_env(), _actor(by), dataset, reason)
+    destroyed = shred_step(Hub.from_env(), _actor(by), dataset, reason, progress=print)
     versions = sum(len(v) for v in destroyed.values())
     print(f"{dataset}: {versions} key versions of {len(destroyed)} columns destroyed")
 

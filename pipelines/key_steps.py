@@ -125,15 +125,26 @@ def retire_keys_step(hub: Hub, actor: str, datasets: set[str] | None) -> list[Re
     return outcomes
 
 
-def shred_step(hub: Hub, actor: str, dataset: str, reason: str) -> dict[str, list[int]]:
+def shred_step(
+    hub: Hub, actor: str, dataset: str, reason: str, progress: Progress | None = None
+) -> dict[str, list[int]]:
+    """Crypto-shredding that leaves no way back to the people: first the lake's rows are
+    unlinked (tokens and quasi-identifiers emptied), what was made from them rebuilt and
+    old snapshots expired (``pipelines.lifecycle_steps``); then the dataset's data keys
+    are destroyed. A shred stopped between the two completes when run again."""
+    from pipelines.lifecycle_steps import unlink_details, unlink_step
+
     if dataset not in hub.catalog.datasets:
         raise KeyStoreError(f"unknown dataset {dataset!r}")
     reason = clean_free_text(reason)  # kept in the key store and the audit log
+    if not reason.strip():
+        raise ValueError("crypto-shredding needs a reason (it is kept with the tombstone)")
+    unlinked = unlink_step(hub, dataset, progress)
     destroyed = hub.keystore.shred(dataset, reason)
     hub.audit.append(
         "key_shred",
         actor,
-        {"dataset": dataset, "reason": reason, "destroyed": destroyed},
+        {"dataset": dataset, "reason": reason, "destroyed": destroyed, **unlink_details(unlinked)},
     )
     return destroyed
 

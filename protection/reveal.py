@@ -154,8 +154,29 @@ def reveal(
             raise
         raise RevealFailed(f"{dataset}: {message}") from failure
     result.purpose = purpose
+    if result.count == 0:
+        shredded = shredded_on(keystore, dataset)
+        if shredded is not None:
+            # The person's rows were cut loose from their tokens when the keys went: say so,
+            # rather than answer as if the token had never been there.
+            attempt.refuse(
+                f"{dataset} was crypto-shredded ({shredded}); its rows of then no longer "
+                "lead to anyone, and no row loaded since holds this token"
+            )
     attempt.record("revealed", decision.reasons, columns=result.revealed, rows=result.count)
     return result
+
+
+def shredded_on(keystore: KeyStore, dataset: str) -> str | None:
+    """When and why the dataset's keys were crypto-shredded (the newest), or None."""
+    marks = [
+        why
+        for info in keystore.slots()
+        if info.kind == "data" and info.dataset == dataset
+        for why in info.destroyed.values()
+        if "shredded:" in why
+    ]
+    return max(marks) if marks else None
 
 
 def audit_unanswerable(
