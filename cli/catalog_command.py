@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import getpass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -587,6 +588,15 @@ def assessment(
     hub = _hub()
     with hub.lake() as con:
         rows = assess(con, hub.catalog, hub.access_requests.all())
+    # The assessment is a stage of every assessed dataset's life cycle (catalog lifecycle).
+    hub.audit.append(
+        "assessment",
+        f"operator:{getpass.getuser()}",
+        {
+            "departments": [r.department for r in rows],
+            "datasets": {r.department: r.datasets for r in rows},
+        },
+    )
     if chart is not None:
         try:
             draw_assessment(rows, chart)
@@ -612,3 +622,54 @@ def assessment(
         )  # fmt: skip
     if chart is not None:
         typer.echo(f"chart written to {chart}", err=True)
+
+
+@app.command("retire")
+def retire(
+    dataset: str = typer.Argument(..., help="A dataset name."),
+    principal: str = typer.Option(..., "--as", help=AS_HELP),
+    reason: str = typer.Option(..., "--reason", help=REASON_HELP),
+) -> None:
+    """Retire a dataset (the end of its life cycle): steward only, audited. Its data stays
+    until shredded (`shuzhi keys shred`)."""
+    from catalog.retirement import retire_dataset
+    from cli.errors import CliError, Refused
+    from policies.steward_actions import StewardActionRefused
+
+    try:
+        retire_dataset(_hub(), dataset, principal, reason)
+    except StewardActionRefused as refusal:
+        raise Refused(str(refusal)) from None
+    except ValueError as problem:
+        raise CliError(str(problem)) from None
+    print(f"{dataset} retired by {principal} (audited); shred its data with `shuzhi keys shred`")
+
+
+@app.command("lifecycle")
+def lifecycle_(
+    dataset: str = typer.Argument(..., help="A dataset name."),
+    json_out: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """A dataset's life cycle register: registered, collected, shared, used, supervised,
+    assessed, retired, with dates and actors, from the catalogue and the audit log."""
+    from catalog.lifecycle import lifecycle
+    from cli.errors import CliError
+
+    hub = _hub()
+    try:
+        register = lifecycle(hub.catalog, dataset, hub.audit.events())
+    except ValueError as problem:
+        raise CliError(str(problem)) from None
+    if json_out:
+        print_json(register.as_dict())
+        return
+    print_table(
+        f"life cycle of {dataset} (owner {register.owner}, steward {register.steward})",
+        ["stage", "first", "last", "events", "actors", "note"],
+        [
+            [s.name, (s.first or "-")[:19], (s.last or "-")[:19], s.events,
+             ", ".join(sorted(s.actors)) or "-", s.note]
+            for s in register.stages
+        ],
+        caption="retired" if register.retired else "not retired",
+    )  # fmt: skip

@@ -28,6 +28,8 @@ CLASSIFY_COLUMN = "confirm or override a column's detected personal data"
 SET_COLUMN_LEVEL = "set a column's level"
 SET_SHARING = "change a sharing type"
 RECORD_DOWNGRADE = "record a product's downgrade"
+# The end of a dataset's life cycle (``catalog.retirement``).
+RETIRE_DATASET = "retire a dataset"
 
 
 @dataclass(frozen=True)
