@@ -307,18 +307,24 @@ def test_a_tampered_value_stops_rotation_and_is_never_returned(demo: DemoRun) ->
 def test_crypto_shredding_leaves_the_values_unrecoverable(demo: DemoRun) -> None:
     refused = demo.shuzhi("keys", "shred", "--dataset", "assistance", "--reason", "retention")
     assert refused.returncode == 1 and "--yes" in refused.stderr
+    hub = Hub(Home(demo.home))
+    with hub.lake() as con:
+        # A copy of the ciphertext taken before the shred (a backup, an export).
+        copied = con.execute(
+            "SELECT name_sealed FROM lake.protected.assistance"
+        ).fetch_arrow_table()
     done = demo.shuzhi(
         "keys", "shred", "--dataset", "assistance", "--reason", "保存期限届满，申请人李娜", "--yes"
     )
     assert done.returncode == 0, done.stderr
     hub = Hub(Home(demo.home))
     with hub.lake() as con:
-        sealed = con.execute(
-            "SELECT name_sealed FROM lake.protected.assistance"
-        ).fetch_arrow_table()
-    assert sealed.num_rows > 0  # the ciphertext is still there...
-    with pytest.raises(ShreddedValueError, match="保存期限届满"):  # ...and can never be opened
-        open_column(sealed.column(0), dataset="assistance", column="name", keystore=hub.keystore)
+        left = con.execute(
+            "SELECT count(*), count(name_sealed) FROM lake.protected.assistance"
+        ).fetchone()
+    assert left is not None and left[0] > 0 and left[1] == 0  # the rows stay, unlinked
+    with pytest.raises(ShreddedValueError, match="保存期限届满"):  # ...a copy can never be opened
+        open_column(copied.column(0), dataset="assistance", column="name", keystore=hub.keystore)
     store = json.loads((demo.home / "keys" / "keystore.json").read_text())
     assert all(not entry["versions"] for entry in store["data_keys"]["assistance"].values())
     events = [json.loads(line) for line in (demo.home / "audit" / "audit.log").open()]
