@@ -26,7 +26,7 @@ typecheck: install
 	$(BIN)/mypy .
 
 unit: install
-	$(BIN)/pytest -n 2 --dist loadfile
+	$(BIN)/pytest -n 2 --dist loadgroup
 
 test: lint typecheck unit
 

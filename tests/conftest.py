@@ -49,6 +49,18 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> object:
     return run
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Under ``--dist loadgroup`` (the Makefile's): every test that reads the demo district
+    runs on one worker, so the district is built once per session, not once per worker;
+    every other test keeps its file's worker, so module fixtures are built once too."""
+    for item in items:
+        if item.get_closest_marker("xdist_group") is not None:
+            continue
+        group = "demo-district" if "demo" in item.fixturenames else item.nodeid.split("::")[0]
+        item.add_marker(pytest.mark.xdist_group(group))
+
+
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     """Once every test has run, no audit log or state file a test wrote may hold
     personal data in clear; a leak fails the session."""

@@ -1,4 +1,4 @@
-"""``shuzhi bench --scale 0.1`` completes and reports every stage (never its timings)."""
+"""``shuzhi bench --scale 0.02`` completes and reports every stage (never its timings)."""
 
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ def bench(
     env = {**os.environ, "COLUMNS": "200"}
     env.pop("SHUZHI_HOME", None)
     done = subprocess.run(
-        [str(SHUZHI), "bench", "--scale", "0.1", "--out", str(out), "--crypto-values", "20000"],
+        [str(SHUZHI), "bench", "--scale", "0.02", "--out", str(out), "--crypto-values", "4000"],
         env=env,
         capture_output=True,
         text=True,
@@ -46,10 +46,10 @@ def test_every_stage_is_reported_for_every_source(bench) -> None:
     _, out = bench
     report = json.loads((out / "bench.json").read_text(encoding="utf-8"))
     assert report["sizes"] == {
-        "residents": 100_000,
-        "enterprises": 10_000,
-        "cases": 100_000,
-        "assistance": 5_000,
+        "residents": 20_000,
+        "enterprises": 2_000,
+        "cases": 20_000,
+        "assistance": 1_000,
     }
     stages = report["stages"]
     for dataset in DATASETS:
@@ -74,7 +74,7 @@ def test_every_stage_is_reported_for_every_source(bench) -> None:
     crypto = [s for s in stages if s["group"] == "crypto"]
     assert len(crypto) == 12  # seal, open, tokenise × ours, per-row loop × IDs, phones
     for stage in crypto:
-        assert stage["rows"] == 20_000
+        assert stage["rows"] == 4_000
         assert "input" in stage["note"] or "tokens identical" in stage["note"], stage
     assert set(report["crypto"]) == {"resident_id", "phone"}
     for stage in stages:
@@ -95,4 +95,7 @@ def test_incremental_reads_only_the_changed_rows(bench) -> None:
     _, out = bench
     stages = json.loads((out / "bench.json").read_text(encoding="utf-8"))["stages"]
     [incremental] = [s for s in stages if s["group"] == "incremental"]
-    assert incremental["rows"] == 1_000  # person_id % 100 == 7 of 100,000 residents
+    [floor] = [s for s in stages if s["dataset"] == "population" and s["group"] == "floor"]
+    # The bench changes the residents whose person_id % 100 == 7: one in a hundred.
+    assert floor["rows"] == 20_000
+    assert incremental["rows"] == floor["rows"] // 100
