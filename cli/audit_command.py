@@ -45,6 +45,14 @@ def _register() -> Register:
     return register_beside(Home.from_env().audit / "audit.log")
 
 
+def _audit_lookup(details: dict[str, object]) -> None:
+    """A look into the register is itself an access to who saw whom: audited."""
+    from audit.log import AuditLog
+    from home.layout import Home
+
+    AuditLog(Home.from_env().audit / "audit.log").append("delivery_lookup", "shuzhi-cli", details)
+
+
 @app.command("who-saw")
 def who_saw(
     token: str = typer.Argument(..., help="A person token (t<version>_...)."),
@@ -58,6 +66,7 @@ def who_saw(
     if not TOKEN_PATTERN.match(token):
         raise CliError("expected a person token: t<version>_ followed by 26 base32 characters")
     found = _register().of_token(token)
+    _audit_lookup({"lookup": "who-saw", "token": token, "deliveries": [d.id for d in found]})
     if json_out:
         print_json({"token": token, "deliveries": [d.summary() for d in found]})
         return
@@ -91,6 +100,14 @@ def trace(
     from audit.trace import TRACED, trace_file
 
     result = trace_file(file, _register())
+    _audit_lookup(
+        {
+            "lookup": "trace",
+            "verdict": result.verdict,
+            "deliveries": [f.delivery.id for f in result.findings],
+            "rows_read": result.rows_read,
+        }
+    )
     if json_out:
         print_json(result.to_dict())
         return
