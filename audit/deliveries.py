@@ -29,7 +29,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from audit.fingerprints import row_fingerprints
+from audit.fingerprints import as_letters, row_fingerprints
 from audit.plaintext_guard import assert_no_plaintext_identifiers
 from audit.watermark import encode_mark, mark_text
 from encryption.tokens import TOKEN_PATTERN
@@ -204,7 +204,7 @@ def mark_and_record(
             }
         )
     delivery = Delivery(
-        id="dlv-" + secrets.token_hex(8),
+        id="dlv-" + as_letters(secrets.token_hex(8)),  # letters: never a number
         at=_utc_now(),
         kind=kind,
         principal=principal,

@@ -282,3 +282,11 @@ def test_the_register_holds_no_clear_value_and_only_its_owner_reads_it(delivered
         assert row["name"] not in text and row["phone"] not in text
     assert stat.S_IMODE(register.path.stat().st_mode) == 0o600
     assert stat.S_IMODE(register.key_path.stat().st_mode) == 0o600
+
+
+def test_hashes_and_ids_are_letters_so_no_run_of_them_reads_as_a_number(delivered) -> None:
+    """A 12-digit hex fingerprint would now and then hold 11 digits a scan takes for a mobile."""
+    register, _, _ = delivered
+    for delivery in register.deliveries():
+        assert delivery.id[4:].isalpha()
+        assert all(cell.isalpha() for row in delivery.rows for cell in row)
