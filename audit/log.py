@@ -38,6 +38,11 @@ def set_operator(name: str | None) -> None:
     _operator = name
 
 
+def operator_by() -> str | None:
+    """``operator <name>`` when this process acts for an operator (the CLI), else None."""
+    return None if _operator is None else f"operator {_operator}"
+
+
 _TAIL_CHUNK = 64 * 1024
 
 

@@ -1,10 +1,17 @@
-"""``shuzhi audit``: prove the audit log is intact."""
+"""``shuzhi audit``: prove the audit log is intact; who saw a person; where a leak came from."""
 
 from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from cli.errors import CliError
+from cli.output import print_json, print_table
+
+if TYPE_CHECKING:
+    from audit.deliveries import Register
 
 app = typer.Typer(help="The hash-chained audit log.", no_args_is_help=True)
 
@@ -29,3 +36,103 @@ def verify() -> None:
             "the log was removed or replaced; restore it from its backup"
         )
     print(f"audit log intact: {result.events} events, head {result.head_hash or '-'}")
+
+
+def _register() -> Register:
+    from audit.deliveries import register_beside
+    from home.layout import Home
+
+    return register_beside(Home.from_env().audit / "audit.log")
+
+
+def _audit_lookup(details: dict[str, object]) -> None:
+    """A look into the register is itself an access to who saw whom: audited."""
+    from audit.log import AuditLog
+    from home.layout import Home
+
+    AuditLog(Home.from_env().audit / "audit.log").append("delivery_lookup", "shuzhi-cli", details)
+
+
+@app.command("who-saw")
+def who_saw(
+    token: str = typer.Argument(..., help="A person token (t<version>_...)."),
+    json_out: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Every delivery that held this person's data: queries, downloads, lists and reveals —
+    by whom, for which principal, under which grant, when and with which statement."""
+    from encryption.tokens import TOKEN_PATTERN
+
+    token = token.strip()
+    if not TOKEN_PATTERN.match(token):
+        raise CliError("expected a person token: t<version>_ followed by 26 base32 characters")
+    found = _register().of_token(token)
+    _audit_lookup({"lookup": "who-saw", "token": token, "deliveries": [d.id for d in found]})
+    if json_out:
+        print_json({"token": token, "deliveries": [d.summary() for d in found]})
+        return
+    print_table(
+        None,
+        ["delivery", "at", "kind", "by", "principal", "grants", "statement", "rows"],
+        [
+            [
+                d.id,
+                d.at,
+                d.kind + (f" ({d.format})" if d.format else ""),
+                d.by or "-",
+                d.principal,
+                ", ".join(d.grants),
+                d.statement,
+                len(d.rows),
+            ]
+            for d in found
+        ],
+        caption=f"{len(found)} deliveries held {token}",
+    )
+
+
+@app.command("trace")
+def trace(
+    file: Path = typer.Argument(..., exists=True, dir_okay=False, help="The leaked file."),
+    json_out: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Name the delivery a leaked CSV (UTF-8 or GBK), XLSX or pasted text came from, or say
+    that no delivery matches. Content alone never names a recipient: only its mark does."""
+    from audit.trace import TRACED, trace_file
+
+    result = trace_file(file, _register())
+    _audit_lookup(
+        {
+            "lookup": "trace",
+            "verdict": result.verdict,
+            "deliveries": [f.delivery.id for f in result.findings],
+            "rows_read": result.rows_read,
+        }
+    )
+    if json_out:
+        print_json(result.to_dict())
+        return
+    if result.verdict == TRACED:
+        print(f"traced: {file} came from {len(result.findings)} delivery(ies)")
+    else:
+        print(f"no delivery matches {file}: no valid mark of a registered delivery in it")
+    for finding in result.findings:
+        d = finding.delivery
+        print(
+            f"  {d.id} ({finding.confidence} confidence): {d.kind} to {d.principal} "
+            f"by {d.by or '-'} at {d.at} under {', '.join(d.grants) or '-'}; "
+            f"statement {d.statement!r}; {finding.marked_cells} marked cells, "
+            f"{finding.rows_matched} of {result.rows_read} rows are its rows"
+        )
+    for finding in result.weak:
+        print(
+            f"  a mark of {finding.delivery.id} in {finding.marked_cells} cells, "
+            "but none of its rows: not enough to say the file came from it"
+        )
+    if result.same_rows:
+        ids = ", ".join(f.delivery.id for f in result.same_rows)
+        print(f"  the same rows were also delivered in {len(result.same_rows)}: {ids}")
+    if result.unknown_marks or result.broken_marks:
+        print(
+            f"  {result.unknown_marks} marks unknown to this register, "
+            f"{result.broken_marks} damaged"
+        )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import getpass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
@@ -15,7 +16,9 @@ if TYPE_CHECKING:
     from pipelines.hub import Hub
 
 
-def operator_query(hub: Hub, principal: str, sql: str, purpose: str) -> GatewayAnswer:
+def operator_query(
+    hub: Hub, principal: str, sql: str, purpose: str, *, download: str | None = None
+) -> GatewayAnswer:
     """One statement through the query gateway in PRINCIPAL's room, as the CLI runs it: on
     the hub's host, so --as is an operator acting for a principal; a refusal is Refused."""
     from gateway.service import AccessRefused, QueryGateway
@@ -24,7 +27,12 @@ def operator_query(hub: Hub, principal: str, sql: str, purpose: str) -> GatewayA
     gateway = QueryGateway(hub.catalog, hub.policies, hub.home.rooms, hub.audit)
     try:
         return gateway.query(
-            principal, sql, purpose=purpose or None, by=f"operator {getpass.getuser()}"
+            principal,
+            sql,
+            purpose=purpose or None,
+            by=f"operator {getpass.getuser()}",
+            delivery_kind="download" if download else None,
+            delivery_format=download,
         )
     except (AccessRefused, StatementRefused) as refusal:
         raise Refused(str(refusal)) from None
@@ -35,12 +43,26 @@ def query(
     principal: str = typer.Option(..., "--as", help="The principal whose data room to query."),
     purpose: str = typer.Option("", "--purpose", help="Why you need the data (audited)."),
     json_out: bool = typer.Option(False, "--json", help="Print JSON."),
+    out: Path | None = typer.Option(
+        None, "--out", help="Write the rows to this .csv or .xlsx file instead of printing them."
+    ),
 ) -> None:
-    """Run a read query in PRINCIPAL's data room: only its granted rows and columns."""
+    """Run a read query in PRINCIPAL's data room: only its granted rows and columns.
+
+    Rows holding person-level data are a registered, watermarked delivery (audit who-saw,
+    audit trace)."""
     from pipelines.hub import Hub
 
-    answer = operator_query(Hub.from_env(), principal, sql, purpose)
+    download = _format_of(out) if out is not None else None
+    answer = operator_query(Hub.from_env(), principal, sql, purpose, download=download)
     table = answer.result.table
+    if out is not None and download is not None:
+        from service.downloads import encode
+
+        out.write_bytes(encode(table, download))
+        delivered = f" as delivery {answer.delivery}" if answer.delivery else ""
+        print(f"{table.num_rows:,} rows written to {out}{delivered}")
+        return
     rows = table.to_pylist()
     if json_out:
         print_json(
@@ -51,6 +73,7 @@ def query(
                 "columns": table.column_names,
                 "rows": rows,
                 "truncated": answer.result.truncated,
+                "delivery": answer.delivery,
             }
         )
         return
@@ -58,3 +81,10 @@ def query(
         " (truncated)" if answer.result.truncated else ""
     )
     print_table(None, table.column_names, [list(r.values()) for r in rows], caption=caption)
+
+
+def _format_of(out: Path) -> str:
+    kind = out.suffix.lower().lstrip(".")
+    if kind not in ("csv", "xlsx"):
+        raise typer.BadParameter("--out must name a .csv or .xlsx file")
+    return kind

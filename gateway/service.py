@@ -20,9 +20,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from audit.deliveries import Register, register_beside
 from audit.free_text import clean_free_text
-from audit.log import AuditLog
+from audit.log import AuditLog, operator_by
 from catalog.registry import Catalog
+from gateway.delivery import deliver
 from gateway.room_connection import QueryFailed, QueryResult, QueryStopped, run_query
 from gateway.room_worker import RoomLimits
 from gateway.statement import StatementRefused, check_statement
@@ -51,6 +53,7 @@ class GatewayAnswer:
     result: QueryResult
     products: list[str]
     grants: list[str] = field(default_factory=list)
+    delivery: str | None = None  # the register's id when the answer holds person-level data
 
 
 @dataclass
@@ -62,6 +65,11 @@ class QueryGateway:
     row_limit: int = 10_000
     timeout_s: float = 30.0
     limits: RoomLimits | None = None  # overrides row_limit and timeout_s when given
+    deliveries: Register | None = None  # the delivery register; by default beside the log
+
+    def __post_init__(self) -> None:
+        if self.deliveries is None:
+            self.deliveries = register_beside(self.audit.path)
 
     def query(
         self,
@@ -72,12 +80,17 @@ class QueryGateway:
         day: dt.date | None = None,
         by: str | None = None,
         endpoint: str | None = None,
+        delivery_kind: str | None = None,
+        delivery_format: str | None = None,
     ) -> GatewayAnswer:
         """Decide, run and audit one statement for ``principal``.
 
         ``by`` names the person, client or operator behind the call (``person u-0001``,
         ``operator root``) and ``endpoint`` the API route it came through; both are
-        recorded in the same one event.
+        recorded in the same one event. An answer holding person-level data is marked
+        and registered as a delivery (gateway.delivery) before it leaves; the event
+        names it in ``delivery``. ``delivery_kind``/``delivery_format`` say when the
+        caller turns it into a file (``download``, ``csv``).
         """
         known = self.policies.principal(principal) is not None
         actor = principal if known else UNKNOWN_ACTOR
@@ -88,6 +101,7 @@ class QueryGateway:
             details["endpoint"] = endpoint
         try:
             answer = self._answer(principal, known, sql, day=day)
+            self._deliver(answer, principal, details, delivery_kind, delivery_format)
         except (AccessRefused, StatementRefused) as refusal:
             self._record(actor, {**details, "outcome": "refused", "reason": str(refusal)})
             raise
@@ -109,9 +123,35 @@ class QueryGateway:
                 "grants": answer.grants,
                 "rows": answer.result.table.num_rows,
                 "truncated": answer.result.truncated,
+                **({"delivery": answer.delivery} if answer.delivery else {}),
             },
         )
         return answer
+
+    def _deliver(
+        self,
+        answer: GatewayAnswer,
+        principal: str,
+        details: dict[str, Any],
+        kind: str | None,
+        format: str | None,
+    ) -> None:
+        """Mark and register a person-level answer; a failure here keeps it from leaving."""
+        assert self.deliveries is not None
+        answer.result, delivery = deliver(
+            self.deliveries,
+            self.catalog,
+            answer.result,
+            products=answer.products,
+            grants=answer.grants,
+            principal=principal,
+            by=details.get("by") or operator_by(),
+            statement=details["statement"],
+            purpose=details["purpose"],
+            kind=kind,
+            format=format,
+        )
+        answer.delivery = delivery.id if delivery else None
 
     def _attempt(
         self, principal: str, known: bool, sql: str, purpose: str | None

@@ -42,8 +42,9 @@ from typing import Any, NoReturn
 import duckdb
 import pyarrow as pa
 
+from audit.deliveries import mark_and_record, register_beside
 from audit.free_text import clean_free_text
-from audit.log import AuditLog
+from audit.log import AuditLog, operator_by
 from audit.plaintext_guard import assert_no_plaintext_identifiers
 from catalog.contracts import DatasetContract
 from encryption.field_cipher import open_column
@@ -163,8 +164,39 @@ def reveal(
                 f"{dataset} was crypto-shredded ({shredded}); its rows of then no longer "
                 "lead to anyone, and no row loaded since holds this token"
             )
-    attempt.record("revealed", decision.reasons, columns=result.revealed, rows=result.count)
+    delivery = _deliver(audit, result, attempt) if result.rows else None
+    attempt.record(
+        "revealed", decision.reasons, columns=result.revealed, rows=result.count, delivery=delivery
+    )
     return result
+
+
+def _deliver(audit: AuditLog, result: RevealResult, attempt: _Attempt) -> str:
+    """Mark the opened values for this recipient and register the delivery (its id).
+
+    A reveal that cannot be registered is not answered: it would be an untraceable copy.
+    """
+    try:
+        marked = mark_and_record(
+            register_beside(audit.path),
+            result.rows,
+            person_columns=result.revealed,
+            kind="reveal",
+            principal=result.principal,
+            by=operator_by(),
+            grants=[result.grant],
+            products=[result.dataset],
+            statement=f"reveal {result.dataset}",
+            purpose=attempt.purpose,
+            tokens=[result.token],
+        )
+    except Exception as failure:
+        attempt.record(
+            "failed", [f"the delivery could not be registered: {type(failure).__name__}"]
+        )
+        raise RevealFailed(f"{result.dataset}: the delivery could not be registered") from failure
+    result.rows = marked.rows
+    return marked.delivery.id
 
 
 def shredded_on(keystore: KeyStore, dataset: str) -> str | None:
@@ -340,7 +372,13 @@ class _Attempt:
         raise RevealRefused(reason, self.decision)
 
     def record(
-        self, outcome: str, reasons: list[str], *, columns: list[str] | None = None, rows: int = 0
+        self,
+        outcome: str,
+        reasons: list[str],
+        *,
+        columns: list[str] | None = None,
+        rows: int = 0,
+        delivery: str | None = None,
     ) -> None:
         decision = self.decision
         details: dict[str, object] = {
@@ -357,6 +395,8 @@ class _Attempt:
         }
         if self.translated_to is not None:
             details["translated_to"] = self.translated_to
+        if delivery is not None:
+            details["delivery"] = delivery  # the delivery register's line for these rows
         self.audit.append("reveal", self.actor, details)
 
 

@@ -15,8 +15,15 @@ from service.rate_limits import QuotaReached, RoomBusy
 
 
 def run_in_room(
-    request: Request, identity: Identity, sql: str, *, purpose: str | None
+    request: Request,
+    identity: Identity,
+    sql: str,
+    *,
+    purpose: str | None,
+    download: str | None = None,
 ) -> GatewayAnswer:
+    """``download`` names the file format when the rows leave as a file (a delivery of kind
+    download in the register, when they hold person-level data)."""
     context = context_of(request)
     today = dt.datetime.now(dt.UTC).date().isoformat()
     try:
@@ -39,6 +46,8 @@ def run_in_room(
                 purpose=purpose,
                 by=identity.audit_name,
                 endpoint=f"{request.method} {route_of(request)}",
+                delivery_kind="download" if download else None,
+                delivery_format=download,
             )
     except RoomBusy:
         request.state.audited = False

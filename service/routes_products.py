@@ -104,7 +104,13 @@ def product_rows(
         filters=filters,
         max_rows=context.settings.page_rows_max,
     )
-    answer = run_in_room(request, identity, statement(name, page), purpose=purpose or None)
+    answer = run_in_room(
+        request,
+        identity,
+        statement(name, page),
+        purpose=purpose or None,
+        download=None if format == "json" else format,
+    )
     table = answer.result.table
     if format == "json":
         more = table.num_rows == page.limit
@@ -123,5 +129,9 @@ def product_rows(
     return Response(
         body,
         media_type=FORMATS[format],
-        headers={"Content-Disposition": f'attachment; filename="{name}.{format}"'},
+        headers={
+            "Content-Disposition": f'attachment; filename="{name}.{format}"',
+            # The register's id of this file (audit who-saw / trace name it too).
+            **({"X-Delivery-Id": answer.delivery} if answer.delivery else {}),
+        },
     )

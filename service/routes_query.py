@@ -31,5 +31,6 @@ def query(body: QueryBody, request: Request, identity: Queries) -> Response:
             "columns": table.column_names,
             "rows": rows_of(table),
             "truncated": answer.result.truncated,
+            **({"delivery": answer.delivery} if answer.delivery else {}),
         }
     )

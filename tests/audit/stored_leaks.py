@@ -12,8 +12,10 @@ xdist workers' base temps are folders inside it). What counts as a leak:
 
 Audit logs are every file in a folder named ``audit`` (``audit.log`` of a home,
 ``audit.jsonl`` of the audit tests) and every ``audit*.log`` / ``audit*.jsonl``
-a test keeps elsewhere (the gateway's); state files are the JSON files under a
-``state`` folder. The key store is not read: its wrapped keys are ciphertext.
+a test keeps elsewhere (the gateway's); delivery registers are every
+``*deliveries.jsonl`` (``audit/deliveries.jsonl`` of a home, or beside a log
+kept elsewhere: tokens and keyed fingerprints only); state files are the JSON
+files under a ``state`` folder. The key store is not read: its wrapped keys are ciphertext.
 A leak is reported by file, line and kind, never by value.
 """
 
@@ -102,6 +104,7 @@ def scan_session(root: Path, files: list[Path] | None = None) -> list[Leak]:
 
 
 _LOGS = (".log", ".jsonl")
+_REGISTER = "deliveries.jsonl"  # audit.deliveries: the delivery register
 
 
 def stored_files(root: Path) -> list[Path]:
@@ -110,7 +113,11 @@ def stored_files(root: Path) -> list[Path]:
         p
         for p in root.rglob("*")
         if p.suffix != ".lock"
-        and (p.parent.name == "audit" or (p.name.startswith("audit") and p.suffix in _LOGS))
+        and (
+            p.parent.name == "audit"
+            or (p.name.startswith("audit") and p.suffix in _LOGS)
+            or p.name.endswith(_REGISTER)
+        )
     )
     state = (p for p in root.rglob("*.json") if "state" in p.relative_to(root).parts)
     return sorted({p for p in (*audit, *state) if p.is_file()})

@@ -84,3 +84,11 @@ def test_names_are_those_given_and_the_key_store_is_not_read(home: Path) -> None
     assert stored_files(home) == [audit]
     assert scan([audit], set()) == []
     assert [leak.kind for leak in scan([audit], {"司徒小明"})] == [PERSON]
+
+
+def test_a_delivery_register_kept_beside_a_log_elsewhere_is_scanned(home: Path) -> None:
+    register = home / "gateway" / "queries.deliveries.jsonl"
+    register.parent.mkdir(parents=True)
+    register.write_text(json.dumps({"purpose": "回访 13800138000"}) + "\n")
+    assert stored_files(home) == [register]
+    assert [leak.kind for leak in scan_session(home)] == ["CN_MOBILE"]

@@ -21,7 +21,9 @@ from reveal_fixtures import (
     reveal_lake,
 )
 
+from audit.deliveries import register_beside
 from audit.verify import verify
+from audit.watermark import strip_marks
 from policies.models import PolicySet
 from protection.reveal import RevealFailed, RevealRefused
 
@@ -39,6 +41,11 @@ def _with(policies: PolicySet, **rules: list[dict[str, object]]) -> PolicySet:
     return PolicySet.model_validate(data)
 
 
+def _unmarked(rows: list[dict[str, str | None]]) -> list[dict[str, str | None]]:
+    """The revealed values without the delivery's invisible mark (audit.watermark)."""
+    return [{k: None if v is None else strip_marks(v) for k, v in row.items()} for row in rows]
+
+
 def _refused(lake: RevealLake, *args: str, **kwargs: object) -> str:
     with pytest.raises(RevealRefused) as refusal:
         lake.reveal(*args, **kwargs)  # type: ignore[arg-type]
@@ -51,7 +58,7 @@ def test_department_reveals_the_granted_columns_district_wide(lake: RevealLake) 
     )
     assert result.grant == "r-civil-affairs-assistance-check"
     assert result.columns == ["street_code", "community_code", "matched_on", "name", "phone"]
-    assert result.rows == [
+    assert _unmarked(result.rows) == [
         {
             "street_code": XILING,
             "community_code": WANG.community,
@@ -82,11 +89,11 @@ def test_street_office_has_no_reveal_grant_for_assistance(lake: RevealLake) -> N
 def test_street_office_gets_only_its_own_streets_rows_of_a_shared_phone(lake: RevealLake) -> None:
     shared = lake.token("phone", LI.phone)  # Li (东湖) and Wang (西岭) share it
     donghu = lake.reveal("street_donghu", "population", shared)
-    assert [(r["street_code"], r["name"]) for r in donghu.rows] == [(DONGHU, LI.name)]
+    assert [(r["street_code"], r["name"]) for r in _unmarked(donghu.rows)] == [(DONGHU, LI.name)]
     xiling = lake.reveal("street_xiling", "population", shared)
-    assert [(r["street_code"], r["name"]) for r in xiling.rows] == [(XILING, WANG.name)]
+    assert [(r["street_code"], r["name"]) for r in _unmarked(xiling.rows)] == [(XILING, WANG.name)]
     district = lake.reveal("dept_civil_affairs", "population", shared)
-    assert [r["name"] for r in district.rows] == [LI.name, WANG.name]
+    assert [r["name"] for r in _unmarked(district.rows)] == [LI.name, WANG.name]
     assert {r["matched_on"] for r in district.rows} == {"phone"}
     assert [e["rows_of"] for e in lake.events()] == [
         f"street {DONGHU}",
@@ -122,7 +129,7 @@ def test_ungranted_columns_are_not_opened(lake: RevealLake) -> None:
     assert ZHANG.address not in repr(street.rows) and ZHANG.id_number not in repr(street.rows)
     department = lake.reveal("dept_civil_affairs", "population", token)  # name, phone, address
     assert department.revealed == ["name", "phone", "address"]
-    assert department.rows[0]["address"] == ZHANG.address
+    assert _unmarked(department.rows)[0]["address"] == ZHANG.address
     # Not even the unprotected columns of the dataset come along.
     assert "birth_date" not in department.columns and "reg_type" not in department.columns
 
@@ -255,3 +262,22 @@ def test_every_attempt_is_chained_and_the_log_holds_no_plaintext(lake: RevealLak
         for field in dataclasses.fields(person):
             if field.name in ("name", "id_number", "phone", "address"):
                 assert getattr(person, field.name) not in log
+
+
+def test_an_answered_reveal_is_a_marked_registered_delivery(lake: RevealLake) -> None:
+    token = lake.token("resident_id", WANG.id_number)
+    result = lake.reveal("dept_civil_affairs", "assistance", token)
+    (delivery,) = register_beside(lake.audit.path).of_token(token)
+    assert (delivery.kind, delivery.principal) == ("reveal", "dept_civil_affairs")
+    assert delivery.grants == ["r-civil-affairs-assistance-check"]
+    assert lake.events()[-1]["delivery"] == delivery.id
+    name = str(result.rows[0]["name"])
+    assert name != WANG.name and strip_marks(name) == WANG.name
+    assert WANG.name not in register_beside(lake.audit.path).path.read_text(encoding="utf-8")
+
+
+def test_a_refused_reveal_is_no_delivery(lake: RevealLake) -> None:
+    token = lake.token("resident_id", WANG.id_number)
+    _refused(lake, "street_donghu", "assistance", token)
+    assert register_beside(lake.audit.path).of_token(token) == []
+    assert "delivery" not in lake.events()[-1]
