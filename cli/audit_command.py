@@ -29,3 +29,68 @@ def verify() -> None:
             "the log was removed or replaced; restore it from its backup"
         )
     print(f"audit log intact: {result.events} events, head {result.head_hash or '-'}")
+
+
+def _many(values: list[str] | None) -> tuple[str, ...]:
+    """Repeated options and comma-separated values alike: --kind query,reveal --kind api."""
+    return tuple(
+        part.strip() for value in values or [] for part in value.split(",") if part.strip()
+    )
+
+
+@app.command("search")
+def search(
+    person: list[str] = typer.Option(None, "--person", help="The person or operator behind the call (user id or login)."),
+    client: list[str] = typer.Option(None, "--client", help="The API client behind the call."),
+    principal: list[str] = typer.Option(None, "--principal", help="The principal whose grants applied."),
+    dataset: list[str] = typer.Option(None, "--dataset", help="A dataset (re-identifications)."),
+    product: list[str] = typer.Option(None, "--product", help="A product read, requested or built."),
+    token: list[str] = typer.Option(None, "--token", help="A person token (t<version>_...)."),
+    purpose: list[str] = typer.Option(None, "--purpose", help="Text or code in the stated purpose."),
+    grant: list[str] = typer.Option(None, "--grant", help="A grant id the event names."),
+    outcome: list[str] = typer.Option(None, "--outcome", help="answered, refused, failed, stopped, revealed…"),
+    kind: list[str] = typer.Option(None, "--kind", help="Event kind: query, reveal, api, grant…"),
+    since: str = typer.Option("", "--since", help="From this ISO date or datetime (zone: Asia/Shanghai unless given)."),
+    until: str = typer.Option("", "--until", help="Up to this ISO date (inclusive) or datetime (exclusive)."),
+    limit: int = typer.Option(0, "--limit", min=0, help="Only the last N matches (0: all)."),
+    json_out: bool = typer.Option(False, "--json", help="Print JSON: the events as written."),
+) -> None:  # fmt: skip
+    """Find audit events: who saw what, for whom, why, under which grant, and how it ended."""
+    from audit.log import AuditLog
+    from audit.search import (
+        SUMMARY_COLUMNS,
+        AuditQuery,
+        SearchError,
+        parse_time,
+        summary_row,
+    )
+    from audit.search import search as search_log
+    from cli.output import print_json, print_table
+    from home.layout import Home
+
+    try:
+        query = AuditQuery(
+            persons=_many(person),
+            clients=_many(client),
+            principals=_many(principal),
+            datasets=_many(dataset),
+            products=_many(product),
+            tokens=_many(token),
+            purposes=_many(purpose),
+            grants=_many(grant),
+            outcomes=_many(outcome),
+            kinds=_many(kind),
+            since=parse_time(since) if since else None,
+            until=parse_time(until, end=True) if until else None,
+        )
+    except SearchError as error:
+        raise CliError(str(error)) from None
+    log = AuditLog(Home.from_env().audit / "audit.log")
+    result = search_log(log.events(), query, limit=limit or None)
+    if json_out:
+        print_json({"matched": result.matched, "events": [e.__dict__ for e in result.events]})
+        return
+    caption = f"{result.matched} matching events" + (
+        f", the last {len(result.events)} shown" if len(result.events) < result.matched else ""
+    )
+    print_table(None, SUMMARY_COLUMNS, [summary_row(e) for e in result.events], caption=caption)
