@@ -51,7 +51,9 @@ def shuzhi_calls(product: str, sql: str, rows: int) -> dict[str, MakeCall]:
     return {
         "page": lambda n: Call("GET", base, {"limit": PAGE_ROWS, "offset": n % pages * PAGE_ROWS}),
         "csv": lambda n: Call("GET", base, {"format": "csv", "limit": CSV_ROWS}),
-        "query": lambda n: Call("POST", "/api/v1/query", body={"sql": sql, "purpose": "benchmark"}),
+        "query": lambda n: Call(
+            "POST", "/api/v1/query", body={"sql": sql, "purpose": "street_governance"}
+        ),
     }
 
 
