@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import typer
 
 from cli.errors import CliError
@@ -94,3 +96,43 @@ def search(
         f", the last {len(result.events)} shown" if len(result.events) < result.matched else ""
     )
     print_table(None, SUMMARY_COLUMNS, [summary_row(e) for e in result.events], caption=caption)
+
+
+@app.command("report")
+def report(
+    since: str = typer.Option(..., "--since", help="Start: ISO date or datetime (zone: Asia/Shanghai unless given)."),
+    until: str = typer.Option("", "--until", help="End: ISO date (inclusive) or datetime; default now."),
+    out: Path = typer.Option(..., "--out", help="Folder for report.json, report.html and the PNG charts."),
+) -> None:  # fmt: skip
+    """The access review of a period: personal data accessed per principal and purpose,
+    grants about to expire or unused, unusual access with the events behind each finding.
+    Thresholds: config/audit_report.yaml (defaults in audit/report_settings.py)."""
+    import datetime as dt
+
+    from audit.report import Period, build_report
+    from audit.report_files import write_report
+    from audit.report_settings import load_settings
+    from audit.search import SearchError, parse_time
+    from pipelines.hub import Hub
+
+    hub = Hub.from_env()
+    settings = load_settings(hub.config)
+    try:
+        period = Period(
+            since=parse_time(since, zone=settings.zone),
+            until=parse_time(until, end=True, zone=settings.zone) if until else dt.datetime.now(dt.UTC),
+        )  # fmt: skip
+    except SearchError as error:
+        raise CliError(str(error)) from None
+    if period.until <= period.since:
+        raise CliError("--until must be after --since")
+    levels: dict[str, set[str]] = {
+        name: {str(column.level) for column in product.columns}
+        for name, product in hub.catalog.products.items()
+    }
+    built = build_report(hub.audit.events(), period, hub.policies, levels, settings)
+    written = write_report(built, out)
+    print(
+        f"{built['events']} events reviewed, {len(built['findings'])} findings; wrote "
+        + ", ".join(str(path) for path in written)
+    )
