@@ -190,7 +190,7 @@ def _query_times(hub: Hub, url: str, key: str) -> list[Stage]:
     from gateway.service import QueryGateway
 
     gateway = QueryGateway(hub.catalog, hub.policies, hub.home.rooms, hub.audit)
-    body = {"sql": TYPICAL_QUERY, "purpose": "benchmark"}
+    body = {"sql": TYPICAL_QUERY, "purpose": "street_governance"}
     with httpx.Client(base_url=url, headers={"Authorization": f"Bearer {key}"}, timeout=60) as c:
 
         def via_api() -> int:
@@ -199,7 +199,7 @@ def _query_times(hub: Hub, url: str, key: str) -> list[Stage]:
             return len(answer.json()["rows"])
 
         def in_process() -> int:
-            answer = gateway.query(STREET_OFFICE, TYPICAL_QUERY, purpose="benchmark")
+            answer = gateway.query(STREET_OFFICE, TYPICAL_QUERY, purpose="street_governance")
             return answer.result.table.num_rows
 
         stages = [

@@ -45,13 +45,21 @@ class Call:
 MakeCall = Callable[[int], Call]  # the n-th call of its kind → what to send
 
 
+# A purpose the street offices' grants accept (config/purposes.yaml): every read states one.
+PURPOSE = "street_governance"
+
+
 def shuzhi_calls(product: str, sql: str, rows: int) -> dict[str, MakeCall]:
     pages = max(1, rows // PAGE_ROWS)
     base = f"/api/v1/products/{product}/rows"
     return {
-        "page": lambda n: Call("GET", base, {"limit": PAGE_ROWS, "offset": n % pages * PAGE_ROWS}),
-        "csv": lambda n: Call("GET", base, {"format": "csv", "limit": CSV_ROWS}),
-        "query": lambda n: Call("POST", "/api/v1/query", body={"sql": sql, "purpose": "benchmark"}),
+        "page": lambda n: Call(
+            "GET", base, {"limit": PAGE_ROWS, "offset": n % pages * PAGE_ROWS, "purpose": PURPOSE}
+        ),
+        "csv": lambda n: Call(
+            "GET", base, {"format": "csv", "limit": CSV_ROWS, "purpose": PURPOSE}
+        ),
+        "query": lambda n: Call("POST", "/api/v1/query", body={"sql": sql, "purpose": PURPOSE}),
     }
 
 

@@ -66,7 +66,7 @@ def street_query(hub: Hub, plain_dir: Path) -> list[Stage]:
     gateway = QueryGateway(hub.catalog, hub.policies, hub.home.rooms, hub.audit)
 
     def via_gateway() -> int:
-        answer = gateway.query(STREET_OFFICE, STREET_QUERY, purpose="benchmark")
+        answer = gateway.query(STREET_OFFICE, STREET_QUERY, purpose="street_governance")
         return answer.result.table.num_rows
 
     def on_plain_copy() -> int:

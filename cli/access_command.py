@@ -207,10 +207,13 @@ def explain(
             [[c.name, c.level, c.treatment, c.because] for c in found.decision.columns],
         )
         for grant in found.grants:
+            accepts = grant["purposes"]
+            accepted = ", ".join(accepts) if isinstance(accepts, list) else str(accepts)
             typer.echo(
                 f"grant {grant['id']} ({grant['source']}): rows {grant['rows']}, "
                 f"valid {grant['valid_from']}..{grant['valid_until']}; "
-                f"purpose: {grant['purpose']}; reason: {grant['reason']}"
+                f"purpose: {grant['purpose']}; accepts: {accepted}; "
+                f"reason: {grant['reason']}"
             )
         return
     for reason in found.reasons:

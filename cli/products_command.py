@@ -22,7 +22,11 @@ def chart(
     name: str = typer.Argument(..., help="The product to draw (see shuzhi catalog list)."),
     principal: str = typer.Option(..., "--as", help="The principal whose data room to draw from."),
     out: Path = typer.Option(..., "--out", help="The file to write: NAME.png or NAME.html."),
-    purpose: str = typer.Option("", "--purpose", help="Why you need the chart (audited)."),
+    purpose: str = typer.Option(
+        "",
+        "--purpose",
+        help="A purpose your grant accepts: code or Chinese name (config/purposes.yaml); audited.",
+    ),
 ) -> None:
     """Draw product NAME from PRINCIPAL's data room, as its contract's chart block says.
 

@@ -41,7 +41,11 @@ def operator_query(
 def query(
     sql: str = typer.Argument(..., help="One read-only SQL statement (DuckDB dialect)."),
     principal: str = typer.Option(..., "--as", help="The principal whose data room to query."),
-    purpose: str = typer.Option("", "--purpose", help="Why you need the data (audited)."),
+    purpose: str = typer.Option(
+        "",
+        "--purpose",
+        help="A purpose your grant accepts: its code or Chinese name (config/purposes.yaml); audited.",
+    ),
     json_out: bool = typer.Option(False, "--json", help="Print JSON."),
     out: Path | None = typer.Option(
         None, "--out", help="Write the rows to this .csv or .xlsx file instead of printing them."

@@ -13,7 +13,9 @@ def reveal(
     token: str = typer.Argument(..., help="The token to re-identify (t<version>_...)."),
     principal: str = typer.Option(..., "--as", help="The principal asking."),
     purpose: str = typer.Option(
-        "", "--purpose", help="Why the identity is needed (required, audited)."
+        "",
+        "--purpose",
+        help="A purpose the reveal grant accepts: code or Chinese name (config/purposes.yaml); audited.",
     ),
     json_out: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:

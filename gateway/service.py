@@ -6,6 +6,11 @@ gateway.statement_shape: no literal, comment or made-up name a user typed),
 products, grants and rows returned. Free text (the purpose, a name nobody
 registered) is cleaned of personal data before it is written.
 
+Every product read is decided for the caller's stated purpose: a purpose its
+grant does not accept (or none) is refused, naming the purposes it accepts. The
+audited purpose is the catalogue code when the caller named one (by code or
+Chinese name).
+
 The decision is taken at query time from the tables DuckDB's own plan will
 read (gateway.plan_reads), so a grant revoked or expired since the room was
 built is refused at once; and a product the engine no longer allows is taken
@@ -29,8 +34,9 @@ from gateway.room_connection import QueryFailed, QueryResult, QueryStopped, run_
 from gateway.room_worker import RoomLimits
 from gateway.statement import StatementRefused, check_statement
 from gateway.statement_shape import statement_shape
-from policies.engine import decide
+from policies.engine import Decision, decide
 from policies.models import PolicySet
+from policies.purposes import resolve_purpose
 from policies.room_prune import products_in_room, prune_room
 from policies.rooms import MANIFEST_TABLE, room_path
 
@@ -100,7 +106,7 @@ class QueryGateway:
         if endpoint is not None:
             details["endpoint"] = endpoint
         try:
-            answer = self._answer(principal, known, sql, day=day)
+            answer = self._answer(principal, known, sql, day=day, purpose=purpose)
             self._deliver(answer, principal, details, delivery_kind, delivery_format)
         except (AccessRefused, StatementRefused) as refusal:
             self._record(actor, {**details, "outcome": "refused", "reason": str(refusal)})
@@ -159,7 +165,7 @@ class QueryGateway:
         """What is recorded of every attempt; never raises, whatever the statement is."""
         return {
             "principal": principal if known else _cleaned(principal),
-            "purpose": _cleaned(purpose or ""),
+            "purpose": _cleaned(resolve_purpose(purpose, self.policies.purposes)),
             "statement": _cleaned(_shape(sql, self._known_names())),
         }
 
@@ -181,7 +187,7 @@ class QueryGateway:
             self.audit.append("query", actor, withheld)
 
     def _answer(
-        self, principal: str, known: bool, sql: str, *, day: dt.date | None
+        self, principal: str, known: bool, sql: str, *, day: dt.date | None, purpose: str | None
     ) -> GatewayAnswer:
         if not known:
             raise AccessRefused("unknown principal: no office or person of that name is registered")
@@ -199,9 +205,12 @@ class QueryGateway:
                 product = self.catalog.products.get(table)
                 if product is None:
                     raise AccessRefused(f"{table!r} is not a product in {principal}'s data room")
-                decision = decide(principal, product, self.policies, day=day)
+                decision = decide(principal, product, self.policies, day=day, purpose=purpose)
                 if not decision.allowed:
                     raise AccessRefused(f"{table}: " + "; ".join(decision.reasons))
+                _room_within_purpose(
+                    table, decision, decide(principal, product, self.policies, day=day)
+                )
                 products.append(table)
                 grants.extend(g for g in decision.grants if g not in grants)
 
@@ -273,6 +282,21 @@ class QueryGateway:
                     "because": "decision at query time",
                 },
             )
+
+
+def _room_within_purpose(table: str, for_purpose: Decision, room: Decision) -> None:
+    """The room is built from every grant; when the stated purpose's grants show less of a
+    product than the room holds, the read is refused rather than shown beyond its purpose."""
+
+    def shown(decision: Decision) -> set[tuple[str, str, str | None]]:
+        return {(c.name, c.treatment, c.mask) for c in decision.visible_columns()}
+
+    if shown(for_purpose) != shown(room) or for_purpose.row_filter != room.row_filter:
+        raise AccessRefused(
+            f"{table}: the room shows it under grants {', '.join(room.grants)}, and the stated "
+            f"purpose is accepted only by {', '.join(for_purpose.grants)}, which show less: "
+            "state the purpose of the grant that shows it"
+        )
 
 
 def _shape(sql: str, known: list[str]) -> str:

@@ -45,6 +45,7 @@ from home.file_versions import Reloading
 from home.private_files import exclusive_lock, write_private_json
 from policies.engine import decide
 from policies.models import Grant, PolicySet, Principal, RowScope, Target
+from policies.purposes import Purpose, resolve_purpose
 
 REQUESTS_FILE = "access_requests.json"
 FORMAT = 1
@@ -279,7 +280,7 @@ class AccessRequestStore:
             target = config.principal(request.principal)
             if target is None:
                 raise AccessRequestRefused(f"unknown principal {request.principal!r}")
-            grant = _grant_for(request, target, who, reason, day)
+            grant = _grant_for(request, target, who, reason, day, config.purposes)
             trial = decide(
                 target.id,
                 products[request.product],
@@ -472,7 +473,12 @@ def _check_grantable(
 
 
 def _grant_for(
-    request: AccessRequest, target: Principal, steward: Principal, reason: str, day: dt.date
+    request: AccessRequest,
+    target: Principal,
+    steward: Principal,
+    reason: str,
+    day: dt.date,
+    catalogue: list[Purpose],
 ) -> Grant:
     rows: RowScope = "own_jurisdiction" if (target.street or target.community) else "district"
     return Grant(
@@ -482,6 +488,8 @@ def _grant_for(
         rows=rows,
         treatments=dict(REQUEST_TREATMENTS),
         purpose=request.purpose,
+        # The request's purpose is the one the grant accepts (its code when it names one).
+        purposes=[resolve_purpose(request.purpose, catalogue)],
         valid_from=day,
         valid_until=request.until,
         reason=f"access request {request.id} approved by {steward.id}: {reason}",

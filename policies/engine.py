@@ -21,6 +21,12 @@ Precedence, first match wins:
    a proactive-service list of named residents) is covered only by a grant that
    names both the product and the principal (``to: {principal: …}``); a grant to
    a kind, role or group of principals does not reach it.
+   When a purpose is asked about (the gateway asks with the caller's stated
+   purpose before every read; building and explaining rooms does not), only the
+   valid grants that accept it apply (``purposes:``, codes of
+   ``config/purposes.yaml``; a code or its Chinese name may be stated). No purpose,
+   or one no valid grant accepts, is denied, naming each grant and the purposes
+   it accepts.
 5. Rows. Each valid grant's row scope is resolved for the principal:
    ``district`` is every row; ``own_street`` the principal's street;
    ``own_community`` its community (through the product's community column);
@@ -54,7 +60,15 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from catalog.contracts import SHARING_LABELS, ProductColumn, ProductContract
-from policies.models import TREATMENT_RANK, Grant, PolicySet, Principal, parse_treatment
+from policies.models import (
+    TREATMENT_RANK,
+    Grant,
+    PolicySet,
+    Principal,
+    RevealGrant,
+    parse_treatment,
+)
+from policies.purposes import ANY_PURPOSE, AnyPurpose, Purpose, describe_purposes, resolve_purpose
 
 # How wide each resolved row scope is; the widest one that gives rows is used.
 SCOPE_WIDTH: dict[str, int] = {"community": 0, "street": 1, "district": 2}
@@ -114,6 +128,7 @@ def decide(
     *,
     day: dt.date | None = None,
     product_name: str | None = None,
+    purpose: str | AnyPurpose | None = ANY_PURPOSE,
 ) -> Decision:
     """Decide one principal's access to one product; see the module docstring for the order."""
     day = day or dt.date.today()
@@ -150,6 +165,12 @@ def decide(
         if product.person_level:
             reason += f", and a list of people needs one that names {who.id} too"
         return _deny(who.id, name, reason)
+    if not isinstance(purpose, AnyPurpose):
+        stated = resolve_purpose(purpose, policies.purposes)
+        accepting = [g for g in valid if stated and stated in g.accepted_purposes]
+        if not accepting:
+            return _deny(who.id, name, purpose_refusal(stated, valid, policies.purposes))
+        valid = accepting
 
     scopes: list[_Scope] = []
     no_rows: list[str] = []
@@ -196,6 +217,20 @@ def decide(
         f"columns visible; grants {', '.join(decision.grants)}"
     )
     return decision
+
+
+def purpose_refusal(
+    stated: str, grants: list[Grant] | list[RevealGrant], catalogue: list[Purpose]
+) -> str:
+    """Why the stated purpose opens nothing: each grant and the purposes it accepts."""
+    accepts = "; ".join(
+        f"grant {g.id} accepts {describe_purposes(g.accepted_purposes, catalogue)}" for g in grants
+    )
+    if not stated:
+        return f"a purpose is required: {accepts} (state one with --purpose CODE)"
+    # Only a catalogue code is echoed: free text can hold a name, and reasons are audited.
+    named = f"purpose {stated!r}" if stated in {p.code for p in catalogue} else "the stated purpose"
+    return f"{named} is not one its grants accept: {accepts}"
 
 
 def _scope(who: Principal, product: ProductContract, grant: Grant) -> _Scope | str:

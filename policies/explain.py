@@ -16,6 +16,7 @@ from catalog.contracts import SHARING_LABELS, ProductContract
 from policies.access_requests import GRANT_PREFIX, AccessRequest
 from policies.engine import Decision, decide
 from policies.models import Grant, PolicySet
+from policies.purposes import describe_purposes
 
 
 @dataclass
@@ -62,6 +63,7 @@ def _grant_entry(grant: Grant, day: dt.date) -> dict[str, object]:
         "source": source,
         "rows": grant.rows,
         "purpose": grant.purpose,
+        "purposes": grant.accepted_purposes,  # what a caller must state to read through it
         "valid_from": grant.valid_from.isoformat(),
         "valid_until": grant.valid_until.isoformat(),
         "valid_today": grant.valid_on(day),
@@ -95,6 +97,13 @@ def explain(
         found.rows_because = decision.reasons[0] if decision.reasons else None
         found.reasons = list(decision.reasons)
         found.grants = [_grant_entry(by_id[g], day) for g in decision.grants if g in by_id]
+        accepted = sorted(
+            {p for g in decision.grants if g in by_id for p in by_id[g].accepted_purposes}
+        )
+        found.reasons.append(
+            "a read must state a purpose its grants accept: "
+            + describe_purposes(accepted, policies.purposes)
+        )
         return found
 
     reasons = list(decision.reasons)

@@ -32,6 +32,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from policies.masks import MASKS
+from policies.purposes import Purpose
 
 PrincipalKind = Literal["street_office", "department", "steward", "reviewer"]
 TreatmentKind = Literal["withheld", "token", "year_only", "masked", "clear"]
@@ -133,6 +134,9 @@ class Grant(BaseModel):
     treatments: dict[Literal["L1", "L2", "L3", "L4"], Treatment]
     column_treatments: dict[str, Treatment] = Field(default_factory=dict)
     purpose: str
+    # Codes of config/purposes.yaml a caller may state (policies.loader requires them in
+    # grants.yaml); an access request's grant accepts its request's purpose.
+    purposes: list[str] = Field(default_factory=list)
     valid_from: dt.date
     valid_until: dt.date
     reason: str
@@ -148,6 +152,11 @@ class Grant(BaseModel):
 
     def valid_on(self, day: dt.date) -> bool:
         return self.valid_from <= day <= self.valid_until
+
+    @property
+    def accepted_purposes(self) -> list[str]:
+        # A request grant stored before grants listed purposes accepts its stated one.
+        return self.purposes or [self.purpose]
 
 
 class RevealGrant(BaseModel):
@@ -165,6 +174,7 @@ class RevealGrant(BaseModel):
     columns: list[str] = Field(min_length=1)
     rows: RevealRowScope
     purpose: str
+    purposes: list[str] = Field(default_factory=list)  # codes a caller may state
     valid_from: dt.date
     valid_until: dt.date
     reason: str
@@ -187,6 +197,10 @@ class RevealGrant(BaseModel):
 
     def allows_column(self, column: str) -> bool:
         return column in self.columns or "*" in self.columns
+
+    @property
+    def accepted_purposes(self) -> list[str]:
+        return self.purposes or [self.purpose]
 
 
 class Deny(BaseModel):
@@ -219,6 +233,7 @@ class PolicySet(BaseModel):
     grants: list[Grant] = Field(default_factory=list)
     denies: list[Deny] = Field(default_factory=list)
     reveals: list[RevealGrant] = Field(default_factory=list)
+    purposes: list[Purpose] = Field(default_factory=list)  # the catalogue of purposes
 
     def principal(self, principal_id: str) -> Principal | None:
         return next((p for p in self.principals if p.id == principal_id), None)

@@ -14,7 +14,10 @@ Precedence, first match wins:
    products does not touch re-identification.
 4. Without a reveal grant that names the dataset, matches the principal and is
    valid on the day, re-identification is denied (deny by default); grants that
-   would apply but are not valid that day are named.
+   would apply but are not valid that day are named. When a purpose is asked
+   about (every re-identification asks), only those grants that accept it apply
+   (``purposes:``); no purpose, or one none of them accepts, is denied, naming
+   each grant and the purposes it accepts.
 5. Otherwise it is allowed under one grant: the first valid one in
    ``grants.yaml`` order. Grants are never merged, so one grant's row scope
    cannot stretch another grant's columns. The others are listed in ``grants``.
@@ -37,8 +40,9 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from catalog.contracts import DatasetContract
-from policies.engine import RowFilter
+from policies.engine import RowFilter, purpose_refusal
 from policies.models import PolicySet, Principal, RevealGrant
+from policies.purposes import ANY_PURPOSE, AnyPurpose, resolve_purpose
 
 STREET_TYPES = ("street_code",)
 COMMUNITY_TYPES = ("community_code", "community_name")
@@ -83,6 +87,7 @@ def decide_reveal(
     *,
     day: dt.date | None = None,
     dataset_name: str | None = None,
+    purpose: str | AnyPurpose | None = ANY_PURPOSE,
 ) -> RevealDecision:
     """Decide one re-identification request; see the module docstring for the order."""
     day = day or dt.date.today()
@@ -105,6 +110,12 @@ def decide_reveal(
         if lapsed:
             reason += f"; reveal grants not valid on {day}: {', '.join(lapsed)}"
         return _deny(who.id, name, reason)
+    if not isinstance(purpose, AnyPurpose):
+        stated = resolve_purpose(purpose, policies.purposes)
+        accepting = [g for g in valid if stated and stated in g.accepted_purposes]
+        if not accepting:
+            return _deny(who.id, name, purpose_refusal(stated, valid, policies.purposes))
+        valid = accepting
 
     grant = valid[0]
     decision = RevealDecision(

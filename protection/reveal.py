@@ -5,13 +5,15 @@ names the principal, a purpose, a dataset and a token; it is checked in this
 order, and every attempt, refused, failed or answered, becomes one ``reveal``
 audit event:
 
-1. the purpose: at least :data:`MIN_PURPOSE_CHARS` characters once whitespace is
-   collapsed, and no resident ID or mobile number in it; it goes into the log
-   cleaned (``audit.free_text``: a name or number in it becomes a tag);
+1. the purpose: no resident ID or mobile number in it; it goes into the log as
+   the catalogue code it names (``config/purposes.yaml``, by code or Chinese
+   name), else cleaned (``audit.free_text``: a name or number becomes a tag);
+   whether the reveal grant accepts it is the decision's (step 3);
 2. the token: ``t<version>_`` and 26 base32 characters (a malformed token is not
    echoed into the log, it may be the identifier itself);
 3. the decision (:func:`policies.reveal_decision.decide_reveal`): principal,
-   dataset, deny rules, reveal grants, row scope and columns;
+   dataset, deny rules, reveal grants and the purposes they accept, row scope
+   and columns;
 4. the token-key version: a token made before a token-key rotation is followed
    through ``lake.meta.token_maps`` to its current successor (the audit event
    names both); a token of another version that no map knows is refused, since
@@ -53,6 +55,7 @@ from encryption.tokens import TOKEN_PATTERN, token_version
 from lakehouse.connection import table_exists
 from metering.costs import CRYPTO, metered
 from policies.models import PolicySet
+from policies.purposes import resolve_purpose
 from policies.reveal_decision import (
     RevealDecision,
     community_column,
@@ -61,7 +64,6 @@ from policies.reveal_decision import (
 )
 from protection.token_rotation import translate_token
 
-MIN_PURPOSE_CHARS = 4
 MAX_AUDITED_PURPOSE_CHARS = 200
 MATCHED_ON = "matched_on"
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -119,7 +121,7 @@ def reveal(
     :class:`RevealFailed` (audited) when it may but cannot.
     """
     token = token.strip()
-    purpose = " ".join(purpose.split())
+    purpose = resolve_purpose(purpose, policies.purposes)
     attempt = _Attempt(audit, principal, dataset, token, purpose)
 
     problem = _purpose_problem(purpose)
@@ -136,7 +138,9 @@ def reveal(
         attempt.refuse("unknown dataset (not a dataset name)")
 
     contract = datasets.get(dataset)
-    decision = decide_reveal(principal, contract, policies, day=day, dataset_name=dataset)
+    decision = decide_reveal(
+        principal, contract, policies, day=day, dataset_name=dataset, purpose=purpose
+    )
     attempt.decision = decision
     if not decision.allowed:
         attempt.refuse(decision.reasons[0])
@@ -222,11 +226,6 @@ def audit_unanswerable(
 
 
 def _purpose_problem(purpose: str) -> str | None:
-    if len(purpose) < MIN_PURPOSE_CHARS:
-        return (
-            f"a purpose is required: at least {MIN_PURPOSE_CHARS} characters saying why "
-            "(e.g. 救助对象核查)"
-        )
     try:
         assert_no_plaintext_identifiers(purpose)
     except ValueError:

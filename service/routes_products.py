@@ -89,7 +89,9 @@ def product_rows(
     format: Annotated[
         Literal["json", "csv", "xlsx", "parquet", "arrow"], Query(description="返回格式")
     ] = "json",
-    purpose: Annotated[str, Query(max_length=500, description="用途（记入审计）")] = "",
+    purpose: Annotated[
+        str, Query(max_length=500, description="用途：授权所接受的用途代码或中文名称，记入审计")
+    ] = "",
 ) -> Response:
     context = context_of(request)
     decision = _decision(request, identity, name)

@@ -16,7 +16,11 @@ router = APIRouter(prefix="/api/v1", tags=["query"], responses=ERROR_RESPONSES)
 
 class QueryBody(BaseModel):
     sql: str = Field(min_length=1, max_length=64 * 1024, description="一条只读 SQL（DuckDB 方言）")
-    purpose: str = Field(default="", max_length=500, description="用途（记入审计）")
+    purpose: str = Field(
+        default="",
+        max_length=500,
+        description="用途：授权所接受的用途代码或中文名称（config/purposes.yaml），记入审计",
+    )
 
 
 @router.post("/query", summary="在我的数据室中运行一条只读查询")

@@ -32,7 +32,10 @@ def _table(page: str) -> list[list[str]]:
 
 
 def _chart(demo: Any, product: str, principal: str, out: Path) -> Any:
-    return demo.shuzhi("products", "chart", product, "--as", principal, "--out", str(out))
+    purpose = "proactive_elderly_visits" if product.startswith("proactive") else "street_governance"
+    return demo.shuzhi(
+        "products", "chart", product, "--as", principal, "--out", str(out), "--purpose", purpose
+    )
 
 
 def _communities(demo: Any) -> dict[str, set[str]]:
@@ -72,7 +75,7 @@ def test_a_chart_is_one_audited_query_in_the_room(demo: Any, tmp_path: Path) -> 
         "--out",
         str(out),
         "--purpose",
-        "月度诉求分析",
+        "street_governance",
     )
     assert done.returncode == 0, done.stderr
     events = _events(demo)[before:]
@@ -81,7 +84,7 @@ def test_a_chart_is_one_audited_query_in_the_room(demo: Any, tmp_path: Path) -> 
     assert events[0]["actor"] == "street_donghu"
     assert details["outcome"] == "answered" and details["products"] == ["street_case_stats"]
     assert details["grants"] == ["g-street-returned-products"]
-    assert details["purpose"] == "月度诉求分析" and details["by"].startswith("operator ")
+    assert details["purpose"] == "street_governance" and details["by"].startswith("operator ")
     assert "street_case_stats" in details["statement"]
     assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and out.stat().st_size > 20_000
 

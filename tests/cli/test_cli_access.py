@@ -39,7 +39,8 @@ def _json(done: subprocess.CompletedProcess[str]) -> object:
 def test_request_approve_query_revoke(home: tuple[Path, Shuzhi]) -> None:
     root, shuzhi = home
     until = (dt.date.today() + dt.timedelta(days=60)).isoformat()
-    query = ("query", "--as", ASKER, "--json", f"select legal_rep_phone from {ROSTER} limit 5")
+    sql = f"select legal_rep_phone from {ROSTER} limit 5"
+    query = ("query", "--as", ASKER, "--purpose", "企业类诉求核实", "--json", sql)
 
     before = _json(shuzhi("access", "explain", "--as", ASKER, ROSTER, "--json"))
     assert isinstance(before, dict) and before["allowed"] is False
@@ -66,6 +67,10 @@ def test_request_approve_query_revoke(home: tuple[Path, Shuzhi]) -> None:
     explained = _json(shuzhi("access", "explain", "--as", ASKER, ROSTER, "--json"))
     assert isinstance(explained, dict) and explained["allowed"] is True
     assert explained["rows"] == "district"
+    # The request's purpose is what a read through its grant must state.
+    assert [g["purposes"] for g in explained["grants"]] == [["企业类诉求核实"]]
+    other = shuzhi("query", "--as", ASKER, "--purpose", "随便看看", sql)
+    assert other.returncode == 2 and "g-req-0001 accepts 企业类诉求核实" in other.stderr
     columns = {c["name"]: (c["treatment"], c["because"]) for c in explained["columns"]}
     assert (
         columns["legal_rep_phone"][0] == "masked" and "g-req-0001" in columns["legal_rep_phone"][1]

@@ -22,6 +22,17 @@ STREET_OFFICES = {
 }
 
 
+def demo_purpose(principal: str, sql: str) -> str:
+    """A purpose the demo's grants accept for this principal's read (config/grants.yaml)."""
+    if "proactive_elderly_alone" in sql:
+        return "proactive_elderly_visits"
+    if principal.startswith("dept_"):
+        return "department_statistics"
+    if principal.startswith("steward"):
+        return "catalogue_oversight"
+    return "street_governance"
+
+
 @dataclass
 class DemoRun:
     home: Path
@@ -34,8 +45,9 @@ class DemoRun:
             [str(SHUZHI), *args], env=env, capture_output=True, text=True, timeout=300, check=False
         )
 
-    def query_json(self, principal: str, sql: str) -> dict:
-        done = self.shuzhi("query", "--as", principal, "--json", sql)
+    def query_json(self, principal: str, sql: str, purpose: str | None = None) -> dict:
+        purpose = purpose or demo_purpose(principal, sql)
+        done = self.shuzhi("query", "--as", principal, "--purpose", purpose, "--json", sql)
         assert done.returncode == 0, done.stderr
         return json.loads(done.stdout)
 

@@ -58,7 +58,7 @@ def _log_text(gateway: QueryGateway) -> str:
 def test_deeply_nested_statement_is_refused_and_audited(gateway: QueryGateway) -> None:
     sql = "SELECT " + "(" * 3000 + "1" + ")" * 3000
     with pytest.raises(StatementRefused):
-        gateway.query(PRINCIPAL, sql, day=IN_FORCE)
+        gateway.query(PRINCIPAL, sql, purpose="street_governance", day=IN_FORCE)
     (event,) = _query_events(gateway)
     assert event["details"]["outcome"] == "refused"
     assert len(event["details"]["statement"]) < 20_000
@@ -67,15 +67,16 @@ def test_deeply_nested_statement_is_refused_and_audited(gateway: QueryGateway) -
 @pytest.mark.parametrize(
     "purpose", [f"回访 {PHONE}", f"核查身份证 {ID_SPACED}", "核查 +86 139 1234 5678 的诉求"]
 )
-def test_personal_data_in_the_purpose_is_cleaned_and_the_answer_audited(
+def test_personal_data_in_the_purpose_is_cleaned_and_the_refusal_audited(
     gateway: QueryGateway, purpose: str
 ) -> None:
-    answer = gateway.query(
-        PRINCIPAL, "SELECT count(*) AS n FROM street_case_stats", purpose=purpose, day=IN_FORCE
-    )
-    assert answer.result.table.num_rows == 1
+    # No grant accepts such a purpose: refused, and what was typed is audited cleaned.
+    with pytest.raises(AccessRefused, match="not one its grants accept"):
+        gateway.query(
+            PRINCIPAL, "SELECT count(*) AS n FROM street_case_stats", purpose=purpose, day=IN_FORCE
+        )
     (event,) = _query_events(gateway)
-    assert event["details"]["outcome"] == "answered"
+    assert event["details"]["outcome"] == "refused"
     assert event["details"]["purpose"].startswith(purpose[:2])
     text = _log_text(gateway)
     for secret in ("0013", "8000", "19900307", "1234 5678"):
@@ -87,6 +88,7 @@ def test_phone_in_a_column_alias_does_not_reach_the_log(gateway: QueryGateway) -
         PRINCIPAL,
         'SELECT count(*) AS "13800138000", 1 AS "张伟的电话" FROM street_case_stats '
         "/* 回访 王小明 13900139000 */",
+        purpose="street_governance",
         day=IN_FORCE,
     )
     assert answer.result.table.column_names == ["13800138000", "张伟的电话"]
@@ -103,7 +105,7 @@ def test_unknown_principal_holding_personal_data_is_refused_and_audited_cleanly(
     gateway: QueryGateway, principal: str
 ) -> None:
     with pytest.raises(AccessRefused, match="unknown principal"):
-        gateway.query(principal, "SELECT 1", day=IN_FORCE)
+        gateway.query(principal, "SELECT 1", purpose="street_governance", day=IN_FORCE)
     (event,) = _query_events(gateway)
     assert event["details"]["outcome"] == "refused"
     assert event["actor"] == "unknown-principal"
@@ -112,7 +114,7 @@ def test_unknown_principal_holding_personal_data_is_refused_and_audited_cleanly(
 
 
 def test_known_principal_is_recorded_by_name(gateway: QueryGateway) -> None:
-    gateway.query(PRINCIPAL, "SELECT 1 AS one", day=IN_FORCE)
+    gateway.query(PRINCIPAL, "SELECT 1 AS one", purpose="street_governance", day=IN_FORCE)
     (event,) = _query_events(gateway)
     assert (event["actor"], event["details"]["principal"]) == (PRINCIPAL, PRINCIPAL)
 
@@ -124,7 +126,10 @@ def test_long_in_list_is_refused_before_any_parsing_and_audited(gateway: QueryGa
     values = ", ".join(f"'{i:09d}'" for i in range(40_000))
     with pytest.raises(StatementRefused, match="longer than"):
         gateway.query(
-            PRINCIPAL, f"SELECT * FROM street_case_stats WHERE month IN ({values})", day=IN_FORCE
+            PRINCIPAL,
+            f"SELECT * FROM street_case_stats WHERE month IN ({values})",
+            purpose="street_governance",
+            day=IN_FORCE,
         )
     (event,) = _query_events(gateway)
     assert event["details"]["outcome"] == "refused"
@@ -134,7 +139,9 @@ def test_long_in_list_is_refused_before_any_parsing_and_audited(gateway: QueryGa
 def test_statement_with_too_many_words_is_refused(gateway: QueryGateway) -> None:
     values = ",".join("1" for _ in range(12_000))  # short enough, but 24,000 tokens
     with pytest.raises(StatementRefused, match="more than 10,000 words"):
-        gateway.query(PRINCIPAL, f"SELECT 1 WHERE 1 IN ({values})", day=IN_FORCE)
+        gateway.query(
+            PRINCIPAL, f"SELECT 1 WHERE 1 IN ({values})", purpose="street_governance", day=IN_FORCE
+        )
     assert _query_events(gateway)[0]["details"]["outcome"] == "refused"
 
 
@@ -146,17 +153,27 @@ def test_scalar_function_past_the_deadline_is_stopped_and_audited(
     gateway.limits = RoomLimits(timeout_s=2)
     sql = "SELECT levenshtein(repeat('a', 200000), repeat('b', 200000)) AS d"
     with pytest.raises(QueryTimeout, match="longer than 2 s"):
-        gateway.query(PRINCIPAL, sql, day=IN_FORCE)
+        gateway.query(PRINCIPAL, sql, purpose="street_governance", day=IN_FORCE)
     (event,) = _query_events(gateway)
     assert (event["details"]["outcome"], event["details"]["limit"]) == ("stopped", "time")
     # The gateway answers the next query as usual.
     gateway.limits = None
-    assert gateway.query(PRINCIPAL, "SELECT 1 AS one", day=IN_FORCE).result.table.num_rows == 1
+    assert (
+        gateway.query(
+            PRINCIPAL, "SELECT 1 AS one", purpose="street_governance", day=IN_FORCE
+        ).result.table.num_rows
+        == 1
+    )
 
 
 def test_one_value_far_over_the_memory_limit_is_stopped(gateway: QueryGateway) -> None:
     with pytest.raises(QueryStopped, match="more memory") as stopped:
-        gateway.query(PRINCIPAL, "SELECT length(repeat('x', 3000000000)) AS n", day=IN_FORCE)
+        gateway.query(
+            PRINCIPAL,
+            "SELECT length(repeat('x', 3000000000)) AS n",
+            purpose="street_governance",
+            day=IN_FORCE,
+        )
     assert stopped.value.limit == "memory"
     (event,) = _query_events(gateway)
     assert (event["details"]["outcome"], event["details"]["limit"]) == ("stopped", "memory")
@@ -165,7 +182,12 @@ def test_one_value_far_over_the_memory_limit_is_stopped(gateway: QueryGateway) -
 def test_answer_larger_than_the_cap_is_stopped(gateway: QueryGateway) -> None:
     gateway.limits = RoomLimits(max_result_bytes=8 * 1024**2)
     with pytest.raises(QueryStopped, match="larger than 8 MB") as stopped:
-        gateway.query(PRINCIPAL, "SELECT repeat('x', 20000000) AS big", day=IN_FORCE)
+        gateway.query(
+            PRINCIPAL,
+            "SELECT repeat('x', 20000000) AS big",
+            purpose="street_governance",
+            day=IN_FORCE,
+        )
     assert stopped.value.limit == "size"
     (event,) = _query_events(gateway)
     assert (event["details"]["outcome"], event["details"]["limit"]) == ("stopped", "size")
@@ -173,13 +195,20 @@ def test_answer_larger_than_the_cap_is_stopped(gateway: QueryGateway) -> None:
 
 def test_answer_under_the_cap_is_returned_whole(gateway: QueryGateway) -> None:
     gateway.limits = RoomLimits(max_result_bytes=8 * 1024**2)
-    answer = gateway.query(PRINCIPAL, "SELECT repeat('x', 1000000) AS big", day=IN_FORCE)
+    answer = gateway.query(
+        PRINCIPAL, "SELECT repeat('x', 1000000) AS big", purpose="street_governance", day=IN_FORCE
+    )
     assert len(answer.result.table.column("big")[0].as_py()) == 1_000_000
 
 
 def test_a_failed_query_is_one_event_naming_the_error_type_only(gateway: QueryGateway) -> None:
     with pytest.raises(QueryFailed):
-        gateway.query(PRINCIPAL, "SELECT CAST('13800138000x' AS INTEGER) AS n", day=IN_FORCE)
+        gateway.query(
+            PRINCIPAL,
+            "SELECT CAST('13800138000x' AS INTEGER) AS n",
+            purpose="street_governance",
+            day=IN_FORCE,
+        )
     (event,) = _query_events(gateway)
     assert (event["details"]["outcome"], event["details"]["error"]) == ("failed", "QueryFailed")
     assert "13800138000" not in _log_text(gateway)

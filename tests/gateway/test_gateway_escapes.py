@@ -135,7 +135,7 @@ def test_escape_is_refused_clearly_and_audited(
 ) -> None:
     sql = sql_for(district)
     with pytest.raises(error) as refused:
-        gateway.query(PRINCIPAL, sql, purpose="escape test", day=IN_FORCE)
+        gateway.query(PRINCIPAL, sql, purpose="street_governance", day=IN_FORCE)
     message = str(refused.value)
     assert words in message
     if error is StatementRefused:
@@ -146,7 +146,7 @@ def test_escape_is_refused_clearly_and_audited(
     details = event["details"]
     assert details["outcome"] == "refused"
     assert details["reason"] == message
-    assert details["purpose"] == "escape test"
+    assert details["purpose"] == "street_governance"
     # No path, file name or other literal the user typed reaches the log.
     log = gateway.audit.path.read_text("utf-8")
     for secret in (str(_folder(district)), "outside.csv", "catalog.sqlite", "64GB", "HOME"):
@@ -158,7 +158,12 @@ def test_escape_is_refused_clearly_and_audited(
 
 
 def test_the_room_is_still_queried_normally_after_refusals(gateway: QueryGateway) -> None:
-    answer = gateway.query(PRINCIPAL, "SELECT count(*) AS n FROM street_case_stats", day=IN_FORCE)
+    answer = gateway.query(
+        PRINCIPAL,
+        "SELECT count(*) AS n FROM street_case_stats",
+        purpose="street_governance",
+        day=IN_FORCE,
+    )
     assert answer.result.table.to_pylist() == [{"n": 8}]
     assert answer.grants == [STREET_GRANT]
 
@@ -199,15 +204,20 @@ def test_revoked_grant_is_refused_and_leaves_the_room_at_once(
 ) -> None:
     own = district.with_own_rooms(tmp_path)
     gateway = own.gateway(tmp_path / "audit.log")
-    assert gateway.query(PRINCIPAL, sql, day=IN_FORCE).result.table.num_rows > 0
+    assert (
+        gateway.query(
+            PRINCIPAL, sql, purpose="street_governance", day=IN_FORCE
+        ).result.table.num_rows
+        > 0
+    )
 
     gateway.policies = _without_grant(district.policies, STREET_GRANT)  # the steward revokes it
     with pytest.raises(AccessRefused, match="deny by default"):
-        gateway.query(PRINCIPAL, sql, day=IN_FORCE)
+        gateway.query(PRINCIPAL, sql, purpose="street_governance", day=IN_FORCE)
     _assert_taken_out(own, gateway)
     # Asked again, the product is gone from the room and the reason is still the engine's.
     with pytest.raises(AccessRefused, match="deny by default"):
-        gateway.query(PRINCIPAL, sql, day=IN_FORCE)
+        gateway.query(PRINCIPAL, sql, purpose="street_governance", day=IN_FORCE)
     outcomes = [e["details"]["outcome"] for e in _events(gateway) if e["kind"] == "query"]
     assert outcomes == ["answered", "refused", "refused"]
 
@@ -219,7 +229,7 @@ def test_expired_grant_is_refused_and_leaves_the_room_at_once(
     own = district.with_own_rooms(tmp_path)
     gateway = own.gateway(tmp_path / "audit.log")
     with pytest.raises(AccessRefused, match="not valid on 2028-01-01"):
-        gateway.query(PRINCIPAL, sql, day=EXPIRED)
+        gateway.query(PRINCIPAL, sql, purpose="street_governance", day=EXPIRED)
     assert [e for e in _events(gateway) if e["kind"] == "query"][-1]["details"][
         "outcome"
     ] == "refused"

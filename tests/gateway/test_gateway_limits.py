@@ -31,7 +31,10 @@ def _last_details(gateway: QueryGateway) -> dict:
 def test_row_limit_truncates_and_the_audit_says_so(gateway: QueryGateway) -> None:
     gateway.row_limit = 5
     answer = gateway.query(
-        PRINCIPAL, "SELECT uscc FROM street_enterprise_roster ORDER BY uscc", day=IN_FORCE
+        PRINCIPAL,
+        "SELECT uscc FROM street_enterprise_roster ORDER BY uscc",
+        purpose="street_governance",
+        day=IN_FORCE,
     )
     assert (answer.result.table.num_rows, answer.result.truncated) == (5, True)
     assert answer.result.table.column("uscc").to_pylist() == [
@@ -43,7 +46,12 @@ def test_row_limit_truncates_and_the_audit_says_so(gateway: QueryGateway) -> Non
 
 def test_row_limit_met_exactly_is_not_truncated(gateway: QueryGateway) -> None:
     gateway.row_limit = 6
-    answer = gateway.query(PRINCIPAL, "SELECT * FROM street_enterprise_roster", day=IN_FORCE)
+    answer = gateway.query(
+        PRINCIPAL,
+        "SELECT * FROM street_enterprise_roster",
+        purpose="street_governance",
+        day=IN_FORCE,
+    )
     assert (answer.result.table.num_rows, answer.result.truncated) == (6, False)
     assert _last_details(gateway)["truncated"] is False
 
@@ -53,6 +61,7 @@ def test_row_limit_bounds_generated_rows_too(gateway: QueryGateway) -> None:
     answer = gateway.query(
         PRINCIPAL,
         "SELECT r.i, s.street_code FROM range(100000) r(i), street_case_stats s",
+        purpose="street_governance",
         day=IN_FORCE,
     )
     assert (answer.result.table.num_rows, answer.result.truncated) == (1000, True)
@@ -65,10 +74,15 @@ def test_memory_hungry_query_fails_cleanly_and_is_audited(gateway: QueryGateway)
         "FROM street_case_stats, range(1000000) r(i)"
     )
     with pytest.raises(QueryStopped, match="more memory than a query may use") as stopped:
-        gateway.query(PRINCIPAL, sql, day=IN_FORCE)
+        gateway.query(PRINCIPAL, sql, purpose="street_governance", day=IN_FORCE)
     assert "\n" not in str(stopped.value)
     details = _last_details(gateway)
     assert (details["outcome"], details["limit"]) == ("stopped", "memory")
     # The next query on the same room is answered as usual.
-    answer = gateway.query(PRINCIPAL, "SELECT count(*) AS n FROM street_case_stats", day=IN_FORCE)
+    answer = gateway.query(
+        PRINCIPAL,
+        "SELECT count(*) AS n FROM street_case_stats",
+        purpose="street_governance",
+        day=IN_FORCE,
+    )
     assert answer.result.table.to_pylist() == [{"n": 8}]

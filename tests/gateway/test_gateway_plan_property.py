@@ -153,7 +153,7 @@ def test_products_read_are_exactly_the_products_decided_and_audited(
     gateway = setting.gateway
     before = _events(gateway) if gateway.audit.path.exists() else 0
     try:
-        answer = gateway.query(PRINCIPAL, sql, purpose="plan property", day=IN_FORCE)
+        answer = gateway.query(PRINCIPAL, sql, purpose="street_governance", day=IN_FORCE)
     except (StatementRefused, AccessRefused):
         event("refused")
         assert _last(gateway)["outcome"] == "refused"
@@ -189,5 +189,5 @@ def test_products_read_are_exactly_the_products_decided_and_audited(
     ],
 )  # fmt: skip
 def test_the_property_is_not_vacuous(setting: Setting, sql: str, products: set[str]) -> None:
-    answer = setting.gateway.query(PRINCIPAL, sql, day=IN_FORCE)
+    answer = setting.gateway.query(PRINCIPAL, sql, purpose="street_governance", day=IN_FORCE)
     assert set(answer.products) == products == _oracle(setting, sql)

@@ -239,7 +239,7 @@ def test_no_generated_query_shows_another_street_or_a_withheld_value(
 ) -> None:
     sql = data.draw(queries(Gen(setting.columns)), label="sql")
     try:
-        answer = setting.gateway.query(principal, sql, purpose="property test", day=IN_FORCE)
+        answer = setting.gateway.query(principal, sql, purpose="street_governance", day=IN_FORCE)
     except (StatementRefused, AccessRefused) as refusal:
         event(f"refused: {type(refusal).__name__}")
         assert _last_event(setting.gateway)["details"]["outcome"] == "refused"
@@ -280,7 +280,7 @@ def test_no_generated_query_shows_another_street_or_a_withheld_value(
 def test_representative_queries_are_answered_with_own_rows(
     setting: Setting, principal: str, sql: str
 ) -> None:
-    answer = setting.gateway.query(principal, sql, purpose="property test", day=IN_FORCE)
+    answer = setting.gateway.query(principal, sql, purpose="street_governance", day=IN_FORCE)
     assert answer.result.table.num_rows > 0
     _assert_own_street_only(setting, principal, answer)
     own_values = {
@@ -296,6 +296,7 @@ def test_another_streets_rows_are_absent_even_when_asked_for_by_name(setting: Se
     answer = setting.gateway.query(
         "street_donghu",
         "SELECT * FROM street_enterprise_roster WHERE street_code = '440399002'",
+        purpose="street_governance",
         day=IN_FORCE,
     )
     assert answer.result.table.num_rows == 0
@@ -305,6 +306,7 @@ def test_masked_columns_hold_masked_values_only(setting: Setting) -> None:
     answer = setting.gateway.query(
         "street_xiling",
         "SELECT legal_rep, legal_rep_phone FROM street_enterprise_roster",
+        purpose="street_governance",
         day=IN_FORCE,
     )
     rows = answer.result.table.to_pylist()

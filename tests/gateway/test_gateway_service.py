@@ -44,7 +44,10 @@ def _events(gw: QueryGateway) -> list[dict]:
 
 def test_answered_query_is_audited_with_grant_and_rows(gateway: QueryGateway) -> None:
     answer = gateway.query(
-        "street_donghu", "select * from street_case_stats where cases > 3", day=IN_FORCE
+        "street_donghu",
+        "select * from street_case_stats where cases > 3",
+        purpose="street_governance",
+        day=IN_FORCE,
     )
     assert answer.result.table.num_rows == 1
     event = _events(gateway)[-1]
@@ -58,31 +61,56 @@ def test_expired_grant_is_refused_even_though_the_room_still_has_the_data(
     gateway: QueryGateway,
 ) -> None:
     with pytest.raises(AccessRefused, match="not valid"):
-        gateway.query("street_donghu", "select * from street_case_stats", day=EXPIRED)
+        gateway.query(
+            "street_donghu",
+            "select * from street_case_stats",
+            purpose="street_governance",
+            day=EXPIRED,
+        )
     assert _events(gateway)[-1]["details"]["outcome"] == "refused"
 
 
 def test_table_outside_the_catalogue_is_refused(gateway: QueryGateway) -> None:
     with pytest.raises(AccessRefused, match="'staged_population' is not a table in street_donghu"):
-        gateway.query("street_donghu", "select * from staged_population", day=IN_FORCE)
+        gateway.query(
+            "street_donghu",
+            "select * from staged_population",
+            purpose="street_governance",
+            day=IN_FORCE,
+        )
 
 
 def test_denied_principal_refused_and_audited(gateway: QueryGateway) -> None:
     with pytest.raises(AccessRefused, match="d-reviewers-see-no-data"):
-        gateway.query("reviewer_security", "select * from street_case_stats", day=IN_FORCE)
+        gateway.query(
+            "reviewer_security",
+            "select * from street_case_stats",
+            purpose="street_governance",
+            day=IN_FORCE,
+        )
     event = _events(gateway)[-1]
     assert event["actor"] == "reviewer_security" and event["details"]["outcome"] == "refused"
 
 
 def test_write_statement_refused_and_audited(gateway: QueryGateway) -> None:
     with pytest.raises(StatementRefused):
-        gateway.query("street_donghu", "delete from street_case_stats", day=IN_FORCE)
+        gateway.query(
+            "street_donghu",
+            "delete from street_case_stats",
+            purpose="street_governance",
+            day=IN_FORCE,
+        )
     assert _events(gateway)[-1]["details"]["outcome"] == "refused"
 
 
 def test_principal_without_room_is_told_to_run_the_pipeline(gateway: QueryGateway) -> None:
     with pytest.raises(AccessRefused, match="no data room"):
-        gateway.query("street_xiling", "select * from street_case_stats", day=IN_FORCE)
+        gateway.query(
+            "street_xiling",
+            "select * from street_case_stats",
+            purpose="street_governance",
+            day=IN_FORCE,
+        )
 
 
 def test_statement_shape_drops_every_literal() -> None:
@@ -91,3 +119,48 @@ def test_statement_shape_drops_every_literal() -> None:
     )
     assert "4403" not in shaped and "138" not in shaped and "5" not in shaped
     assert shaped.count("?") == 3
+
+
+# --- purposes: a read is answered only for a purpose its grant accepts ---------------
+
+READ = "select * from street_case_stats"
+
+
+@pytest.mark.parametrize("purpose", ["street_governance", "街道日常治理与服务"])
+def test_a_purpose_the_grant_accepts_is_answered_and_audited_as_its_code(
+    gateway: QueryGateway, purpose: str
+) -> None:
+    answer = gateway.query("street_donghu", READ, purpose=purpose, day=IN_FORCE)
+    assert answer.result.table.num_rows > 0
+    details = _events(gateway)[-1]["details"]
+    assert (details["outcome"], details["purpose"]) == ("answered", "street_governance")
+
+
+@pytest.mark.parametrize(
+    ("purpose", "said"),
+    [
+        (None, "a purpose is required"),
+        ("", "a purpose is required"),
+        ("随便看看", "the stated purpose is not one its grants accept"),
+        ("department_statistics", "purpose 'department_statistics' is not one"),  # another grant's
+        ("home_visit", "purpose 'home_visit' is not one"),  # a reveal grant's
+    ],
+)
+def test_no_purpose_or_one_the_grant_does_not_accept_is_refused(
+    gateway: QueryGateway, purpose: str | None, said: str
+) -> None:
+    with pytest.raises(AccessRefused) as refused:
+        gateway.query("street_donghu", READ, purpose=purpose, day=IN_FORCE)
+    message = str(refused.value)
+    assert said in message
+    assert (
+        "grant g-street-returned-products accepts street_governance (街道日常治理与服务)" in message
+    )
+    details = _events(gateway)[-1]["details"]
+    assert details["outcome"] == "refused" and "accepts street_governance" in details["reason"]
+
+
+def test_a_statement_reading_no_product_needs_no_purpose(gateway: QueryGateway) -> None:
+    assert (
+        gateway.query("street_donghu", "select 1 as one", day=IN_FORCE).result.table.num_rows == 1
+    )

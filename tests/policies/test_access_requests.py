@@ -211,6 +211,11 @@ def test_approval_creates_a_conservative_grant_the_engine_honours(
     assert grant.rows == "district"  # a department has no jurisdiction of its own
     assert (grant.valid_from, grant.valid_until) == (DAY, UNTIL)
     assert grant.purpose == "核实诉求办理情况"
+    # The request's purpose is the one its grant accepts: reads for any other are refused.
+    assert grant.purposes == ["核实诉求办理情况"]
+    assert decide("dept_x", CONDITIONAL, _live(store), day=DAY, purpose="核实诉求办理情况").allowed
+    other = decide("dept_x", CONDITIONAL, _live(store), day=DAY, purpose="随便看看")
+    assert not other.allowed and "g-req-0001 accepts 核实诉求办理情况" in other.reasons[0]
 
     decision = decide("dept_x", CONDITIONAL, _live(store), day=DAY)
     assert decision.allowed and decision.grants == ["g-req-0001"]
@@ -346,7 +351,9 @@ def approved(
 def test_revocation_takes_effect_at_once(approved: Approved) -> None:
     store, request_id = approved.store, approved.request_id
     assert "case_details" in approved.room_tables()
-    answer = approved.gateway().query("dept_x", "SELECT sum(cases) AS n FROM case_details", day=DAY)
+    answer = approved.gateway().query(
+        "dept_x", "SELECT sum(cases) AS n FROM case_details", purpose="核实诉求办理情况", day=DAY
+    )
     assert answer.result.table.to_pylist() == [{"n": 8}] and answer.grants == ["g-req-0001"]
     stale = approved.gateway()  # policies read before the revocation
 
@@ -354,11 +361,15 @@ def test_revocation_takes_effect_at_once(approved: Approved) -> None:
     assert revoked.state == "revoked" and store.grants() == []
     assert not decide("dept_x", CONDITIONAL, _live(store), day=DAY).allowed
     with pytest.raises(AccessRefused, match="case_details"):
-        approved.gateway().query("dept_x", "SELECT count(*) FROM case_details", day=DAY)
+        approved.gateway().query(
+            "dept_x", "SELECT count(*) FROM case_details", purpose="核实诉求办理情况", day=DAY
+        )
     assert "case_details" not in approved.room_tables()
     # Even a gateway holding the old policies cannot read what the room no longer has.
     with pytest.raises(Exception, match="case_details"):
-        stale.query("dept_x", "SELECT count(*) FROM case_details", day=DAY)
+        stale.query(
+            "dept_x", "SELECT count(*) FROM case_details", purpose="核实诉求办理情况", day=DAY
+        )
     with pytest.raises(AccessRequestRefused, match="it is revoked, not approved"):
         store.revoke(CONFIG, request_id, steward="steward", reason="again", day=DAY)
 
@@ -374,7 +385,9 @@ def test_expiry_takes_effect_the_day_after_until(approved: Approved) -> None:
     assert store.get(request_id).state_on(after) == "expired"
     assert "case_details" not in approved.room_tables(after)
     with pytest.raises(AccessRefused, match="not valid"):
-        approved.gateway().query("dept_x", "SELECT count(*) FROM case_details", day=after)
+        approved.gateway().query(
+            "dept_x", "SELECT count(*) FROM case_details", purpose="核实诉求办理情况", day=after
+        )
     assert store.expire_due(last_day) == []
     [expired] = store.expire_due(after)
     assert expired.id == request_id and store.get(request_id).state == "expired"

@@ -61,6 +61,7 @@ def reveal_grant(**changes: object) -> dict[str, object]:
         "columns": ["name", "phone"],
         "rows": "own_jurisdiction",
         "purpose": "入户走访",
+        "purposes": ["home_visit"],
         "valid_from": "2026-01-01",
         "valid_until": "2026-12-31",
         "reason": "visits",

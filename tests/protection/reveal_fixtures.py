@@ -168,11 +168,16 @@ class RevealLake:
         principal: str,
         dataset: str,
         token: str,
-        purpose: str = "入户走访核实联系方式",
+        purpose: str | None = None,
         *,
         day: dt.date = DAY,
         policies: PolicySet | None = None,
     ) -> RevealResult:
+        policies = policies or self.policies
+        if purpose is None:  # a purpose the principal's first reveal grant accepts
+            who = policies.principal(principal)
+            grants = [g for g in policies.reveals if who is not None and g.to.matches(who)]
+            purpose = grants[0].accepted_purposes[0] if grants else "home_visit"
         return reveal(
             self.con,
             principal=principal,
@@ -180,7 +185,7 @@ class RevealLake:
             token=token,
             purpose=purpose,
             datasets=self.catalog.datasets,
-            policies=policies or self.policies,
+            policies=policies,
             keystore=self.keystore,
             audit=self.audit,
             day=day,

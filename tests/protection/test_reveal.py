@@ -168,13 +168,29 @@ def test_deny_rule_beats_a_reveal_grant(lake: RevealLake) -> None:
 
 def test_purpose_is_required(lake: RevealLake) -> None:
     token = lake.token("phone", ZHAO.phone)
-    for purpose in ("", "   ", "看看", " a b "):
+    for purpose in ("", "   "):
         message = _refused(lake, "street_nanqiao", "population", token, purpose)
-        assert message.startswith("a purpose is required")
+        assert message.startswith("a purpose is required: grant r-street-home-visits accepts")
     assert lake.reveal("street_nanqiao", "population", token, "入户走访").count == 1
     events = lake.events()
-    assert [e["allowed"] for e in events] == [False, False, False, False, True]
-    assert events[0]["purpose"] == "" and events[-1]["purpose"] == "入户走访"
+    assert [e["allowed"] for e in events] == [False, False, True]
+    # The Chinese name is audited as the purpose's code.
+    assert events[0]["purpose"] == "" and events[-1]["purpose"] == "home_visit"
+
+
+@pytest.mark.parametrize(
+    "purpose", ["随便看看", "看看", "assistance_check", "救助对象核查", "street_governance"]
+)
+def test_a_purpose_the_reveal_grant_does_not_accept_is_refused(
+    lake: RevealLake, purpose: str
+) -> None:
+    # Another reveal grant's purpose, a query grant's, or a made-up one: all refused.
+    token = lake.token("phone", ZHAO.phone)
+    message = _refused(lake, "street_nanqiao", "population", token, purpose)
+    assert "is not one its grants accept" in message
+    assert "r-street-home-visits accepts home_visit (入户走访)" in message
+    assert lake.reveal("street_nanqiao", "population", token, "home_visit").count == 1
+    assert [e["outcome"] for e in lake.events()] == ["refused", "revealed"]
 
 
 def test_purpose_holding_an_identifier_is_refused_and_kept_out_of_the_log(
@@ -190,7 +206,7 @@ def test_purpose_holding_an_identifier_is_refused_and_kept_out_of_the_log(
 
 def test_a_name_in_the_purpose_is_audited_as_a_tag(lake: RevealLake) -> None:
     token = lake.token("phone", ZHAO.phone)
-    lake.reveal("street_nanqiao", "population", token, "入户核实王秀英的住址")
+    _refused(lake, "street_nanqiao", "population", token, "入户核实王秀英的住址")
     [event] = lake.events()
     assert event["purpose"] == "入户核实[PERSON]的住址"
     assert "王秀英" not in lake.audit.path.read_text(encoding="utf-8")

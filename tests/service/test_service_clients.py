@@ -66,48 +66,60 @@ def test_a_streets_key_never_yields_another_streets_rows(keys: Keys, principal: 
             "street_population_profile",
             "street_enterprise_roster",
         ):
-            page = client.get(f"/api/v1/products/{product}/rows", params={"limit": 1000})
+            page = client.get(
+                f"/api/v1/products/{product}/rows",
+                params={"purpose": "street_governance", "limit": 1000},
+            )
             assert page.status_code == 200, page.text
             assert {r["street_code"] for r in page.json()["rows"]} == {own}
             for other in _other_streets(principal):
                 asked = client.get(
-                    f"/api/v1/products/{product}/rows", params={"street_code": other}
+                    f"/api/v1/products/{product}/rows",
+                    params={"purpose": "street_governance", "street_code": other},
                 )
                 assert asked.json()["rows"] == []
                 csv = client.get(
                     f"/api/v1/products/{product}/rows",
-                    params={"street_code": other, "format": "csv"},
+                    params={"purpose": "street_governance", "street_code": other, "format": "csv"},
                 )
                 assert other not in csv.text
                 answer = client.post(
                     "/api/v1/query",
-                    json={"sql": f"SELECT * FROM {product} WHERE street_code = '{other}' "
+                    json={"purpose": "street_governance", "sql": f"SELECT * FROM {product} WHERE street_code = '{other}' "
                                  f"OR street_code <> '{own}'"},
                 )  # fmt: skip
                 assert answer.status_code == 200 and answer.json()["rows"] == []
         everything = client.post(
             "/api/v1/query",
-            json={"sql": "SELECT DISTINCT street_code FROM street_case_stats UNION "
+            json={"purpose": "street_governance", "sql": "SELECT DISTINCT street_code FROM street_case_stats UNION "
                          "SELECT street_code FROM street_enterprise_roster"},
         )  # fmt: skip
         assert {r["street_code"] for r in everything.json()["rows"]} == {own}
         for room in STREET_OFFICES:
             if room != principal:
-                other_room = client.post("/api/v1/query", json={"sql": f"SELECT * FROM {room}"})
+                other_room = client.post(
+                    "/api/v1/query",
+                    json={"purpose": "street_governance", "sql": f"SELECT * FROM {room}"},
+                )
                 assert other_room.status_code in (403, 422)
 
 
 def test_a_key_without_the_query_scope_cannot_query(keys: Keys) -> None:
     with keys.served.client(keys.read_only) as client:
         assert client.get("/api/v1/products").status_code == 200
-        refused = client.post("/api/v1/query", json={"sql": "SELECT 1 AS one"})
+        refused = client.post(
+            "/api/v1/query", json={"purpose": "street_governance", "sql": "SELECT 1 AS one"}
+        )
     assert refused.status_code == 403 and "scope query" in refused.json()["message"]
 
 
 def test_every_api_call_names_the_client_and_principal(keys: Keys) -> None:
     before = len(keys.served.audit_events())
     with keys.served.client(keys.by_street["street_xiling"]) as client:
-        client.get("/api/v1/products/street_case_stats/rows", params={"limit": 5})
+        client.get(
+            "/api/v1/products/street_case_stats/rows",
+            params={"purpose": "street_governance", "limit": 5},
+        )
         client.get("/api/v1/products")
     events = keys.served.audit_events()[before:]
     assert [e["kind"] for e in events] == ["query", "api"]
@@ -144,16 +156,24 @@ def test_a_grant_taken_out_of_grants_yaml_is_refused_on_the_very_next_call(
     hub = Hub(Home(tmp_path / "home"), tmp_path / "config")
     rows = "/api/v1/products/street_case_stats/rows"
     with serve(hub) as served, served.client(keys.by_street["street_donghu"]) as client:
-        assert client.get(rows, params={"limit": 1}).status_code == 200
+        assert (
+            client.get(rows, params={"limit": 1, "purpose": "street_governance"}).status_code == 200
+        )
         grants = hub.config / "grants.yaml"
         data = yaml.safe_load(grants.read_text("utf-8"))
         street = next(g for g in data["grants"] if g["id"] == "g-street-returned-products")
         street["products"].remove("street_case_stats")  # as an operator would edit it
         grants.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), "utf-8")
-        refused = client.get(rows, params={"limit": 1})
+        refused = client.get(rows, params={"limit": 1, "purpose": "street_governance"})
         assert refused.status_code == 403, refused.text
         assert refused.json()["error"] == "refused"
-        assert client.get("/api/v1/products/street_population_profile/rows").status_code == 200
+        assert (
+            client.get(
+                "/api/v1/products/street_population_profile/rows",
+                params={"purpose": "street_governance"},
+            ).status_code
+            == 200
+        )
 
 
 def test_a_made_up_key_is_401(keys: Keys) -> None:
@@ -188,7 +208,10 @@ def test_a_query_past_its_timeout_is_504_and_the_service_answers_after(strict: K
     with strict.served.client(strict.by_street["street_xiling"]) as client:
         slow = client.post(
             "/api/v1/query",
-            json={"sql": "SELECT levenshtein(repeat('a', 200000), repeat('b', 200000)) AS d"},
+            json={
+                "purpose": "street_governance",
+                "sql": "SELECT levenshtein(repeat('a', 200000), repeat('b', 200000)) AS d",
+            },
         )
         assert slow.status_code == 504 and "longer than 2 s" in slow.json()["message"]
         assert client.get("/healthz").status_code == 200
@@ -207,7 +230,10 @@ def test_usage_is_metered_into_the_lakehouse_per_caller_and_product(keys: Keys) 
 
     with keys.served.client(keys.by_street["street_nanqiao"]) as client:
         for _ in range(3):
-            client.get("/api/v1/products/street_case_stats/rows", params={"limit": 2})
+            client.get(
+                "/api/v1/products/street_case_stats/rows",
+                params={"purpose": "street_governance", "limit": 2},
+            )
     hub = keys.served.hub
     with hub.lake() as con:
         assert load_pending(con, hub.home.state) > 0
@@ -223,8 +249,14 @@ def test_past_the_daily_row_quota_is_429(tmp_path_factory: pytest.TempPathFactor
     with serve(make_hub(tmp_path_factory.mktemp("service-quota")), settings) as served:
         key = _client(served, "street_donghu", ["products:read"], "配额测试")
         with served.client(key) as client:
-            first = client.get("/api/v1/products/street_case_stats/rows", params={"limit": 5})
-            second = client.get("/api/v1/products/street_case_stats/rows", params={"limit": 5})
+            first = client.get(
+                "/api/v1/products/street_case_stats/rows",
+                params={"purpose": "street_governance", "limit": 5},
+            )
+            second = client.get(
+                "/api/v1/products/street_case_stats/rows",
+                params={"purpose": "street_governance", "limit": 5},
+            )
     assert first.status_code == 200
     assert second.status_code == 429 and second.json()["error"] == "quota_reached"
     assert int(second.headers["retry-after"]) >= 1
@@ -238,7 +270,10 @@ def test_shuzhi_api_usage_prints_the_metered_calls(keys: Keys) -> None:
     from pathlib import Path
 
     with keys.served.client(keys.by_street["street_xiling"]) as client:
-        client.get("/api/v1/products/street_population_profile/rows", params={"limit": 1})
+        client.get(
+            "/api/v1/products/street_population_profile/rows",
+            params={"purpose": "street_governance", "limit": 1},
+        )
     shuzhi = Path(sys.executable).with_name("shuzhi")
     env = {**os.environ, "SHUZHI_HOME": str(keys.served.hub.home.root)}
     done = subprocess.run(

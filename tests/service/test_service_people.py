@@ -112,7 +112,12 @@ def test_rows_are_own_street_only_and_paged(served: Served) -> None:
     with served.client(token) as client:
         page = client.get(
             "/api/v1/products/street_case_stats/rows",
-            params={"limit": 3, "sort": "community_code,-month", "columns": "street_code,month"},
+            params={
+                "purpose": "street_governance",
+                "limit": 3,
+                "sort": "community_code,-month",
+                "columns": "street_code,month",
+            },
         ).json()
     assert page["columns"] == ["street_code", "month"]
     assert len(page["rows"]) == 3 and page["next_offset"] == 3
@@ -124,7 +129,7 @@ def test_asking_for_another_streets_rows_by_filter_yields_none(served: Served) -
     with served.client(token) as client:
         page = client.get(
             "/api/v1/products/street_case_stats/rows",
-            params={"street_code": STREET_OFFICES["street_xiling"]},
+            params={"purpose": "street_governance", "street_code": STREET_OFFICES["street_xiling"]},
         ).json()
     assert page["rows"] == []
 
@@ -140,11 +145,17 @@ def test_a_column_named_twice_is_422_not_a_broken_download(
     token = served.sign_in("donghu_viewer")
     with served.client(token) as client:
         answer = client.get(
-            "/api/v1/products/street_case_stats/rows", params={**params, "format": "parquet"}
+            "/api/v1/products/street_case_stats/rows",
+            params={"purpose": "street_governance", **params, "format": "parquet"},
         )
         assert answer.status_code == 422, answer.text
         assert "twice" in answer.json()["message"]
-        assert client.get("/api/v1/products/street_case_stats/rows").status_code == 200
+        assert (
+            client.get(
+                "/api/v1/products/street_case_stats/rows", params={"purpose": "street_governance"}
+            ).status_code
+            == 200
+        )
 
 
 @pytest.mark.parametrize("kind", ["csv", "xlsx", "parquet", "arrow"])
@@ -152,7 +163,8 @@ def test_downloads_in_every_format(served: Served, kind: str, tmp_path: Path) ->
     token = served.sign_in("donghu_viewer")
     with served.client(token) as client:
         answer = client.get(
-            "/api/v1/products/street_case_stats/rows", params={"format": kind, "limit": 1000}
+            "/api/v1/products/street_case_stats/rows",
+            params={"purpose": "street_governance", "format": kind, "limit": 1000},
         )
     assert answer.status_code == 200, answer.text
     body = answer.content
@@ -179,7 +191,9 @@ def test_downloads_in_every_format(served: Served, kind: str, tmp_path: Path) ->
 def test_unknown_or_traversing_product_names_are_404(served: Served, name: str) -> None:
     token = served.sign_in("donghu_viewer")
     with served.client(token) as client:
-        answer = client.get(f"/api/v1/products/{name}/rows")
+        answer = client.get(
+            f"/api/v1/products/{name}/rows", params={"purpose": "street_governance"}
+        )
     assert answer.status_code == 404
 
 
@@ -190,7 +204,7 @@ def test_query_runs_in_own_room_and_is_one_audit_event(served: Served) -> None:
         answer = client.post(
             "/api/v1/query",
             json={"sql": "SELECT street_code, count(*) AS n FROM street_case_stats GROUP BY 1",
-                  "purpose": "月度分析"},
+                  "purpose": "street_governance"},
         )  # fmt: skip
     assert answer.status_code == 200, answer.text
     assert answer.json()["rows"] == [{"street_code": STREET_OFFICES["street_donghu"], "n": 8}]
@@ -200,7 +214,9 @@ def test_query_runs_in_own_room_and_is_one_audit_event(served: Served) -> None:
     assert event["kind"] == "query"
     details = event["details"]
     assert details["by"].startswith("person u-") and details["endpoint"] == "POST /api/v1/query"
-    assert details["products"] == ["street_case_stats"] and details["purpose"] == "月度分析"
+    assert (
+        details["products"] == ["street_case_stats"] and details["purpose"] == "street_governance"
+    )
 
 
 @pytest.mark.parametrize(
@@ -212,9 +228,14 @@ def test_refused_sql_is_422_and_the_next_call_is_answered(
 ) -> None:
     token = served.sign_in("donghu_viewer")
     with served.client(token) as client:
-        answer = client.post("/api/v1/query", json={"sql": sql})
+        answer = client.post("/api/v1/query", json={"purpose": "street_governance", "sql": sql})
         assert answer.status_code == status and answer.json()["error"] == "statement_refused"
-        assert client.post("/api/v1/query", json={"sql": "SELECT 1 AS one"}).status_code == 200
+        assert (
+            client.post(
+                "/api/v1/query", json={"purpose": "street_governance", "sql": "SELECT 1 AS one"}
+            ).status_code
+            == 200
+        )
 
 
 def test_malformed_json_is_422(served: Served) -> None:

@@ -51,3 +51,21 @@ def test_a_department_sees_its_own_sources_only(served: Served) -> None:
 def test_a_street_office_or_reviewer_sees_no_sources(served: Served, login: str) -> None:
     with served.client(served.sign_in(login)) as client:
         assert client.get("/api/v1/sources").status_code == 403
+
+
+def test_a_reviewer_searches_by_person_outcome_and_time(served: Served) -> None:
+    with served.client(served.sign_in("donghu_viewer")) as client:
+        client.post("/api/v1/query", json={"sql": "SELECT 1 AS one", "purpose": "核对"})
+    with served.client(served.sign_in("reviewer")) as client:
+        found = client.get("/api/v1/audit/events", params={"kind": "query", "outcome": "answered"})
+        person = found.json()["events"][-1]["details"]["by"].removeprefix("person ")
+        mine = client.get(
+            "/api/v1/audit/events",
+            params={"person": person, "kind": ["query", "api"], "since": "2000-01-01"},
+        ).json()
+        assert mine["matched"] >= 1
+        assert all(e["details"]["by"] == f"person {person}" for e in mine["events"])
+        later = client.get("/api/v1/audit/events", params={"since": "2999-01-01"}).json()
+        assert later["matched"] == 0
+        bad = client.get("/api/v1/audit/events", params={"until": "soon"})
+    assert bad.status_code == 422 and "ISO date" in bad.json()["message"]
