@@ -12,7 +12,7 @@ from demo_run import DemoRun
 from audit.watermark import strip_marks
 
 LIST = "SELECT * FROM proactive_elderly_alone"
-PURPOSE = "未诉先办：独居老人冬季关爱走访"
+PURPOSE = "proactive_elderly_visits"
 
 
 def _csv(path: Path) -> list[dict[str, str]]:

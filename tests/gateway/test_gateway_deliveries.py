@@ -58,6 +58,7 @@ def test_a_person_level_list_is_marked_registered_and_named_in_its_event(
         "street_donghu",
         "SELECT * FROM proactive_elderly_alone",
         day=DAY,
+        purpose="proactive_elderly_visits",
         by="person u-0007",
         delivery_kind="download",
         delivery_format="csv",
@@ -80,7 +81,10 @@ def test_a_query_kind_is_a_list_when_it_reads_a_person_level_product(
     gateway: QueryGateway,
 ) -> None:
     answer = gateway.query(
-        "street_donghu", "SELECT person_token, age FROM proactive_elderly_alone", day=DAY
+        "street_donghu",
+        "SELECT person_token, age FROM proactive_elderly_alone",
+        day=DAY,
+        purpose="proactive_elderly_visits",
     )
     (delivery,) = register_beside(gateway.audit.path).of_token(OTHER)
     assert delivery.id == answer.delivery and delivery.kind == "list"
@@ -88,7 +92,9 @@ def test_a_query_kind_is_a_list_when_it_reads_a_person_level_product(
 
 
 def test_an_aggregate_answer_is_no_delivery(gateway: QueryGateway) -> None:
-    answer = gateway.query("street_donghu", "SELECT * FROM street_case_stats", day=DAY)
+    answer = gateway.query(
+        "street_donghu", "SELECT * FROM street_case_stats", day=DAY, purpose="street_governance"
+    )
     assert answer.delivery is None
     assert "delivery" not in _last_event(gateway)["details"]
     assert list(register_beside(gateway.audit.path).deliveries()) == []
@@ -102,5 +108,6 @@ def test_an_aggregate_of_a_list_without_its_person_columns_is_no_delivery(
         "street_donghu",
         "SELECT community_name, count(*) AS n FROM proactive_elderly_alone GROUP BY 1",
         day=DAY,
+        purpose="proactive_elderly_visits",
     )
     assert answer.delivery is None

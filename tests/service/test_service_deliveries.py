@@ -26,7 +26,7 @@ def test_a_download_of_masked_people_is_a_traceable_delivery(
     with served.client(token) as client:
         answer = client.get(
             "/api/v1/products/street_enterprise_roster/rows",
-            params={"format": "csv", "purpose": "走访企业"},
+            params={"format": "csv", "purpose": "street_governance"},
         )
     assert answer.status_code == 200, answer.text
     delivery_id = answer.headers["X-Delivery-Id"]
@@ -55,7 +55,10 @@ def test_an_aggregate_through_the_api_is_no_delivery(served: Served) -> None:
     with served.client(token) as client:
         answer = client.post(
             "/api/v1/query",
-            json={"sql": "SELECT category, sum(cases) FROM street_case_stats GROUP BY 1"},
+            json={
+                "sql": "SELECT category, sum(cases) FROM street_case_stats GROUP BY 1",
+                "purpose": "street_governance",
+            },
         )
     assert answer.status_code == 200, answer.text
     assert "delivery" not in answer.json()
