@@ -113,7 +113,7 @@ class CheckpointWriter:
         Called before the batch is written, so a missing or broken key refuses the append
         instead of leaving it unsigned.
         """
-        last = _read_last(self.path)
+        last = read_last_checkpoint(self.path)
         gap = last_seq - last.seq
         if gap <= 0:
             return None
@@ -142,7 +142,7 @@ class CheckpointWriter:
             os.close(fd)
 
 
-def _read_last(path: Path) -> _Last:
+def read_last_checkpoint(path: Path) -> _Last:
     try:
         with open(path, "rb") as handle:
             handle.seek(0, os.SEEK_END)

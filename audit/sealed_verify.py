@@ -37,6 +37,7 @@ class SealedResult:
     checkpoints: int
     unsealed: int  # events after the last checkpoint, not yet under a signature
     problems: list[str] = field(default_factory=list)
+    line: int | None = None  # the log's line where the chain or a checkpoint broke
 
     @property
     def ok(self) -> bool:
@@ -100,6 +101,7 @@ def verify_sealed(
         checkpoints=len(local),
         unsealed=max(0, chain.events - last_signed),
         problems=problems,
+        line=chain.line,
     )
 
 
