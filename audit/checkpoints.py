@@ -34,6 +34,7 @@ from cryptography.exceptions import InvalidSignature
 
 from audit.events import GENESIS_HASH, canonical_json
 from audit.signing_key import SigningKey, SigningKeyError, load_signing_key, public_key_from_b64
+from home.private_files import fsync_directory
 
 DEFAULT_EVERY = 1000
 DEFAULT_MINUTES = 10.0
@@ -134,12 +135,15 @@ class CheckpointWriter:
             "prev": last.hash_of_line,
         }
         checkpoint["signature"] = key.sign(signed_bytes(checkpoint))
+        created = not self.path.exists()
         fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
         try:
             os.write(fd, (canonical_json(checkpoint) + "\n").encode("utf-8"))
             os.fsync(fd)
         finally:
             os.close(fd)
+        if created:
+            fsync_directory(self.path.parent)
 
 
 def read_last_checkpoint(path: Path) -> _Last:

@@ -80,7 +80,8 @@ class Protect(_Details):
     rows: int
     rows_redacted: int
     entities: Counts
-    columns_scanned: int
+    columns_scanned: list[str]
+    detected: dict[str, str | None] | None = None  # column → the entity found in it
 
 
 class Merge(_Details):
@@ -92,6 +93,8 @@ class Merge(_Details):
     merged_records: int
     merged_cases: int
     links: Counts
+    overrides: int | None = None
+    stale_overrides: list[str] | None = None
 
 
 class ProductBuild(_Details):
@@ -105,7 +108,7 @@ class RoomBuild(_Details):
     """A principal's data room (re)built; ``because`` names the request that caused it."""
 
     principal: str
-    products: list[str]
+    products: dict[str, int]  # product → rows
     denied: list[str]
     because: str | None = None
 
