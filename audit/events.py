@@ -34,12 +34,17 @@ class AuditEvent:
         return canonical_json({name: getattr(self, name) for name in ENTRY_FIELDS}) + "\n"
 
 
+# allow_nan=False: NaN and Infinity are not JSON and would not verify elsewhere.
+# One encoder, made once: json.dumps would build it again on every call (verify calls
+# this a million times).
+_CANONICAL = json.JSONEncoder(
+    sort_keys=True, ensure_ascii=False, separators=(",", ":"), allow_nan=False
+)
+
+
 def canonical_json(value: Any) -> str:
     """The single spelling used on disk and under the hash."""
-    # allow_nan=False: NaN and Infinity are not JSON and would not verify elsewhere.
-    return json.dumps(
-        value, sort_keys=True, ensure_ascii=False, separators=(",", ":"), allow_nan=False
-    )
+    return _CANONICAL.encode(value)
 
 
 def entry_hash(entry_without_hash: dict[str, Any]) -> str:

@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from audit.checkpoints import Checkpointing, CheckpointWriter
+from audit.event_schemas import check_details
 from audit.events import GENESIS_HASH, AuditEvent, canonical_json, seal
 from audit.group_commit import GroupCommit
 from audit.plaintext_guard import assert_no_plaintext_identifiers
@@ -62,8 +64,11 @@ class AuditLogDamaged(RuntimeError):
 class AuditLog:
     """Append events to, and read them back from, one JSON Lines file."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, checkpoints: Checkpointing | None = None) -> None:
+        """``checkpoints``: sign a checkpoint now and then (the hub always does;
+        a log without them proves less, see ``audit.checkpoints``)."""
         self.path = Path(path)
+        self.checkpoints = checkpoints
 
     def append(self, kind: str, actor: str, details: dict[str, Any]) -> AuditEvent:
         """Write one event at the end of the chain and return it."""
@@ -84,8 +89,9 @@ class AuditLog:
             details = json.loads(canonical_json(details))
         except (TypeError, ValueError) as error:
             raise ValueError(f"details are not JSON-serialisable: {error}") from None
+        check_details(kind, details)  # refuses an unknown kind or a malformed event
 
-        return _committer(self.path).commit(_Entry(kind, actor, details))
+        return _committer(self.path, self.checkpoints).commit(_Entry(kind, actor, details))
 
     def events(self, kind: str | None = None) -> Iterator[AuditEvent]:
         """Events in log order, optionally only one kind. Does not verify the chain."""
@@ -99,14 +105,21 @@ class AuditLog:
                 yield event
 
 
-def _write_batch(path: Path, entries: Sequence[_Entry]) -> list[AuditEvent]:
-    """Seal ``entries`` onto the end of the chain with one write and one fsync."""
+def _write_batch(
+    path: Path, entries: Sequence[_Entry], checkpoints: Checkpointing | None
+) -> list[AuditEvent]:
+    """Seal ``entries`` onto the end of the chain with one write and one fsync, then
+    sign a checkpoint when one is due, still under the same lock."""
     path.parent.mkdir(parents=True, exist_ok=True)
     created = not path.exists()
     fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, FILE_MODE)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)
         seq, last_hash = _read_tail(fd)
+        writer = CheckpointWriter(path, checkpoints) if checkpoints else None
+        now = dt.datetime.now(dt.UTC)
+        # Before writing: a missing signing key refuses the batch rather than leave it unsigned.
+        due = writer.key_if_due(seq + len(entries), now) if writer else None
         events = []
         for entry in entries:
             seq += 1
@@ -122,6 +135,8 @@ def _write_batch(path: Path, entries: Sequence[_Entry]) -> list[AuditEvent]:
             events.append(event)
         _write_all(fd, "".join(event.to_line() for event in events).encode("utf-8"))
         os.fsync(fd)
+        if writer and due:
+            writer.write(*due, seq=seq, head=last_hash, now=now)
     finally:
         os.close(fd)  # closing releases the flock
     if created:
@@ -131,17 +146,19 @@ def _write_batch(path: Path, entries: Sequence[_Entry]) -> list[AuditEvent]:
 
 # One committer per log file and process: every AuditLog on that file shares it. A
 # forked child gets its own (its parent's threads and their lock did not come along).
-_committers: dict[tuple[int, str], GroupCommit[_Entry, AuditEvent]] = {}
+_committers: dict[tuple[int, str, Checkpointing | None], GroupCommit[_Entry, AuditEvent]] = {}
 _committers_lock = threading.Lock()
 
 
-def _committer(path: Path) -> GroupCommit[_Entry, AuditEvent]:
-    key = (os.getpid(), os.path.abspath(path))
+def _committer(path: Path, checkpoints: Checkpointing | None) -> GroupCommit[_Entry, AuditEvent]:
+    key = (os.getpid(), os.path.abspath(path), checkpoints)
     with _committers_lock:
         found = _committers.get(key)
         if found is None:
             target = Path(key[1])
-            found = _committers[key] = GroupCommit(lambda batch: _write_batch(target, batch))
+            found = _committers[key] = GroupCommit(
+                lambda batch: _write_batch(target, batch, checkpoints)
+            )
         return found
 
 

@@ -31,6 +31,8 @@ TARGET_CRYPTO_SPEEDUP = 1.0
 TARGET_API_VS_DATASETTE = 1.0
 TARGET_API_PAGE_P99_MS = 150.0
 TARGET_API_QUERY_RATIO = 1.3
+# Issue 17: verifying a million audit events, signed checkpoints included.
+TARGET_AUDIT_VERIFY_S = 60.0
 
 
 @dataclass
@@ -158,6 +160,17 @@ class BenchReport:
                     "met": speedup >= TARGET_PII_SPEEDUP,
                 }
             )
+        for stage in self.of("audit"):
+            if stage.name.startswith("verify") and stage.rows:
+                per_million = stage.seconds * 1_000_000 / stage.rows
+                checks.append(
+                    _target(
+                        "audit verify, seconds per 1,000,000 events",
+                        per_million,
+                        TARGET_AUDIT_VERIFY_S,
+                        "s",
+                    )
+                )
         crypto = self.crypto()
         for operation in OPERATIONS:
             ratios = [

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from bench import crypto, extras, floor
+from bench import audit_verify, crypto, extras, floor
 from bench.api import DEFAULT_SECONDS as API_SECONDS
 from bench.api import api_stages
 from bench.governed import governed_dataset, primary_source
@@ -28,6 +28,7 @@ from pipelines.hub import Hub
 
 STAGES = (
     "floor", "governed", "products", "room", "query", "api", "incremental", "pii", "crypto",
+    "audit",
 )  # fmt: skip
 # What each stage needs to have run before it (run, but not reported, when not asked for).
 NEEDS = {
@@ -37,8 +38,8 @@ NEEDS = {
     "api": {"governed", "products", "room"},
     "incremental": {"governed"},
 }
-# Stages that read the generated district (all but crypto).
-DISTRICT_STAGES = frozenset(STAGES) - {"crypto"}
+# Stages that read the generated district (all but crypto and audit).
+DISTRICT_STAGES = frozenset(STAGES) - {"crypto", "audit"}
 PII_SAMPLE = 20_000
 CRYPTO_VALUES = 200_000
 
@@ -142,6 +143,7 @@ def run_bench(
     say: Say,
     crypto_values: int = CRYPTO_VALUES,
     api_seconds: float = API_SECONDS,
+    audit_events: int = audit_verify.EVENTS,
 ) -> BenchReport:
     report_stages, run_stages = plan(asked)
     out.mkdir(parents=True, exist_ok=True)
@@ -168,6 +170,9 @@ def run_bench(
     if "crypto" in run_stages:
         say(f"crypto: {crypto_values:,} values per column, ours next to per-row loops…")
         keep(crypto.crypto_throughput(crypto_values, seed=seed), "crypto")
+    if "audit" in run_stages:
+        say(f"audit: verifying a log of {audit_events:,} events and its signed checkpoints…")
+        keep(audit_verify.audit_verify(out.resolve() / "audit-bench", audit_events), "audit")
     if run_stages & DISTRICT_STAGES:
         _district_stages(out, seed, size, run_stages, keep, say, api_seconds)
     return report

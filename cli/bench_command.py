@@ -14,7 +14,7 @@ def bench(
         1.0, "--scale", help="1 = 1,000,000 residents, 100,000 enterprises, 1,000,000 cases."
     ),
     stages: str = typer.Option(
-        "floor,governed,products,room,query,incremental,pii,crypto",
+        "floor,governed,products,room,query,incremental,pii,crypto,audit",
         "--stages",
         help="Comma-separated stages to report (prerequisites run anyway).",
     ),
@@ -28,6 +28,9 @@ def bench(
     api_seconds: float = typer.Option(
         30.0, "--api-seconds", help="Seconds of load on each server in the api stage."
     ),
+    audit_events: int = typer.Option(
+        1_000_000, "--audit-events", help="Events in the log the audit stage verifies."
+    ),
 ) -> None:
     """Run floor and governed paths on the same generated sources; write JSON, table and chart."""
     if scale <= 0:
@@ -36,6 +39,8 @@ def bench(
         raise CliError("--crypto-values must be greater than 0")
     if api_seconds <= 0:
         raise CliError("--api-seconds must be greater than 0")
+    if audit_events <= 0:
+        raise CliError("--audit-events must be greater than 0")
     from rich.console import Console
 
     from bench.report import print_report, write_chart
@@ -54,6 +59,7 @@ def bench(
         asked=asked,
         crypto_values=crypto_values,
         api_seconds=api_seconds,
+        audit_events=audit_events,
         say=lambda line: console.print(line, highlight=False),
     )
     report.write_json(out / "bench.json")

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import duckdb
 
+from audit.checkpoints import checkpointing_from_env
 from audit.log import AuditLog
 from catalog.registry import Catalog, load_catalog
 from encryption.keystore import KEYSTORE_FILE, KeyStore, KeyStoreError, open_keystore
@@ -81,7 +82,8 @@ class Hub:
 
     @cached_property
     def audit(self) -> AuditLog:
-        return AuditLog(self.home.audit / "audit.log")
+        # Checkpoints are signed with a key from keys/ (or the environment), never audit/.
+        return AuditLog(self.home.audit / "audit.log", checkpointing_from_env(self.home.keys))
 
     @contextmanager
     def lake(self, *, wait_s: float | None = None) -> Iterator[duckdb.DuckDBPyConnection]:

@@ -8,8 +8,9 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
+from audit.sealed_verify import verify_sealed
 from audit.search import AuditQuery, SearchError, parse_time, search
-from audit.verify import verify
+from audit.signing_key import trusted_public_keys
 from lakehouse.lake_lock import LakeInUse
 from pipelines.source_status import source_statuses
 from policies.api_permissions import sources_of
@@ -56,13 +57,16 @@ def audit_events(
     return json_response({"events": [e.__dict__ for e in result.events], "matched": result.matched})
 
 
-@router.get("/audit/verify", summary="校验审计日志的哈希链")
+@router.get("/audit/verify", summary="校验审计日志的哈希链与签名检查点")
 def audit_verify(request: Request, identity: ReadsAudit) -> Response:
-    path = context_of(request).hub.audit.path
-    result = verify(path)
+    hub = context_of(request).hub
+    # The chain and its signed checkpoints (audit.sealed_verify); keys from keys/, not audit/.
+    result = verify_sealed(hub.audit.path, trusted_public_keys(hub.home.keys))
     return json_response(
-        {"ok": result.ok, "events": result.events, "problem": result.problem,
-         "line": result.line, "head_hash": result.head_hash},
+        {"ok": result.ok, "events": result.events,
+         "problem": "; ".join(result.problems) or None, "problems": result.problems,
+         "line": result.line, "head_hash": result.head_hash,
+         "checkpoints": result.checkpoints, "unsealed": result.unsealed},
         200 if result.ok else 409,
     )  # fmt: skip
 

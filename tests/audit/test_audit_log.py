@@ -13,6 +13,9 @@ from audit.events import GENESIS_HASH, AuditEvent, canonical_json, entry_hash
 from audit.log import AuditLog, AuditLogDamaged, read_lines
 from audit.verify import verify
 
+SEED = {"seed": 1, "scale": 1}
+QUERY = {"principal": "street:a", "purpose": "", "outcome": "answered", "statement": "S"}
+
 
 @pytest.fixture
 def log_path(tmp_path: Path) -> Path:
@@ -26,8 +29,14 @@ def filled_log(log_path: Path) -> Path:
 
 def test_append_returns_chained_events(log_path: Path) -> None:
     log = AuditLog(log_path)
-    first = log.append("sync", "pipeline:cases", {"rows": 3})
-    second = log.append("query", "street:a", {"statement": "SELECT 1"})
+    first = log.append(
+        "sync", "pipeline:cases", {"source": "cases_db", "dataset": "cases", "outcome": "ok"}
+    )
+    second = log.append(
+        "query",
+        "street:a",
+        {"principal": "street:a", "purpose": "", "outcome": "answered", "statement": "SELECT 1"},
+    )
 
     assert (first.seq, second.seq) == (1, 2)
     assert first.prev_hash == GENESIS_HASH
@@ -38,14 +47,16 @@ def test_append_returns_chained_events(log_path: Path) -> None:
 def test_hash_is_sha256_of_prev_hash_and_canonical_entry(log_path: Path) -> None:
     import hashlib
 
-    event = AuditLog(log_path).append("demo", "cli", {"b": 1, "a": "数治"})
+    event = AuditLog(log_path).append("demo", "cli", {"seed": 1, "scale": 1, "b": 1, "a": "数治"})
     entry = {k: v for k, v in json.loads(log_path.read_text("utf-8")).items() if k != "hash"}
     expected = hashlib.sha256((event.prev_hash + canonical_json(entry)).encode()).hexdigest()
     assert event.hash == expected == entry_hash(entry)
 
 
 def test_lines_are_canonical_json(log_path: Path) -> None:
-    AuditLog(log_path).append("demo", "cli", {"z": 1, "a": "街道", "m": [1, 2]})
+    AuditLog(log_path).append(
+        "demo", "cli", {"seed": 1, "scale": 1, "z": 1, "a": "街道", "m": [1, 2]}
+    )
     line = log_path.read_text("utf-8")
     assert line.endswith("\n") and line.count("\n") == 1
     body = line[:-1]
@@ -56,7 +67,7 @@ def test_lines_are_canonical_json(log_path: Path) -> None:
 
 
 def test_file_is_created_private(log_path: Path) -> None:
-    AuditLog(log_path).append("demo", "cli", {})
+    AuditLog(log_path).append("demo", "cli", {"seed": 1, "scale": 1})
     assert stat.S_IMODE(log_path.stat().st_mode) == 0o600
 
 
@@ -65,7 +76,7 @@ def test_round_trip_and_verify(filled_log: Path) -> None:
     events = list(log.events())
     assert [e.seq for e in events] == [1, 2, 3, 4, 5]
     assert all(isinstance(e, AuditEvent) for e in events)
-    assert events[4].details["why"] == "案件核查"
+    assert events[4].details["purpose"] == "案件核查"
 
     result = verify(filled_log)
     assert result.ok and result.problem is None and result.line is None
@@ -80,17 +91,19 @@ def test_events_filtered_by_kind(filled_log: Path) -> None:
 
 def test_returned_event_equals_what_is_read_back(log_path: Path) -> None:
     log = AuditLog(log_path)
-    written = log.append("decision", "policies", {"ids": (1, 2), "by_code": {3: "three"}})
+    written = log.append(
+        "demo", "policies", {"seed": 1, "scale": 1, "ids": (1, 2), "by_code": {3: "three"}}
+    )
     assert [written] == list(log.events())
-    assert written.details == {"ids": [1, 2], "by_code": {"3": "three"}}
+    assert written.details == {**SEED, "ids": [1, 2], "by_code": {"3": "three"}}
 
 
 def test_details_must_be_json(log_path: Path) -> None:
     log = AuditLog(log_path)
     with pytest.raises(ValueError, match="JSON"):
-        log.append("demo", "cli", {"when": object()})
+        log.append("demo", "cli", {"seed": 1, "scale": 1, "when": object()})
     with pytest.raises(ValueError, match="JSON"):
-        log.append("demo", "cli", {"ratio": float("nan")})
+        log.append("demo", "cli", {"seed": 1, "scale": 1, "ratio": float("nan")})
     assert not log_path.exists() or log_path.read_text() == ""
 
 
@@ -98,16 +111,16 @@ def test_append_refuses_to_extend_a_truncated_log(filled_log: Path) -> None:
     data = filled_log.read_bytes()
     filled_log.write_bytes(data[:-10])
     with pytest.raises(AuditLogDamaged, match="truncated"):
-        AuditLog(filled_log).append("demo", "cli", {})
+        AuditLog(filled_log).append("demo", "cli", {"seed": 1, "scale": 1})
     assert filled_log.read_bytes() == data[:-10]
 
 
 def test_append_continues_a_long_last_line(log_path: Path) -> None:
     # The last line is longer than one read-back chunk.
     log = AuditLog(log_path)
-    log.append("demo", "cli", {"note": "x"})
-    big = log.append("demo", "cli", {"note": "长" * 100_000})
-    after = log.append("demo", "cli", {})
+    log.append("demo", "cli", {"seed": 1, "scale": 1, "note": "x"})
+    big = log.append("demo", "cli", {"seed": 1, "scale": 1, "note": "长" * 100_000})
+    after = log.append("demo", "cli", {"seed": 1, "scale": 1})
     assert after.prev_hash == big.hash and after.seq == 3
     assert verify(log_path).ok
 
@@ -115,7 +128,7 @@ def test_append_continues_a_long_last_line(log_path: Path) -> None:
 def _append_many(path: str, worker: int, count: int) -> None:
     log = AuditLog(Path(path))
     for n in range(count):
-        log.append("query", f"worker:{worker}", {"n": n})
+        log.append("query", f"worker:{worker}", {**QUERY, "n": n})
 
 
 def test_concurrent_appends_from_processes_form_one_chain(log_path: Path) -> None:
@@ -142,11 +155,27 @@ def test_an_operator_process_names_the_operator_on_every_event(tmp_path: Path) -
     log = AuditLog(tmp_path / "audit.log")
     set_operator("alice")
     try:
-        acting = log.append("grant", "steward_district", {"action": "approve"})
-        explicit = log.append("query", "street_donghu", {"by": "client c-0001"})
+        acting = log.append(
+            "grant", "steward_district", {"action": "approve", "outcome": "approved"}
+        )
+        explicit = log.append(
+            "query",
+            "street_donghu",
+            {
+                "principal": "street:a",
+                "purpose": "",
+                "outcome": "answered",
+                "statement": "",
+                "by": "client c-0001",
+            },
+        )
     finally:
         set_operator(None)
-    plain = log.append("query", "street_donghu", {"outcome": "answered"})
+    plain = log.append(
+        "query",
+        "street_donghu",
+        {"principal": "street:a", "purpose": "", "outcome": "answered", "statement": ""},
+    )
     assert acting.details["by"] == "operator alice" and acting.actor == "steward_district"
     assert explicit.details["by"] == "client c-0001"
     assert "by" not in plain.details
@@ -160,7 +189,7 @@ def _append_from_threads(path: str, name: str, threads: int, count: int) -> None
 
     def append_many(thread: int) -> None:
         for n in range(count):
-            log.append("query", f"{name}:{thread}", {"n": n})
+            log.append("query", f"{name}:{thread}", {**QUERY, "n": n})
 
     workers = [threading.Thread(target=append_many, args=(t,)) for t in range(threads)]
     for worker in workers:
@@ -175,7 +204,7 @@ def test_concurrent_appends_from_threads_form_one_chain(log_path: Path) -> None:
 
     def append_many(thread: int) -> None:
         for n in range(40):
-            returned.append(log.append("query", f"thread:{thread}", {"n": n}))
+            returned.append(log.append("query", f"thread:{thread}", {**QUERY, "n": n}))
 
     workers = [threading.Thread(target=append_many, args=(t,)) for t in range(8)]
     for worker in workers:
@@ -222,7 +251,9 @@ def test_concurrent_appends_from_threads_of_several_processes_form_one_chain(
 
 def test_a_forked_child_appends_through_its_own_committer(log_path: Path) -> None:
     log = AuditLog(log_path)
-    log.append("query", "parent", {"n": 0})  # the parent's committer exists before the fork
+    log.append(
+        "query", "parent", {**QUERY, "n": 0}
+    )  # the parent's committer exists before the fork
     ctx = multiprocessing.get_context("fork")
     child = ctx.Process(target=_append_from_threads, args=(str(log_path), "child", 3, 10))
     child.start()
@@ -252,7 +283,7 @@ def test_no_append_returns_before_an_fsync_covered_its_line(
 
     def append_many(thread: int) -> None:
         for n in range(25):
-            event = log.append("query", f"thread:{thread}", {"n": n})
+            event = log.append("query", f"thread:{thread}", {**QUERY, "n": n})
             durable_at_return[event.seq] = max(synced)
 
     workers = [threading.Thread(target=append_many, args=(t,)) for t in range(6)]
@@ -277,7 +308,7 @@ def test_a_failed_fsync_fails_the_append_and_the_next_append_continues_the_chain
     import audit.log as audit_log
 
     log = AuditLog(log_path)
-    log.append("query", "street:a", {"n": 1})
+    log.append("query", "street:a", {**QUERY, "n": 1})
     real_fsync = os.fsync
 
     def failing_fsync(fd: int) -> None:
@@ -285,7 +316,7 @@ def test_a_failed_fsync_fails_the_append_and_the_next_append_continues_the_chain
 
     monkeypatch.setattr(audit_log.os, "fsync", failing_fsync)
     with pytest.raises(OSError):
-        log.append("query", "street:a", {"n": 2})
+        log.append("query", "street:a", {**QUERY, "n": 2})
     monkeypatch.setattr(audit_log.os, "fsync", real_fsync)
-    log.append("query", "street:a", {"n": 3})
+    log.append("query", "street:a", {**QUERY, "n": 3})
     assert verify(log_path).ok

@@ -97,14 +97,29 @@ def test_error_names_the_field_not_the_value() -> None:
 
 def test_append_refuses_and_writes_nothing(log_path: Path) -> None:
     log = AuditLog(log_path)
-    log.append("query", "street:a", {"statement": "SELECT 1"})
+    log.append(
+        "query",
+        "street:a",
+        {"principal": "street:a", "purpose": "", "outcome": "answered", "statement": "SELECT 1"},
+    )
     before = log_path.read_bytes()
     with pytest.raises(ValueError, match="resident ID"):
-        log.append("query", "street:a", {"statement": f"SELECT * FROM p WHERE id='{VALID_ID}'"})
+        log.append(
+            "query",
+            "street:a",
+            {
+                "principal": "street:a",
+                "purpose": "",
+                "outcome": "answered",
+                "statement": f"SELECT * FROM p WHERE id='{VALID_ID}'",
+            },
+        )
     assert log_path.read_bytes() == before
 
 
 def test_append_refuses_an_actor_that_is_an_identifier(log_path: Path) -> None:
     with pytest.raises(ValueError, match="actor holds what looks like a mobile number"):
-        AuditLog(log_path).append("grant", "138-0013-8000", {"outcome": "refused"})
+        AuditLog(log_path).append(
+            "grant", "138-0013-8000", {"action": "request", "outcome": "refused"}
+        )
     assert not log_path.exists()

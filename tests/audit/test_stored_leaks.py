@@ -25,8 +25,26 @@ def home(tmp_path: Path) -> Iterator[Path]:
 
 def _clean_log(home: Path) -> Path:
     log = AuditLog(home / "audit" / "audit.log")
-    log.append("grant", "steward_district", {"purpose": "核实[PERSON]住址", "rows": 13912345})
-    log.append("query", "street_donghu", {"statement": "SELECT count(*) FROM people"})
+    log.append(
+        "grant",
+        "steward_district",
+        {
+            "action": "request",
+            "outcome": "requested",
+            "purpose": "核实[PERSON]住址",
+            "rows": 13912345,
+        },
+    )
+    log.append(
+        "query",
+        "street_donghu",
+        {
+            "principal": "street:a",
+            "purpose": "",
+            "outcome": "answered",
+            "statement": "SELECT count(*) FROM people",
+        },
+    )
     return log.path
 
 
