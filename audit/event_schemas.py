@@ -172,6 +172,7 @@ class Query(_Outcome):
     rows: int | None = None
     truncated: bool | None = None
     endpoint: str | None = None
+    delivery: str | None = None  # the delivery register's id of a person-level answer
 
 
 class Reveal(_Outcome):
@@ -187,6 +188,7 @@ class Reveal(_Outcome):
     grant: str | None = None
     rows_of: str | None = None
     translated_to: str | None = None
+    delivery: str | None = None
 
 
 class Download(_Outcome):
@@ -284,6 +286,37 @@ class TokenRotation(_Details):
     tokens_mapped: int
 
 
+class DeliveryLookup(_Details):
+    """A reviewer's look into the delivery register (who-saw a token, trace a file)."""
+
+    lookup: Literal["who-saw", "trace"]
+    deliveries: list[str]
+    token: str | None = None
+    verdict: str | None = None
+    rows_read: int | None = None
+
+
+class Retention(_Details):
+    """Rows past their contract's retention deleted (counts, cut-offs, snapshots expired)."""
+
+    as_of: str
+    dry_run: bool
+    rows: int
+    rows_by_table: Counts
+    cutoffs: dict[str, str]
+    products_rebuilt: list[str]
+    rooms_rebuilt: list[str]
+    snapshots_expired: int
+    files_deleted: int
+
+
+class Assessment(_Details):
+    """The departments' sharing assessment was run (which departments, their datasets)."""
+
+    departments: list[str]
+    datasets: dict[str, int]
+
+
 class ConfigChange(_Details):
     """A configuration file changed (which file, and a hash of the new content)."""
 
@@ -318,6 +351,9 @@ SCHEMAS: dict[str, type[_Details]] = {
     "token_rotation_plan": TokenRotationPlan,
     "token_rotation": TokenRotation,
     "config_change": ConfigChange,
+    "delivery_lookup": DeliveryLookup,
+    "retention": Retention,
+    "assessment": Assessment,
 }
 
 
