@@ -19,8 +19,9 @@ from catalog.registry import Catalog
 from gateway.room_connection import QueryResult
 
 
-def person_columns(catalog: Catalog, products: Iterable[str], table: pa.Table) -> list[str]:
-    """The result's columns that hold person-level data."""
+def person_columns(catalog: Catalog, products: Iterable[str], table: pa.Table) -> list[int]:
+    """The positions of the result's columns that hold person-level data (by position: a
+    statement may name two columns alike, ``SELECT a.x, b.x``)."""
     levelled = {
         column.name
         for name in products
@@ -29,14 +30,23 @@ def person_columns(catalog: Catalog, products: Iterable[str], table: pa.Table) -
         if column.level in PERSON_LEVELS
     }
     found = []
-    for name in table.column_names:
-        kind = table.schema.field(name).type
-        textual = pa.types.is_string(kind) or pa.types.is_large_string(kind)
-        if name in levelled or (
-            textual and any(is_token(v) for v in table.column(name).to_pylist())
+    for index, field in enumerate(table.schema):
+        textual = pa.types.is_string(field.type) or pa.types.is_large_string(field.type)
+        if field.name in levelled or (
+            textual and any(is_token(v) for v in table.column(index).to_pylist())
         ):
-            found.append(name)
+            found.append(index)
     return found
+
+
+def _distinct_names(names: list[str]) -> list[str]:
+    """Names made unique (x, x#2, …) so that rows as dicts lose no column."""
+    seen: dict[str, int] = {}
+    distinct = []
+    for name in names:
+        seen[name] = seen.get(name, 0) + 1
+        distinct.append(name if seen[name] == 1 else f"{name}#{seen[name]}")
+    return distinct
 
 
 def delivery_kind(catalog: Catalog, products: Iterable[str], asked: str | None) -> str:
@@ -67,13 +77,14 @@ def deliver(
     """The result as it may leave (marked) and its register line; unchanged and None when it
     holds no person-level data."""
     table = result.table
-    columns = person_columns(catalog, products, table)
-    if not columns or table.num_rows == 0:
+    positions = person_columns(catalog, products, table)
+    if not positions or table.num_rows == 0:
         return result, None
+    names = _distinct_names(table.column_names)
     marked = mark_and_record(
         register,
-        table.to_pylist(),
-        person_columns=columns,
+        table.rename_columns(names).to_pylist(),
+        person_columns=[names[i] for i in positions],
         kind=delivery_kind(catalog, products, kind),
         principal=principal,
         by=by,
@@ -83,5 +94,7 @@ def deliver(
         purpose=purpose,
         format=format,
     )
-    delivered = pa.Table.from_pylist(marked.rows, schema=table.schema)
+    delivered = pa.Table.from_pylist(
+        marked.rows, schema=table.rename_columns(names).schema
+    ).rename_columns(table.column_names)
     return dataclasses.replace(result, table=delivered), marked.delivery

@@ -111,3 +111,22 @@ def test_an_aggregate_of_a_list_without_its_person_columns_is_no_delivery(
         purpose="proactive_elderly_visits",
     )
     assert answer.delivery is None
+
+
+def test_a_person_level_answer_naming_a_column_twice_keeps_both_columns(
+    gateway: QueryGateway,
+) -> None:
+    """Regression: rows as dicts merged the two ``name`` columns and the mark step raised."""
+    answer = gateway.query(
+        "street_donghu",
+        "SELECT name, age, name FROM proactive_elderly_alone",
+        day=DAY,
+        purpose="proactive_elderly_visits",
+    )
+    table = answer.result.table
+    assert table.column_names == ["name", "age", "name"]
+    assert answer.delivery is not None
+    first, second = table.column(0).to_pylist(), table.column(2).to_pylist()
+    assert [strip_marks(v) for v in first] == [strip_marks(v) for v in second]
+    assert first[0] != strip_marks(first[0])  # both carry the mark
+    assert second[0] != strip_marks(second[0])
