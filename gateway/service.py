@@ -51,7 +51,12 @@ _FREE_TEXT = ("principal", "purpose", "statement", "reason")
 
 
 class AccessRefused(Exception):
-    """The principal may not run this query; the message says why."""
+    """The principal may not run this query; the message says why, ``product`` which
+    product the refusal is about (when it is about one), for the audit event."""
+
+    def __init__(self, message: str, *, product: str | None = None) -> None:
+        super().__init__(message)
+        self.product = product
 
 
 @dataclass
@@ -109,7 +114,11 @@ class QueryGateway:
             answer = self._answer(principal, known, sql, day=day, purpose=purpose)
             self._deliver(answer, principal, details, delivery_kind, delivery_format)
         except (AccessRefused, StatementRefused) as refusal:
-            self._record(actor, {**details, "outcome": "refused", "reason": str(refusal)})
+            refused = {**details, "outcome": "refused", "reason": str(refusal)}
+            product = getattr(refusal, "product", None)
+            if product is not None:  # so a reviewer's search by product finds refusals too
+                refused["products"] = [product]
+            self._record(actor, refused)
             raise
         except QueryStopped as stopped:
             self._record(
@@ -207,7 +216,7 @@ class QueryGateway:
                     raise AccessRefused(f"{table!r} is not a product in {principal}'s data room")
                 decision = decide(principal, product, self.policies, day=day, purpose=purpose)
                 if not decision.allowed:
-                    raise AccessRefused(f"{table}: " + "; ".join(decision.reasons))
+                    raise AccessRefused(f"{table}: " + "; ".join(decision.reasons), product=table)
                 _room_within_purpose(
                     table, decision, decide(principal, product, self.policies, day=day)
                 )
@@ -233,7 +242,7 @@ class QueryGateway:
             if product is not None:
                 decision = decide(principal, product, self.policies, day=day)
                 if not decision.allowed:
-                    raise AccessRefused(f"{table}: " + "; ".join(decision.reasons))
+                    raise AccessRefused(f"{table}: " + "; ".join(decision.reasons), product=table)
         raise AccessRefused(f"{principal} has no data room yet: run the pipeline first")
 
     def _explain_missing_table(self, principal: str, message: str, day: dt.date | None) -> None:
@@ -249,7 +258,7 @@ class QueryGateway:
         decision = decide(principal, product, self.policies, day=day)
         if decision.allowed:
             return  # granted but not built yet: DuckDB's message stands
-        raise AccessRefused(f"{name}: " + "; ".join(decision.reasons)) from None
+        raise AccessRefused(f"{name}: " + "; ".join(decision.reasons), product=name) from None
 
     def _prune_lapsed(self, principal: str, day: dt.date | None) -> None:
         """Take out of the room, now, every product the engine no longer allows there."""
@@ -293,9 +302,10 @@ def _room_within_purpose(table: str, for_purpose: Decision, room: Decision) -> N
 
     if shown(for_purpose) != shown(room) or for_purpose.row_filter != room.row_filter:
         raise AccessRefused(
-            f"{table}: the room shows it under grants {', '.join(room.grants)}, and the stated "
+            product=table,
+            message=f"{table}: the room shows it under grants {', '.join(room.grants)}, and the stated "
             f"purpose is accepted only by {', '.join(for_purpose.grants)}, which show less: "
-            "state the purpose of the grant that shows it"
+            "state the purpose of the grant that shows it",
         )
 
 

@@ -35,8 +35,16 @@ def test_a_reviewer_finds_a_query_and_writes_the_review(demo: Any, tmp_path: Pat
 
     answered = _search(demo, "--product", "street_enterprise_roster", "--outcome", "answered")
     assert answered[-1]["details"]["purpose"] == "street_governance"
-    # A refused read names no products (the gateway records them when answered).
-    refusals = _search(demo, "--outcome", "refused", "--purpose", "随便看看")
+    # A refused read names the product it was refused (found by product, like the answered).
+    refusals = _search(
+        demo,
+        "--product",
+        "street_enterprise_roster",
+        "--outcome",
+        "refused",
+        "--purpose",
+        "随便看看",
+    )
     assert "accepts street_governance" in refusals[-1]["details"]["reason"]
 
     out = tmp_path / "review"

@@ -67,7 +67,9 @@ def test_expired_grant_is_refused_even_though_the_room_still_has_the_data(
             purpose="street_governance",
             day=EXPIRED,
         )
-    assert _events(gateway)[-1]["details"]["outcome"] == "refused"
+    details = _events(gateway)[-1]["details"]
+    # The refusal names the product it is about, so a reviewer's search by product finds it.
+    assert details["outcome"] == "refused" and details["products"] == ["street_case_stats"]
 
 
 def test_table_outside_the_catalogue_is_refused(gateway: QueryGateway) -> None:
@@ -158,6 +160,7 @@ def test_no_purpose_or_one_the_grant_does_not_accept_is_refused(
     )
     details = _events(gateway)[-1]["details"]
     assert details["outcome"] == "refused" and "accepts street_governance" in details["reason"]
+    assert details["products"] == ["street_case_stats"]
 
 
 def test_a_statement_reading_no_product_needs_no_purpose(gateway: QueryGateway) -> None:
