@@ -173,6 +173,7 @@ class Query(_Outcome):
     truncated: bool | None = None
     endpoint: str | None = None
     delivery: str | None = None  # the delivery register's id of a person-level answer
+    delivery_kind: Literal["query", "list", "download"] | None = None
 
 
 class Reveal(_Outcome):

@@ -283,8 +283,8 @@ def _many_reveals(
 
 
 def _is_download(event: AuditEvent, settings: ReportSettings) -> bool:
-    if event.kind in ("download", "delivery"):
-        return True
+    if event.kind in ("download", "delivery") or event.details.get("delivery_kind") == "download":
+        return True  # a file handed out, through the API or the CLI (query --out)
     return (
         event.kind == "query"
         and event.details.get("outcome") == "answered"

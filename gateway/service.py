@@ -65,6 +65,7 @@ class GatewayAnswer:
     products: list[str]
     grants: list[str] = field(default_factory=list)
     delivery: str | None = None  # the register's id when the answer holds person-level data
+    delivery_kind: str | None = None  # query, list or download (a file handed out)
 
 
 @dataclass
@@ -138,7 +139,11 @@ class QueryGateway:
                 "grants": answer.grants,
                 "rows": answer.result.table.num_rows,
                 "truncated": answer.result.truncated,
-                **({"delivery": answer.delivery} if answer.delivery else {}),
+                **(
+                    {"delivery": answer.delivery, "delivery_kind": answer.delivery_kind}
+                    if answer.delivery
+                    else {}
+                ),
             },
         )
         return answer
@@ -167,6 +172,7 @@ class QueryGateway:
             format=format,
         )
         answer.delivery = delivery.id if delivery else None
+        answer.delivery_kind = delivery.kind if delivery else None
 
     def _attempt(
         self, principal: str, known: bool, sql: str, purpose: str | None

@@ -195,3 +195,20 @@ def test_settings_come_from_the_config_file_or_the_defaults(tmp_path: Path) -> N
     (tmp_path / "audit_report.yaml").write_text("zone: Mars/Base\n")
     with pytest.raises(ConfigError, match="unknown time zone"):
         load_settings(tmp_path)
+
+
+def test_files_written_by_the_cli_count_towards_a_download_burst(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``shuzhi query --out`` goes through no API route: its event says delivery_kind."""
+    files = [
+        _query(f"2026-12-03T02:0{minute}:00.000Z", "street_donghu", "operator root",
+               "proactive_elderly_alone", ["g-donghu-elderly-alone-visits"],
+               purpose="proactive_elderly_visits", delivery=f"dlv{minute}",
+               delivery_kind=kind)
+        for minute, kind in ((0, "download"), (1, "download"), (2, "list"), (3, "download"))
+    ]  # fmt: skip
+    log = write_log(tmp_path / "audit.log", files, monkeypatch)
+    found = build_report(log.events(), PERIOD, POLICIES, LEVELS, SETTINGS)
+    # The list shown on screen (seq 3) is not a file handed out.
+    assert _findings(found, "download_burst") == [("root", [1, 2, 4])]
