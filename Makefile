@@ -26,7 +26,7 @@ typecheck: install
 	$(BIN)/mypy .
 
 unit: install
-	$(BIN)/pytest -n 2 --dist loadgroup --durations=30
+	$(BIN)/pytest -n 2 --dist loadfile --durations=30
 
 test: lint typecheck unit
 

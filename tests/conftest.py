@@ -49,16 +49,15 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> object:
     return run
 
 
-@pytest.hookimpl(tryfirst=True)
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Under ``--dist loadgroup`` (the Makefile's): every test that reads the demo district
-    runs on one worker, so the district is built once per session, not once per worker;
-    every other test keeps its file's worker, so module fixtures are built once too."""
-    for item in items:
-        if item.get_closest_marker("xdist_group") is not None:
-            continue
-        group = "demo-district" if "demo" in item.fixturenames else item.nodeid.split("::")[0]
-        item.add_marker(pytest.mark.xdist_group(group))
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object:
+    """Under ``--dist loadfile`` (the Makefile's), every file that reads the demo district
+    goes to one worker, so the district is built once per session (tests/suite/xdist_scopes.py)."""
+    if config.getvalue("dist") != "loadfile":
+        return None
+    scopes = _helper("xdist_scopes", "suite/xdist_scopes.py")
+    demo_files = scopes.files_reading_the_demo(_TESTS, config.rootpath)
+    return scopes.DemoFilesTogether(config, log, demo_files)
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:

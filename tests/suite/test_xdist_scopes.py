@@ -1,0 +1,27 @@
+"""The suite's own scheduling: every file reading the demo district is one work unit."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from xdist_scopes import DEMO_SCOPE, DemoFilesTogether, files_reading_the_demo
+
+
+def test_files_with_a_test_or_fixture_taking_demo_are_found(tmp_path: Path) -> None:
+    tests = tmp_path / "tests"
+    (tests / "a").mkdir(parents=True)
+    (tests / "a" / "test_reads.py").write_text("def test_x(demo):\n    pass\n", "utf-8")
+    (tests / "a" / "test_fixture.py").write_text(
+        "import pytest\n@pytest.fixture\ndef served(demo, tmp_path):\n    pass\n", "utf-8"
+    )
+    (tests / "a" / "test_other.py").write_text("def test_y(demo_home):\n    pass\n", "utf-8")
+    found = files_reading_the_demo(tests, tmp_path)
+    assert found == {"tests/a/test_reads.py", "tests/a/test_fixture.py"}
+
+
+def test_demo_files_share_one_scope_and_others_keep_their_file() -> None:
+    scheduling = DemoFilesTogether.__new__(DemoFilesTogether)
+    scheduling.demo_files = frozenset({"tests/a/test_reads.py", "tests/b/test_more.py"})
+    assert scheduling._split_scope("tests/a/test_reads.py::test_x") == DEMO_SCOPE
+    assert scheduling._split_scope("tests/b/test_more.py::K::test_z") == DEMO_SCOPE
+    assert scheduling._split_scope("tests/a/test_other.py::test_y") == "tests/a/test_other.py"
