@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from pathlib import Path
+from typing import Any
 
 from xdist_scopes import DEMO_SCOPE, DemoFilesTogether, files_reading_the_demo
 
@@ -25,3 +27,18 @@ def test_demo_files_share_one_scope_and_others_keep_their_file() -> None:
     assert scheduling._split_scope("tests/a/test_reads.py::test_x") == DEMO_SCOPE
     assert scheduling._split_scope("tests/b/test_more.py::K::test_z") == DEMO_SCOPE
     assert scheduling._split_scope("tests/a/test_other.py::test_y") == "tests/a/test_other.py"
+
+
+def test_the_demo_unit_is_handed_out_first(monkeypatch: Any) -> None:
+    scheduling = DemoFilesTogether.__new__(DemoFilesTogether)
+    scheduling.workqueue = OrderedDict(
+        [("tests/a/test_big.py", {"x": False}), (DEMO_SCOPE, {"y": False})]
+    )
+    taken: list[str] = []
+    monkeypatch.setattr(
+        "xdist.scheduler.LoadFileScheduling._assign_work_unit",
+        lambda self, node: taken.append(self.workqueue.popitem(last=False)[0]),
+    )
+    scheduling._assign_work_unit(object())
+    scheduling._assign_work_unit(object())
+    assert taken == [DEMO_SCOPE, "tests/a/test_big.py"]
