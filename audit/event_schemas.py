@@ -306,7 +306,7 @@ class Retention(_Details):
     rows_by_table: Counts
     cutoffs: dict[str, str]
     products_rebuilt: list[str]
-    rooms_rebuilt: list[str]
+    rooms_rebuilt: int  # how many rooms
     snapshots_expired: int
     files_deleted: int
 

@@ -25,7 +25,18 @@ def bench(
     env = {**os.environ, "COLUMNS": "200"}
     env.pop("SHUZHI_HOME", None)
     done = subprocess.run(
-        [str(SHUZHI), "bench", "--scale", "0.02", "--out", str(out), "--crypto-values", "4000"],
+        [
+            str(SHUZHI),
+            "bench",
+            "--scale",
+            "0.02",
+            "--out",
+            str(out),
+            "--crypto-values",
+            "4000",
+            "--audit-events",
+            "3000",
+        ],
         env=env,
         capture_output=True,
         text=True,
@@ -59,7 +70,9 @@ def test_every_stage_is_reported_for_every_source(bench) -> None:
         assert floor["rows"] > 0
         assert dataset in report["ratios"]
     groups = {s["group"] for s in stages}
-    assert groups == {"floor", "governed", "query", "incremental", "pii", "crypto"}
+    assert groups == {"floor", "governed", "query", "incremental", "pii", "crypto", "audit"}
+    [verified] = [s for s in stages if s["group"] == "audit" and s["name"].startswith("verify")]
+    assert verified["rows"] == 3_000
     names = {s["name"] for s in stages}
     assert {"products", "data room (one street)", "street query (gateway)"} <= names
     assert {
