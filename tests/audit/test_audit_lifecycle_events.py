@@ -12,13 +12,11 @@ from lakehouse.retention import DatasetRetention
 from pipelines.lifecycle_steps import Rebuilt, RetentionRun, retention_details
 
 
-def _run(**rebuilt: object) -> RetentionRun:
+def _run() -> RetentionRun:
     visits = DatasetRetention(
         "visits", 1095, dt.date(2026, 8, 12), "visited_on", {"staged": 3, "raw": 3}
     )
-    return RetentionRun(
-        dt.date(2029, 8, 12), False, [visits], Rebuilt(products=["p"], rooms=3, **rebuilt)
-    )
+    return RetentionRun(dt.date(2029, 8, 12), False, [visits], Rebuilt(products=["p"], rooms=3))
 
 
 def test_a_retention_run_is_a_valid_retention_event() -> None:
