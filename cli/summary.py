@@ -66,7 +66,9 @@ def print_demo_summary(
         f"run {outcome.run_id} {status} in {seconds:.0f}s; {len(rooms)} data rooms in "
         f"{hub.home.rooms}; reconciliation {'holds' if all_ok else 'BROKEN'} for every source"
     )
-    print('next: shuzhi query --as street_donghu "select * from street_case_stats limit 5"')
+    print(
+        'next: shuzhi query --as street_donghu --purpose street_governance "select * from street_case_stats limit 5"'
+    )
 
 
 def _print_merges(hub: Hub, manifest: DemoManifest) -> None:
