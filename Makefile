@@ -6,11 +6,13 @@ STAMP  := $(VENV)/.installed-stamp
 
 .PHONY: install demo test lint typecheck unit bench clean
 
-$(STAMP): pyproject.toml requirements.lock
+$(STAMP): pyproject.toml requirements.lock web/package-lock.json
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv==0.13.8
 	$(BIN)/uv pip sync --python $(BIN)/python --quiet requirements.lock
 	$(BIN)/uv pip install --python $(BIN)/python --quiet --no-deps -e .
+	# The pages' scripts (ECharts), from the npm registry, served by Shuzhi itself.
+	npm ci --prefix web --no-audit --no-fund --silent
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -31,4 +33,4 @@ unit: install
 test: lint typecheck unit
 
 clean:
-	rm -rf $(VENV) .shuzhi .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) web/node_modules .shuzhi .pytest_cache .mypy_cache .ruff_cache
