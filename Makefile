@@ -13,6 +13,7 @@ $(STAMP): pyproject.toml requirements.lock web/package-lock.json
 	$(BIN)/uv pip install --python $(BIN)/python --quiet --no-deps -e .
 	# The pages' scripts (ECharts), from the npm registry, served by Shuzhi itself.
 	npm ci --prefix web --no-audit --no-fund --silent
+	mkdir -p web/static/vendor && cp web/node_modules/echarts/dist/echarts.min.js web/static/vendor/
 	touch $(STAMP)
 
 install: $(STAMP)

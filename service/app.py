@@ -22,6 +22,7 @@ from service.routes_health import router as health_router
 from service.routes_products import router as products_router
 from service.routes_query import router as query_router
 from service.routes_review import router as review_router
+from web import mount as pages
 
 
 def create_app(hub: Hub, settings: ServiceSettings | None = None) -> FastAPI:
@@ -54,4 +55,5 @@ def create_app(hub: Hub, settings: ServiceSettings | None = None) -> FastAPI:
                review_router)  # fmt: skip
     for router in routers:
         app.include_router(router)
+    pages.install(app)
     return app

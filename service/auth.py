@@ -18,8 +18,17 @@ from policies.api_permissions import may
 from service.context import context_of
 from service.errors import ApiError, forbidden
 from service.rate_limits import retry_after
+from web import csrf
 
 SESSION_COOKIE = "shuzhi_session"
+
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def _from_cookie(request: Request) -> bool:
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    return not (scheme.lower() == "bearer" and token.strip())
 
 
 def credential_of(request: Request) -> str | None:
@@ -51,6 +60,15 @@ def _identified(request: Request) -> Identity:
         raise AuthenticationFailed(
             "sign in first: send 'Authorization: Bearer <token or API key>' or a session cookie"
         )
+    if _from_cookie(request) and request.method not in SAFE_METHODS:
+        # A browser sends the cookie to whoever asks it to: a state-changing call made
+        # with it must also carry the page's token, which another site cannot know.
+        csrf.check_session_token(token, request.headers.get(csrf.HEADER))
+    return identify(request, token)
+
+
+def identify(request: Request, token: str) -> Identity:
+    """Authenticate ``token`` for this request, once, and apply the caller's rate limit."""
     context = context_of(request)
     identity = authenticate_bearer(context.hub, token)
     request.state.identity = identity

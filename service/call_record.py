@@ -44,8 +44,8 @@ def install(app: FastAPI, metrics: ApiMetrics) -> None:
     app.add_middleware(CallRecord, metrics=metrics)
 
 
-# Probes and metrics scrapes are not a person's access to data.
-_UNAUDITED = {"/healthz", "/readyz", "/metrics"}
+# Probes, metrics scrapes and the pages' static files are not a person's access to data.
+_UNAUDITED = {"/healthz", "/readyz", "/metrics", "/static"}  # /static: scripts, styles
 
 
 class CallRecord:

@@ -6,9 +6,11 @@ a credential, and the service answers the next request whatever went wrong.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -16,6 +18,7 @@ from gateway.room_connection import QueryFailed, QueryStopped, QueryTimeout
 from gateway.service import AccessRefused
 from gateway.statement import StatementRefused
 from identity.models import AuthenticationFailed
+from web.csrf import CsrfRefused
 
 
 class ErrorBody(BaseModel):
@@ -66,6 +69,8 @@ def status_of(error: BaseException) -> tuple[int, str, str]:
         return error.status, error.kind, error.message
     if isinstance(error, AuthenticationFailed):
         return 401, "unauthenticated", str(error)
+    if isinstance(error, CsrfRefused):
+        return 403, "csrf", str(error)
     if isinstance(error, AccessRefused):
         return 403, "refused", str(error)
     if isinstance(error, StatementRefused):
@@ -79,6 +84,19 @@ def status_of(error: BaseException) -> tuple[int, str, str]:
     return 500, "internal", "the service failed to answer; the operator can see why in its log"
 
 
+# How the pages answer a failure (web.mount sets it on app.state): as a page, not JSON.
+PageAnswer = Callable[[Request, int, str, str], Response]
+
+
+def _answer(
+    request: Request, status: int, kind: str, message: str, headers: dict | None = None
+) -> Response:
+    page_answer: PageAnswer | None = getattr(request.app.state, "page_answer", None)
+    if page_answer is not None and not request.url.path.startswith("/api/"):
+        return page_answer(request, status, kind, message)
+    return _body(status, kind, message, headers)
+
+
 def _body(status: int, kind: str, message: str, headers: dict | None = None) -> JSONResponse:
     response = JSONResponse({"error": kind, "message": message}, status_code=status)
     if status == 401:
@@ -90,30 +108,30 @@ def _body(status: int, kind: str, message: str, headers: dict | None = None) -> 
 
 def install(app: FastAPI) -> None:
     @app.exception_handler(ApiError)
-    async def _api(request: Request, error: ApiError) -> JSONResponse:
+    async def _api(request: Request, error: ApiError) -> Response:
         request.state.refusal = error.message
-        return _body(error.status, error.kind, error.message, error.headers)
+        return _answer(request, error.status, error.kind, error.message, error.headers)
 
     @app.exception_handler(RequestValidationError)
-    async def _invalid(request: Request, error: RequestValidationError) -> JSONResponse:
+    async def _invalid(request: Request, error: RequestValidationError) -> Response:
         # Name the field, never echo the value (it may be personal data).
         where = "; ".join(
             ".".join(str(part) for part in e.get("loc", ())) + f": {e.get('msg', 'invalid')}"
             for e in error.errors()[:5]
         )
         request.state.refusal = f"the request is not valid: {where}"
-        return _body(422, "invalid_request", request.state.refusal)
+        return _answer(request, 422, "invalid_request", request.state.refusal)
 
-    async def _known(request: Request, error: Exception) -> JSONResponse:
+    async def _known(request: Request, error: Exception) -> Response:
         status, kind, message = status_of(error)
         request.state.refusal = message
-        return _body(status, kind, message)
+        return _answer(request, status, kind, message)
 
-    for known in (AuthenticationFailed, AccessRefused, StatementRefused, QueryFailed):
+    for known in (AuthenticationFailed, AccessRefused, StatementRefused, QueryFailed, CsrfRefused):
         app.add_exception_handler(known, _known)
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(request: Request, error: StarletteHTTPException) -> JSONResponse:
+    async def _http(request: Request, error: StarletteHTTPException) -> Response:
         kind = {404: "not_found", 405: "method_not_allowed"}.get(error.status_code, "http")
         request.state.refusal = str(error.detail)
-        return _body(error.status_code, kind, str(error.detail))
+        return _answer(request, error.status_code, kind, str(error.detail))

@@ -14,6 +14,7 @@ from service.call_record import mark_audited
 from service.context import context_of
 from service.errors import ERROR_RESPONSES
 from service.json_rows import json_response
+from web import csrf
 
 router = APIRouter(prefix="/api/v1", tags=["auth"], responses=ERROR_RESPONSES)
 
@@ -40,6 +41,8 @@ def sign_in_route(body: SignInBody, request: Request) -> Response:
     if body.kind == "bearer":
         payload["token"] = issued.token
         return json_response(payload)
+    # A state-changing call made with the cookie must carry this token (web.csrf).
+    payload["csrf_token"] = csrf.token_for_session(issued.token)
     response = json_response(payload)
     response.set_cookie(
         SESSION_COOKIE,

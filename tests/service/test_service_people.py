@@ -84,7 +84,10 @@ def test_page_session_sets_a_strict_httponly_cookie(served: Served) -> None:
         assert "httponly" in cookie and "samesite=strict" in cookie
         assert "token" not in answer.json()
         assert client.get("/api/v1/me").json()["principal"] == "street_donghu"
-        assert client.post("/api/v1/auth/sign-out").json() == {"signed_out": True}
+        # A call that changes state with the cookie carries the CSRF token it was given.
+        assert client.post("/api/v1/auth/sign-out").status_code == 403
+        csrf = {"X-CSRF-Token": answer.json()["csrf_token"]}
+        assert client.post("/api/v1/auth/sign-out", headers=csrf).json() == {"signed_out": True}
         client.cookies.clear()
         assert client.get("/api/v1/me").status_code == 401
 

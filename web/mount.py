@@ -1,0 +1,23 @@
+"""Put the pages on the service: static files, the page routes, headers and error pages."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from web.errors import page_answer
+from web.headers import SecurityHeaders
+from web.routes_sign_in import router as sign_in_router
+
+STATIC = Path(__file__).parent / "static"
+PAGE_ROUTERS = (sign_in_router,)
+
+
+def install(app: FastAPI) -> None:
+    app.state.page_answer = page_answer
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    for router in PAGE_ROUTERS:
+        app.include_router(router)
+    app.add_middleware(SecurityHeaders)
