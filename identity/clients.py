@@ -35,7 +35,7 @@ if TYPE_CHECKING:
 
 CLIENTS_FILE = "clients.json"
 KIND = "api_client"
-SCOPES = ("products:read", "query", "access:request", "sources:read", "audit:read")
+SCOPES = ("products:read", "query", "access:request", "sources:read", "sources:sync", "audit:read")
 DEFAULT_EXPIRES_DAYS = 365
 MAX_OVERLAP_HOURS = 24 * 14
 KEY_PREFIX = "szk_"

@@ -24,7 +24,7 @@ from identity.models import Identity
 
 Action = Literal[
     "read_catalogue", "read_products", "query", "request_access", "decide_access",
-    "read_audit", "read_sources",
+    "read_audit", "read_sources", "sync_sources", "steward_catalogue",
 ]  # fmt: skip
 
 # The client scope each action needs.
@@ -36,12 +36,15 @@ SCOPE_FOR: dict[str, str] = {
     "decide_access": "access:decide",
     "read_audit": "audit:read",
     "read_sources": "sources:read",
+    "sync_sources": "sources:sync",
+    "steward_catalogue": "catalogue:steward",
 }
 _VIEWER = {"read_catalogue", "read_products", "query", "read_audit", "read_sources"}
+# Changing something (a request, a sync, a classification) takes more than viewing.
 ROLE_ACTIONS: dict[str, set[str]] = {
     "viewer": _VIEWER,
-    "requester": _VIEWER | {"request_access"},
-    "approver": _VIEWER | {"request_access", "decide_access"},
+    "requester": _VIEWER | {"request_access", "sync_sources"},
+    "approver": _VIEWER | {"request_access", "decide_access", "sync_sources", "steward_catalogue"},
 }
 
 
@@ -52,7 +55,12 @@ class ActionDecision:
 
 
 # Actions only principals of one kind take, whatever their role or scopes.
-KIND_FOR: dict[str, str] = {"read_audit": "reviewer", "read_sources": "department"}
+KIND_FOR: dict[str, str] = {
+    "read_audit": "reviewer",
+    "read_sources": "department",
+    "sync_sources": "department",
+    "steward_catalogue": "steward",
+}
 
 
 def may(identity: Identity, action: str, principal_kind: str | None = None) -> ActionDecision:
