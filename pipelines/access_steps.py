@@ -68,6 +68,7 @@ def request_access(
     purpose: str,
     until: dt.date,
     day: dt.date | None = None,
+    justification: str = "",
 ) -> AccessRequest:
     attempt: dict[str, object] = {
         "principal": principal,
@@ -88,6 +89,7 @@ def request_access(
             purpose=purpose,
             until=until,
             day=day,
+            justification=justification,
         ),
     )
     hub.audit.append("grant", principal, _details(request, "request", "requested"))

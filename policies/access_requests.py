@@ -101,6 +101,8 @@ class AccessRequest(BaseModel):
     until: dt.date
     state: RequestState
     requested_at: str
+    # Why the requester needs it, for the steward deciding (stored cleaned, like the purpose).
+    justification: str = ""
     history: list[Transition] = Field(default_factory=list)
     grant: Grant | None = None  # the grant approval created
 
@@ -124,6 +126,7 @@ class AccessRequest(BaseModel):
             "until": self.until.isoformat(),
             "state": self.state_on(day),
             "requested_at": self.requested_at,
+            "justification": self.justification,
             "decided_by": last.by if last else None,
             "decided_at": last.at if last else None,
             "reason": last.reason if last else None,
@@ -211,9 +214,11 @@ class AccessRequestStore:
         purpose: str,
         until: dt.date,
         day: dt.date | None = None,
+        justification: str = "",
     ) -> AccessRequest:
         day = day or dt.date.today()
         purpose = _text(purpose, "purpose")
+        justification = _text(justification, "reason") if justification.strip() else ""
         if config.principal(principal) is None:
             raise AccessRequestRefused(f"unknown principal {principal!r}")
         if until <= day:
@@ -246,6 +251,7 @@ class AccessRequestStore:
                 until=until,
                 state="requested",
                 requested_at=_now(),
+                justification=justification,
             )
             document.requests.append(request)
             return request

@@ -30,6 +30,7 @@ class RequestBody(BaseModel):
     product: str = Field(min_length=1, max_length=100, pattern=r"^[a-z][a-z0-9_]*$")
     purpose: str = Field(min_length=1, max_length=500, description="用途")
     until: dt.date = Field(description="截止日期（最长一年）")
+    justification: str = Field(default="", max_length=500, description="申请理由（供审批人参考）")
 
 
 class DecisionBody(BaseModel):
@@ -63,6 +64,7 @@ def create_request(body: RequestBody, request: Request, identity: RequestsAccess
             product=body.product,
             purpose=body.purpose,
             until=body.until,
+            justification=body.justification,
         )
     except AccessRequestRefused as refusal:
         raise ApiError(403, "refused", str(refusal)) from None
