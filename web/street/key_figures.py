@@ -26,6 +26,7 @@ from web.street.room_products import RoomProduct, products_in_room
 from web.street.room_reads import RoomRead, read_in_room
 
 CASES = "street_case_stats"
+ORDERS = "street_case_channels"
 HOT_TOPICS = "street_hot_topics"
 
 MONTHLY_SQL = (
@@ -33,6 +34,15 @@ MONTHLY_SQL = (
     "sum(closed_on_time) AS closed_on_time, "
     "count(*) FILTER (WHERE cases IS NULL OR closed_on_time IS NULL) AS blank_cells "
     f"FROM {CASES} GROUP BY month ORDER BY month"
+)
+# The same figures in work orders, per street and month (one breakdown adds up to the
+# month's total): where a small street's community × category cells are all blank, its
+# street-level months still show.
+MONTHLY_ORDERS_SQL = (
+    "SELECT month, sum(records) AS cases, sum(closed) AS closed, "
+    "sum(closed_on_time) AS closed_on_time, "
+    "count(*) FILTER (WHERE records IS NULL OR closed_on_time IS NULL) AS blank_cells "
+    f"FROM {ORDERS} WHERE breakdown = '承办部门' GROUP BY month ORDER BY month"
 )
 RISING_SQL = (
     "SELECT topic_kind, topic, week_start, week_end, cases_previous_week, cases, growth "
@@ -103,10 +113,33 @@ def _read(
 def monthly_cases(
     request: Request, identity: Identity, purpose: str, room: dict[str, RoomProduct]
 ) -> Figures:
-    title, read = _read(request, identity, room, CASES, MONTHLY_SQL, purpose)
+    """Cases and on-time closure by month from street_case_stats; when none of its months
+    shows a rate (every cell small, so blank), from the street's work orders instead."""
+    cases = _months(request, identity, purpose, room, CASES, MONTHLY_SQL)
+    if any(m.on_time_rate is not None for m in cases.rows):
+        return cases
+    orders = _months(request, identity, purpose, room, ORDERS, MONTHLY_ORDERS_SQL)
+    return orders if any(m.on_time_rate is not None for m in orders.rows) else cases
+
+
+def latest_rated(months: list[Month]) -> Month | None:
+    """The latest month with an on-time rate (a month just begun may have none closed)."""
+    rated = [m for m in months if m.on_time_rate is not None]
+    return rated[-1] if rated else None
+
+
+def _months(
+    request: Request,
+    identity: Identity,
+    purpose: str,
+    room: dict[str, RoomProduct],
+    name: str,
+    sql: str,
+) -> Figures:
+    title, read = _read(request, identity, room, name, sql, purpose)
     assert read is not None
     if read.answer is None:
-        return Figures(CASES, title, refusal=read.refusal)
+        return Figures(name, title, refusal=read.refusal)
     months = [
         Month(
             label_text(row["month"]),
@@ -117,7 +150,7 @@ def monthly_cases(
         )
         for row in read.rows
     ]
-    return Figures(CASES, title, months)
+    return Figures(name, title, months)
 
 
 def rising_topics(

@@ -13,7 +13,14 @@ from service.json_rows import json_response
 from web.i18n import Translator, language_of
 from web.purpose import chosen_purpose, picker_for
 from web.street.access import street_page
-from web.street.key_figures import lists_due, monthly_cases, rising_topics, room_of, this_month
+from web.street.key_figures import (
+    latest_rated,
+    lists_due,
+    monthly_cases,
+    rising_topics,
+    room_of,
+    this_month,
+)
 from web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -30,8 +37,10 @@ def street_home(request: Request, identity: Reader) -> Response:
     }
     if purpose:
         room = room_of(request, identity)
+        cases = monthly_cases(request, identity, purpose, room)
         values |= {
-            "cases": monthly_cases(request, identity, purpose, room),
+            "cases": cases,
+            "rated": latest_rated(cases.rows),
             "topics": rising_topics(request, identity, purpose, room),
             "lists": lists_due(request, identity, purpose, room),
         }
