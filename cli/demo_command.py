@@ -5,10 +5,14 @@ from __future__ import annotations
 import os
 import shutil
 import time
+from typing import TYPE_CHECKING
 
 import typer
 
 from cli.errors import CliError
+
+if TYPE_CHECKING:
+    from pipelines.hub import Hub
 
 
 def _fresh_hub_data(home: object) -> None:
@@ -74,3 +78,16 @@ def demo(
     print_demo_summary(hub, manifest, outcome, time.monotonic() - started)
     if not outcome.success:
         raise CliError("the demo run failed: " + "; ".join(outcome.failures[:3]))
+    _sign_ins(hub)
+
+
+def _sign_ins(hub: Hub) -> None:
+    """The demo's people for the web pages, with new passwords, shown last."""
+    from cli.summary import print_demo_sign_ins
+    from demo.sign_ins import SIGN_INS_FILE, DemoSignInClash, create_demo_sign_ins
+
+    try:
+        sign_ins = create_demo_sign_ins(hub)
+    except DemoSignInClash as clash:
+        raise CliError(str(clash)) from None
+    print_demo_sign_ins(sign_ins, hub.home.root / SIGN_INS_FILE)
