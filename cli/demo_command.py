@@ -12,6 +12,7 @@ import typer
 from cli.errors import CliError
 
 if TYPE_CHECKING:
+    from demo.sign_ins import DemoSignIn
     from pipelines.hub import Hub
 
 
@@ -53,6 +54,9 @@ def demo(
         console.print(f"created master key file {key_file} (0600); back it up, keep it out of git")
     _fresh_hub_data(hub.home)
     hub.audit.append("demo", "shuzhi-cli", {"seed": seed, "scale": scale})
+    # The sign-ins (made last) seal names with the identity key: made now, before the
+    # pipelines, so the key store stays as the rooms were built from (else all rebuild).
+    hub.keystore.identity_key()
 
     started = time.monotonic()
     size = DistrictSize.demo(scale)
@@ -73,21 +77,20 @@ def demo(
         )
         outcome = run_refresh(hub, show_progress=True)
 
-    from cli.summary import print_demo_summary
+    from cli.summary import print_demo_sign_ins, print_demo_summary
+    from demo.sign_ins import SIGN_INS_FILE
 
     print_demo_summary(hub, manifest, outcome, time.monotonic() - started)
     if not outcome.success:
         raise CliError("the demo run failed: " + "; ".join(outcome.failures[:3]))
-    _sign_ins(hub)
+    print_demo_sign_ins(_sign_ins(hub), hub.home.root / SIGN_INS_FILE)
 
 
-def _sign_ins(hub: Hub) -> None:
-    """The demo's people for the web pages, with new passwords, shown last."""
-    from cli.summary import print_demo_sign_ins
-    from demo.sign_ins import SIGN_INS_FILE, DemoSignInClash, create_demo_sign_ins
+def _sign_ins(hub: Hub) -> list[DemoSignIn]:
+    """The demo's people for the web pages, with new passwords."""
+    from demo.sign_ins import DemoSignInClash, create_demo_sign_ins
 
     try:
-        sign_ins = create_demo_sign_ins(hub)
+        return create_demo_sign_ins(hub)
     except DemoSignInClash as clash:
         raise CliError(str(clash)) from None
-    print_demo_sign_ins(sign_ins, hub.home.root / SIGN_INS_FILE)
