@@ -110,6 +110,25 @@ def test_the_events_chart_has_the_last_30_days_by_kind(
     assert sum(sum(series["data"]) for series in chart["series"]) >= 1
 
 
+def test_a_finding_links_to_exactly_its_events(served: Served, reviewer: httpx.Client) -> None:
+    refused_reveal = {
+        "by": "person u-0999", "dataset": "population", "token": TOKEN, "purpose": PURPOSE,
+        "allowed": False, "reasons": ["no reveal grant"], "columns": [], "rows": 0,
+        "outcome": "refused",
+    }  # fmt: skip
+    # The access review's threshold: 10 re-identifications a day by one person.
+    planted = [
+        served.hub.audit.append("reveal", "street_donghu", refused_reveal) for _ in range(10)
+    ]
+    page = reviewer.get("/reviewer")
+    assert "频繁重识别" in page.text and "u-0999" in page.text
+    link = "/reviewer/search?seqs=" + ",".join(str(e.seq) for e in planted)
+    assert f'href="{link}"' in page.text
+    found = reviewer.get(link)
+    assert "共 10 个匹配事件" in found.text
+    assert sorted(int(s) for s in _seqs_in(found.text)) == [e.seq for e in planted]
+
+
 def test_verify_now_needs_the_forms_token_and_answers_with_the_dashboard(
     reviewer: httpx.Client,
 ) -> None:
