@@ -10,12 +10,13 @@ from fastapi.staticfiles import StaticFiles
 from web.errors import page_answer
 from web.headers import SecurityHeaders
 from web.purpose import router as purpose_router
+from web.reviewer import router as reviewer_router
 from web.routes_sign_in import router as sign_in_router
 from web.routes_sso import router as sso_router
 from web.street.routes import ROUTERS as STREET_ROUTERS
 
 STATIC = Path(__file__).parent / "static"
-PAGE_ROUTERS = (sign_in_router, sso_router, purpose_router, *STREET_ROUTERS)
+PAGE_ROUTERS = (sign_in_router, sso_router, reviewer_router, purpose_router, *STREET_ROUTERS)
 
 
 def install(app: FastAPI) -> None:
