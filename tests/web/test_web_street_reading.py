@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "service"))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "gateway"))
 from gateway_district import WITHHELD, build_district
 from page_client import browser_like, sign_in
 from service_home import PASSWORD, Served, make_hub, serve
