@@ -51,7 +51,7 @@ def crawl(client: httpx.Client, start: str) -> dict[str, str]:
         path = queue.popleft().replace("&amp;", "&")
         if path in seen or path.startswith(_SKIP):
             continue
-        answer = client.get(path)
+        answer = client.get(path, follow_redirects=True)  # "/" sends a person to their home
         kind = answer.headers.get("content-type", "")
         text = answer.text if not kind.startswith(_BINARY) else ""
         seen[path] = text
