@@ -7,12 +7,20 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
+from web.department.routes_new_source import router as department_new_source_router
+from web.department.routes_sources import router as department_sources_router
+from web.department.routes_sync import router as department_sync_router
 from web.errors import page_answer
 from web.headers import SecurityHeaders
 from web.routes_sign_in import router as sign_in_router
 
 STATIC = Path(__file__).parent / "static"
-PAGE_ROUTERS = (sign_in_router,)
+PAGE_ROUTERS = (
+    sign_in_router,
+    department_sources_router,
+    department_sync_router,
+    department_new_source_router,
+)
 
 
 def install(app: FastAPI) -> None:
