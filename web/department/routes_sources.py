@@ -55,16 +55,23 @@ def my_sources(request: Request, identity: Reader) -> Response:
     )
 
 
-def _batches(request: Request, name: str) -> tuple[list[BatchRecord], list[QuarantineCount]]:
+def _batches(
+    request: Request, name: str, *, quarantine: bool = True
+) -> tuple[list[BatchRecord], list[QuarantineCount]]:
+    """The source's newest batches, and (unless not asked for) their quarantine counts."""
     hub = context_of(request).hub
     batches = batch_history(hub, name, BATCHES_SHOWN, wait_s=LAKE_WAIT_S)
+    if not quarantine:
+        return batches, []
     dataset = hub.catalog.sources[name].dataset
     return batches, quarantine_counts(hub, dataset, [b.batch_id for b in batches])
 
 
-def _chart_batches(request: Request, name: str) -> tuple[list[BatchRecord], list[QuarantineCount]]:
+def _chart_batches(
+    request: Request, name: str, *, quarantine: bool = True
+) -> tuple[list[BatchRecord], list[QuarantineCount]]:
     try:
-        return _batches(request, name)
+        return _batches(request, name, quarantine=quarantine)
     except LakeInUse:
         raise ApiError(
             503, "busy", "a sync is writing the lakehouse; try again in a minute",
@@ -103,7 +110,7 @@ def reconciliation_chart(request: Request, identity: Reader, name: str) -> Respo
     """Per batch, oldest first: rows loaded and rows quarantined (they add up to rows read)."""
     own_source(context_of(request).hub, identity, name)
     t = Translator(language_of(request))
-    batches = list(reversed(_chart_batches(request, name)[0]))
+    batches = list(reversed(_chart_batches(request, name, quarantine=False)[0]))
     return json_response(
         {
             "kind": "bar",

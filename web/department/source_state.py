@@ -17,13 +17,14 @@ STATES: dict[str, tuple[str, str, str]] = {
     "stale": ("过期", "stale", "warn"),
     "never": ("从未同步", "never synced", "warn"),
     "ok": ("正常", "ok", "ok"),
+    "unknown": ("稍后显示", "shown when the sync ends", "warn"),  # the lakehouse is busy
 }
 
 
 @dataclass(frozen=True)
 class SourceView:
     name: str
-    status: SourceStatus | None  # None while a sync holds the lakehouse
+    status: SourceStatus | None  # None while a sync holds the lakehouse (state unknown)
     state: str  # a key of STATES
     job: SyncJob | None  # the newest sync started from these pages
     expected_hours: int  # the dataset contract's update.freshness_hours
@@ -34,7 +35,7 @@ def state_of(status: SourceStatus | None, running: bool) -> str:
     if running:
         return "running"
     if status is None:
-        return "never"
+        return "unknown"
     if status.status == "failed":
         return "failed"
     if status.last_batch is None:
