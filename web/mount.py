@@ -13,10 +13,12 @@ from web.department.routes_sync import router as department_sync_router
 from web.errors import page_answer
 from web.headers import SecurityHeaders
 from web.routes_sign_in import router as sign_in_router
+from web.routes_sso import router as sso_router
 
 STATIC = Path(__file__).parent / "static"
 PAGE_ROUTERS = (
     sign_in_router,
+    sso_router,
     department_sources_router,
     department_sync_router,
     department_new_source_router,
