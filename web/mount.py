@@ -12,6 +12,7 @@ from web.department.routes_sources import router as department_sources_router
 from web.department.routes_sync import router as department_sync_router
 from web.errors import page_answer
 from web.headers import SecurityHeaders
+from web.reviewer import router as reviewer_router
 from web.routes_sign_in import router as sign_in_router
 from web.routes_sso import router as sso_router
 
@@ -19,6 +20,7 @@ STATIC = Path(__file__).parent / "static"
 PAGE_ROUTERS = (
     sign_in_router,
     sso_router,
+    reviewer_router,
     department_sources_router,
     department_sync_router,
     department_new_source_router,
