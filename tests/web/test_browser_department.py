@@ -9,10 +9,6 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-
-# The browser harness (tests/web/conftest.py, browser.py, live_server.py) comes with the
-# branch web-harness; until it is on main this test has no fixtures to run with.
-pytest.importorskip("live_server", reason="the browser harness (web-harness) is not merged yet")
 from browser import screenshot
 from live_server import LiveServer
 from playwright.sync_api import Dialog, Page, expect
