@@ -52,6 +52,18 @@ class Sync(_Outcome):
     notes: int | None = None
 
 
+class SyncRequest(_Outcome):
+    """A person asked for a source to sync now (the department pages): started, then ok or
+    failed when the sync ended; refused when a sync of the source was already running."""
+
+    source: str
+    principal: str
+    by: str
+    outcome: Literal["started", "ok", "failed", "refused"]
+    exit_code: int | None = None
+    reason: str | None = None
+
+
 class Stage(_Details):
     """A synced batch checked by the quality rules and staged."""
 
@@ -327,6 +339,7 @@ class ConfigChange(_Details):
 
 SCHEMAS: dict[str, type[_Details]] = {
     "sync": Sync,
+    "sync_request": SyncRequest,
     "stage": Stage,
     "quality_result": QualityResult,
     "protect": Protect,

@@ -9,7 +9,7 @@ from __future__ import annotations
 import fnmatch
 import hashlib
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -48,9 +48,17 @@ def file_digest(path: Path) -> str:
 
 
 class FileDropConnector:
-    def __init__(self, source: FileDropSource, *, settle_seconds: float = SETTLE_SECONDS) -> None:
+    def __init__(
+        self,
+        source: FileDropSource,
+        *,
+        settle_seconds: float = SETTLE_SECONDS,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
         self.source = source
         self.settle_seconds = settle_seconds
+        # What "now" is when a file's age is judged (a test sets it, not the machine's speed).
+        self.clock = clock
         # A drop says nothing of its own size or types: each file's rows are counted as read.
         self.declared_rows: int | None = None
         self.source_schema: dict[str, str] = {}
@@ -69,7 +77,7 @@ class FileDropConnector:
         states: dict[str, list[DropFile]] = {"ready": [], "processed": [], "arriving": []}
         if not self.folder.is_dir():
             return states
-        now = time.time()
+        now = self.clock()
         for path in sorted(self.folder.iterdir()):
             if not path.is_file() or path.name.startswith((".", "~$")):
                 continue

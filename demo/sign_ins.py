@@ -47,7 +47,7 @@ DEMO_PEOPLE = (
     DemoPerson("donghu", "street_donghu", "requester"),
     DemoPerson("steward", "steward_district", "approver"),
     DemoPerson("reviewer", "reviewer_security", "viewer"),
-    DemoPerson("hotline", "dept_hotline_12345", "viewer"),
+    DemoPerson("hotline", "dept_hotline_12345", "requester"),
 )
 
 

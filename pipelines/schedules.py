@@ -1,5 +1,8 @@
 """Schedules and file-drop sensors, built from each department's sync settings."""
 
+import time
+from collections.abc import Callable
+
 import dagster as dg
 from dagster._core.definitions.unresolved_asset_job_definition import UnresolvedAssetJobDefinition
 
@@ -20,8 +23,13 @@ def sync_job(source_name: str, raw_asset: str) -> "UnresolvedAssetJobDefinition"
 
 
 def file_drop_sensor(
-    source: FileDropSource, job: "UnresolvedAssetJobDefinition"
+    source: FileDropSource,
+    job: "UnresolvedAssetJobDefinition",
+    *,
+    clock: Callable[[], float] = time.time,
 ) -> dg.SensorDefinition:
+    """``clock`` tells the sensor what time it is when it judges whether a file has settled."""
+
     @dg.sensor(
         name=f"drop_{source.name}",
         job=job,
@@ -36,7 +44,7 @@ def file_drop_sensor(
                 done = meta.processed_files(con, source.name)
         except LakeInUse:
             return dg.SensorResult(skip_reason="the lakehouse is in use; looking again next tick")
-        ready = FileDropConnector(source).pending(done)
+        ready = FileDropConnector(source, clock=clock).pending(done)
         if not ready:
             return dg.SensorResult(skip_reason="no new finished files")
         # The run key is the set of file contents: a second firing for the same

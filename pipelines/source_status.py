@@ -136,9 +136,12 @@ class BatchRecord:
         return {**asdict(self), "reconciles": self.holds}
 
 
-def batch_history(hub: Hub, source: str, limit: int = 20) -> list[BatchRecord]:
-    """The source's latest committed batches, newest first, with their reconciliation."""
-    with hub.lake() as con:
+def batch_history(
+    hub: Hub, source: str, limit: int = 20, *, wait_s: float | None = None
+) -> list[BatchRecord]:
+    """The source's latest committed batches, newest first, with their reconciliation
+    (``wait_s`` as in ``source_statuses``)."""
+    with hub.lake(wait_s=wait_s) as con:
         meta.ensure_meta(con)
         rows = con.execute(
             """SELECT b.batch_id, b.mode, b.finished_at::VARCHAR, b.rows_read,

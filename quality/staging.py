@@ -341,7 +341,7 @@ def stage(
             _write(con, contract, keys, table, bad, batch_id, replaced_keys, source)
             result.rows_loaded += table.num_rows
             result.rows_quarantined += len(bad)
-            result.reasons.update(_reason_kind(b[3]) for b in bad)
+            result.reasons.update(reason_kind(b[3]) for b in bad)
             if progress:
                 progress(raw.num_rows)
 
@@ -449,7 +449,7 @@ def _key_tuples(
     return list(zip(*columns, strict=True)) if columns else [() for _ in rows]
 
 
-def _reason_kind(reason: str) -> str:
+def reason_kind(reason: str) -> str:
     """Group reasons for the summary: 'invalid resident ID: check…' → 'invalid resident ID'."""
     return reason.split(":")[0].split(" (")[0]
 

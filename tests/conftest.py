@@ -52,12 +52,14 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> object:
 @pytest.hookimpl(optionalhook=True)
 def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object:
     """Under ``--dist loadfile`` (the Makefile's), every file that reads the demo district
-    goes to one worker, so the district is built once per session (tests/suite/xdist_scopes.py)."""
+    goes to one worker, so the district is built once per session, and the files marked
+    slow are handed out next (tests/suite/xdist_scopes.py)."""
     if config.getvalue("dist") != "loadfile":
         return None
     scopes = _helper("xdist_scopes", "suite/xdist_scopes.py")
     demo_files = scopes.files_reading_the_demo(_TESTS, config.rootpath)
-    return scopes.DemoFilesTogether(config, log, demo_files)
+    slow_files = scopes.files_marked_slow(_TESTS, config.rootpath)
+    return scopes.DemoFilesTogether(config, log, demo_files, slow_files)
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:

@@ -7,6 +7,9 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
+from web.department.routes_new_source import router as department_new_source_router
+from web.department.routes_sources import router as department_sources_router
+from web.department.routes_sync import router as department_sync_router
 from web.errors import page_answer
 from web.headers import SecurityHeaders
 from web.purpose import router as purpose_router
@@ -16,7 +19,16 @@ from web.routes_sso import router as sso_router
 from web.street.routes import ROUTERS as STREET_ROUTERS
 
 STATIC = Path(__file__).parent / "static"
-PAGE_ROUTERS = (sign_in_router, sso_router, reviewer_router, purpose_router, *STREET_ROUTERS)
+PAGE_ROUTERS = (
+    sign_in_router,
+    sso_router,
+    reviewer_router,
+    department_sources_router,
+    department_sync_router,
+    department_new_source_router,
+    purpose_router,
+    *STREET_ROUTERS,
+)
 
 
 def install(app: FastAPI) -> None:

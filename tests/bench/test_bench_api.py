@@ -1,7 +1,7 @@
 """``shuzhi bench --stages api`` serves, loads, compares and verifies (never its timings).
 
-At the smallest scale with a 2-second load on each server: the stage must run
-end to end and report sane, non-empty numbers, whatever they are.
+At a small scale (5,000 residents and cases) with a 2-second load on each server: the
+stage must run end to end and report sane, non-empty numbers, whatever they are.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ def bench(
     env = {**os.environ, "COLUMNS": "200"}
     env.pop("SHUZHI_HOME", None)
     done = subprocess.run(
-        [str(SHUZHI), "bench", "--scale", "0.01", "--stages", "api", "--api-seconds", "2",
+        [str(SHUZHI), "bench", "--scale", "0.005", "--stages", "api", "--api-seconds", "2",
          "--out", str(out)],
         env=env, capture_output=True, text=True, timeout=600, check=False,
     )  # fmt: skip

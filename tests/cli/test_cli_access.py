@@ -7,6 +7,7 @@ import datetime as dt
 import json
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 from cli_home import Shuzhi, demo_config, shuzhi_in
@@ -22,13 +23,13 @@ STEWARD = "steward_district"
 
 
 @pytest.fixture(scope="module")
-def home(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Shuzhi]:
-    """The demo district (small) in a new home, its grants valid whatever today is."""
+def home(demo: Any, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Shuzhi]:
+    """A copy of the session's demo district (requests, grants and rebuilt rooms change
+    it), run with a copy of its configuration whose grants are valid whatever today is.
+    ``demo`` is tests/end_to_end/demo_run.py's DemoRun."""
     root = tmp_path_factory.mktemp("access")
-    shuzhi = shuzhi_in(root / "home", demo_config(root / "config"), timeout=900)
-    demo = shuzhi("demo", "--scale", "0.05", "--seed", "5")
-    assert demo.returncode == 0, (demo.stdout + demo.stderr)[-3000:]
-    return root / "home", shuzhi
+    copied = demo.copy(root / "home")
+    return copied.home, shuzhi_in(copied.home, demo_config(root / "config"), timeout=900)
 
 
 def _json(done: subprocess.CompletedProcess[str]) -> object:

@@ -20,6 +20,8 @@ from pipelines.hub import Hub
 
 SHUZHI = Path(sys.executable).with_name("shuzhi")
 
+pytestmark = pytest.mark.slow  # runs the whole refresh of a generated district
+
 
 class Cli:
     def __init__(self, home: Home, env: dict[str, str]) -> None:

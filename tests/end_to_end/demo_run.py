@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import importlib.util
 import json
 import os
 import re
@@ -12,6 +13,7 @@ import sys
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 
 SHUZHI = Path(sys.executable).with_name("shuzhi")
 STREETS = ("440399001", "440399002", "440399003")
@@ -54,11 +56,31 @@ class DemoRun:
         lines = [line for line in text.splitlines() if line and not line.startswith("#")]
         return {row["login"]: row["password"] for row in csv.DictReader(lines, delimiter="\t")}
 
+    def copy(self, target: Path) -> DemoRun:
+        """This home copied to ``target``, for a test that changes what it holds
+        (tests/end_to_end/home_copy.py); the original stays as every other test expects."""
+        return DemoRun(_home_copy().copy_home(self.home, target), "", 0)
+
     def query_json(self, principal: str, sql: str, purpose: str | None = None) -> dict:
         purpose = purpose or demo_purpose(principal, sql)
         done = self.shuzhi("query", "--as", principal, "--purpose", purpose, "--json", sql)
         assert done.returncode == 0, done.stderr
         return json.loads(done.stdout)
+
+
+def _home_copy() -> ModuleType:
+    """tests/end_to_end/home_copy.py, whichever test folder the caller is in."""
+    loaded = sys.modules.get("home_copy")
+    if loaded is not None:
+        return loaded
+    spec = importlib.util.spec_from_file_location(
+        "home_copy", Path(__file__).with_name("home_copy.py")
+    )
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["home_copy"] = module
+    spec.loader.exec_module(module)
+    return module
 
 
 def run_demo(home: Path, *, scale: float = 0.1, seed: int = 11) -> DemoRun:

@@ -1,8 +1,8 @@
 """Issue 6's acceptance over a whole demo district: rotation round trip, a killed rotation
 rerun, token rotation, a wrong or missing master key, a tampered value, crypto-shredding.
 
-The tests share one demo run and run in file order: each leaves the lake as the
-next expects (shredding comes last).
+The tests share one copy of the session's demo home (tests/conftest.py) and run in file
+order: each leaves the lake as the next expects (shredding comes last).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from demo_run import DemoRun, run_demo
+from demo_run import DemoRun
 
 from encryption.field_cipher import ShreddedValueError, open_column
 from home.layout import Home
@@ -30,10 +30,10 @@ HERE = Path(__file__).parent
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> DemoRun:
-    run = run_demo(tmp_path_factory.mktemp("keys_home"))
-    assert run.returncode == 0, run.output[-3000:]
-    return run
+def demo(demo: DemoRun, tmp_path_factory: pytest.TempPathFactory) -> DemoRun:
+    """A copy of the session's demo home, standing in for it in this file: these tests
+    rotate its keys and shred it, which no other test may see."""
+    return demo.copy(tmp_path_factory.mktemp("keys_home") / "home")
 
 
 @pytest.fixture(scope="module")

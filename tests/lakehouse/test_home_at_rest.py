@@ -1,9 +1,10 @@
 """Issue 13: the home's files at rest stay shut.
 
-One small home built by the real pipeline. Its lakehouse folder is copied alone (what a
-stolen disk or backup holds, without the master key) and plain DuckDB and SQLite get
-nothing out of the copy: the catalogue does not attach, no data file reads, and no byte
-of any file is a known value or a data file's key. With the key store and master key
+A copy of the session's demo home, built by the real pipeline (``shuzhi demo``; the
+killed writer below changes the copy, the original is left alone). Its lakehouse folder
+is copied alone (what a stolen disk or backup holds, without the master key) and plain
+DuckDB and SQLite get nothing out of the copy: the catalogue does not attach, no data
+file reads, and no byte of any file is a known value or a data file's key. With the key store and master key
 the same data reads as ever. Every file of the home is its owner's alone.
 """
 
@@ -24,8 +25,8 @@ from typing import Any
 
 import duckdb
 import pytest
-from pipeline_home import build_pipeline_home
 
+from home.layout import Home
 from lakehouse.catalogue import CATALOGUE_FILE, METADATA
 from lakehouse.extensions import load_extensions, offline_connection
 from pipelines.hub import Hub
@@ -45,8 +46,9 @@ class Known:
 
 
 @pytest.fixture(scope="module")
-def hub(tmp_path_factory: pytest.TempPathFactory) -> Hub:
-    return build_pipeline_home(tmp_path_factory.mktemp("at_rest") / "home")
+def hub(demo: Any, tmp_path_factory: pytest.TempPathFactory) -> Hub:
+    """``demo`` is tests/end_to_end/demo_run.py's DemoRun."""
+    return Hub(Home(demo.copy(tmp_path_factory.mktemp("at_rest") / "home").home))
 
 
 @pytest.fixture(scope="module")

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-import os
+import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import dagster as dg
 import pytest
 
+from connectors.files import SETTLE_SECONDS
 from demo.generate import generate_district
 from demo.sizes import DistrictSize
 from encryption.master_key import create_key_file
@@ -28,10 +30,10 @@ def hub(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Hub:
     return hub
 
 
-def _fire(hub: Hub) -> dg.SensorResult:
+def _fire(hub: Hub, clock: Callable[[], float] = time.time) -> dg.SensorResult:
     source = hub.catalog.sources["hl_cases"]
     job = sync_job(source.name, hub.catalog.raw_asset_name(source.name))
-    sensor = file_drop_sensor(source, job)  # type: ignore[arg-type]
+    sensor = file_drop_sensor(source, job, clock=clock)  # type: ignore[arg-type]
     resource = HubResource(home=str(hub.home.root), config_dir=str(hub.config))
     context = dg.build_sensor_context(resources={"hub": resource})
     result = sensor(context)
@@ -77,15 +79,14 @@ def test_a_half_written_file_waits_until_it_is_complete(hub: Hub) -> None:
     complete = partial.with_name("cases_2026-12.csv")
     partial.write_bytes(exported.read_bytes().replace(b"2026-09", b"2026-12"))
     partial.rename(complete)  # the upload finishes; just written, it is still settling
-    # Pin "just written" to the file's clock, not the machine's speed: on a busy machine
-    # more than the 2-second settle window could pass before the sensor looks.
-    just_now = time.time() + 3600
-    os.utime(complete, (just_now, just_now))
-    assert _skipped(_fire(hub)) == "no new finished files"
+    # The sensor's clock is the test's: "just written" does not depend on how fast this
+    # machine gets from the rename to the sensor's look.
+    written = complete.stat().st_mtime
+    just_after = written + SETTLE_SECONDS / 2
+    assert _skipped(_fire(hub, clock=lambda: just_after)) == "no new finished files"
 
-    settled = time.time() - 60
-    os.utime(complete, (settled, settled))
-    [request] = _fire(hub).run_requests or []
+    settled = written + SETTLE_SECONDS + 60
+    [request] = _fire(hub, clock=lambda: settled).run_requests or []
     assert request.tags["files"] == "cases_2026-12.csv"
 
 
@@ -101,23 +102,30 @@ with open_lake(Home(Path(sys.argv[1]))):
 
 
 def test_while_another_process_has_the_lake_open_the_tick_is_skipped_not_stuck(
-    hub: Hub,
+    hub: Hub, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import subprocess
     import sys
 
+    # A tick that waited for the lake would wait this long: past the guard below, and
+    # the holder lets go only once the tick has come back.
+    monkeypatch.setenv("SHUZHI_LAKE_WAIT_SECONDS", "3600")
     holder = subprocess.Popen(
         [sys.executable, "-c", LAKE_HOLDER, str(hub.home.root)],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,
     )
+    results: list[dg.SensorResult] = []
     try:
         assert holder.stdout is not None and holder.stdout.readline().strip() == "holding"
-        started = time.monotonic()
-        skipped = _skipped(_fire(hub))
-        assert time.monotonic() - started < 10
+        tick = threading.Thread(target=lambda: results.append(_fire(hub)), daemon=True)
+        tick.start()
+        tick.join(timeout=600)  # a guard against a hang, far beyond any tick's work
+        came_back_while_held = not tick.is_alive() and holder.poll() is None
     finally:
         holder.communicate("\n", timeout=30)
-    assert skipped == "the lakehouse is in use; looking again next tick"
+    assert came_back_while_held
+    [result] = results
+    assert _skipped(result) == "the lakehouse is in use; looking again next tick"
     assert _fire(hub).run_requests  # the next tick, with the lake free, asks for the run

@@ -1,4 +1,5 @@
-"""The suite's own scheduling: every file reading the demo district is one work unit."""
+"""The suite's own scheduling: every file reading the demo district is one work unit,
+handed out first, then the files marked slow."""
 
 from __future__ import annotations
 
@@ -6,7 +7,12 @@ from collections import OrderedDict
 from pathlib import Path
 from typing import Any
 
-from xdist_scopes import DEMO_SCOPE, DemoFilesTogether, files_reading_the_demo
+from xdist_scopes import (
+    DEMO_SCOPE,
+    DemoFilesTogether,
+    files_marked_slow,
+    files_reading_the_demo,
+)
 
 
 def test_files_with_a_test_or_fixture_taking_demo_are_found(tmp_path: Path) -> None:
@@ -57,8 +63,30 @@ def test_demo_files_share_one_scope_and_others_keep_their_file() -> None:
     assert scheduling._split_scope("tests/a/test_other.py::test_y") == "tests/a/test_other.py"
 
 
+def test_files_marked_slow_whole_or_in_part_are_found(tmp_path: Path) -> None:
+    tests = tmp_path / "tests"
+    (tests / "a").mkdir(parents=True)
+    (tests / "a" / "test_whole.py").write_text(
+        "import pytest\npytestmark = pytest.mark.slow\ndef test_x():\n    pass\n", "utf-8"
+    )
+    (tests / "a" / "test_listed.py").write_text(
+        "import pytest\npytestmark = [pytest.mark.postgres, pytest.mark.slow]\n", "utf-8"
+    )
+    (tests / "a" / "test_one.py").write_text(
+        "import pytest\n@pytest.mark.slow\ndef test_x():\n    pass\n", "utf-8"
+    )
+    (tests / "a" / "test_quick.py").write_text(
+        "import pytest\npytestmark = pytest.mark.postgres\ndef test_slowly():\n    pass\n",
+        "utf-8",
+    )
+    found = files_marked_slow(tests, tmp_path)
+    assert found == {"tests/a/test_whole.py", "tests/a/test_listed.py", "tests/a/test_one.py"}
+
+
 def test_the_demo_unit_is_handed_out_first(monkeypatch: Any) -> None:
     scheduling = DemoFilesTogether.__new__(DemoFilesTogether)
+    scheduling.demo_files = frozenset()
+    scheduling.slow_files = frozenset()
     scheduling.workqueue = OrderedDict(
         [("tests/a/test_big.py", {"x": False}), (DEMO_SCOPE, {"y": False})]
     )
@@ -70,3 +98,32 @@ def test_the_demo_unit_is_handed_out_first(monkeypatch: Any) -> None:
     scheduling._assign_work_unit(object())
     scheduling._assign_work_unit(object())
     assert taken == [DEMO_SCOPE, "tests/a/test_big.py"]
+
+
+def test_slow_files_are_handed_out_after_the_demo_unit_and_before_the_rest(
+    monkeypatch: Any,
+) -> None:
+    scheduling = DemoFilesTogether.__new__(DemoFilesTogether)
+    scheduling.demo_files = frozenset({"tests/d/test_demo.py"})
+    scheduling.slow_files = frozenset({"tests/s/test_slow.py", "tests/d/test_demo.py"})
+    scheduling.workqueue = OrderedDict(
+        [
+            ("tests/a/test_many.py", {"x": False}),
+            ("tests/s/test_slow.py", {"y": False}),
+            (DEMO_SCOPE, {"z": False}),
+            ("tests/a/test_few.py", {"w": False}),
+        ]
+    )
+    taken: list[str] = []
+    monkeypatch.setattr(
+        "xdist.scheduler.LoadFileScheduling._assign_work_unit",
+        lambda self, node: taken.append(self.workqueue.popitem(last=False)[0]),
+    )
+    for _ in range(4):
+        scheduling._assign_work_unit(object())
+    assert taken == [
+        DEMO_SCOPE,
+        "tests/s/test_slow.py",
+        "tests/a/test_many.py",
+        "tests/a/test_few.py",
+    ]

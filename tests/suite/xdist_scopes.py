@@ -3,7 +3,10 @@
 ``make test`` runs ``--dist loadfile``: each file goes whole to one worker, so a
 module fixture is built once. The session ``demo`` fixture, though, is built once
 per worker that runs any test asking for it, a few minutes each. Sending every
-such file to the same worker builds the district once per session. (xdist's own
+such file to the same worker builds the district once per session. After it, the files
+marked slow are handed out before the rest: xdist orders work by test count, which put
+files of a few long tests last, where one of them alone ran on after the other worker
+had finished. (xdist's own
 ``loadgroup`` marks do not work with pytest 9: it renames node ids, which pytest
 9 no longer reads.)
 """
@@ -65,12 +68,42 @@ def _reaching_demo(functions: dict[str, set[str]]) -> set[str]:
         reading |= more
 
 
-class DemoFilesTogether(LoadFileScheduling):
-    """loadfile, with every file that reads the demo district in one work unit."""
+def files_marked_slow(tests: Path, root: Path) -> frozenset[str]:
+    """Test files (as node ids spell them) marked ``slow``, whole or in part."""
+    found = set()
+    for path in sorted(tests.rglob("test_*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+        marks = [
+            node.value
+            for node in tree.body
+            if isinstance(node, ast.Assign)
+            and any(isinstance(t, ast.Name) and t.id == "pytestmark" for t in node.targets)
+        ]
+        marks += [
+            decorator
+            for node in ast.walk(tree)
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef)
+            for decorator in node.decorator_list
+        ]
+        if any("mark.slow" in ast.unparse(mark) for mark in marks):
+            found.add(path.relative_to(root).as_posix())
+    return frozenset(found)
 
-    def __init__(self, config: Any, log: Any, demo_files: frozenset[str]) -> None:
+
+class DemoFilesTogether(LoadFileScheduling):
+    """loadfile, with every file that reads the demo district in one work unit, handed out
+    first, then the files marked slow."""
+
+    def __init__(
+        self,
+        config: Any,
+        log: Any,
+        demo_files: frozenset[str],
+        slow_files: frozenset[str] = frozenset(),
+    ) -> None:
         super().__init__(config, log)
         self.demo_files = demo_files
+        self.slow_files = slow_files
 
     def _split_scope(self, nodeid: str) -> str:
         file = nodeid.split("::", 1)[0]
@@ -78,7 +111,10 @@ class DemoFilesTogether(LoadFileScheduling):
 
     def _assign_work_unit(self, node: Any) -> None:
         # The demo unit is the longest (minutes to build, then its tests): started first,
-        # it runs beside everything else instead of alone at the end.
-        if DEMO_SCOPE in self.workqueue:
-            self.workqueue.move_to_end(DEMO_SCOPE, last=False)
+        # it runs beside everything else instead of alone at the end. The slow files
+        # follow, so that short ones fill the end of the run on both workers.
+        first = [DEMO_SCOPE, *sorted(self.slow_files - self.demo_files)]
+        for scope in reversed(first):
+            if scope in self.workqueue:
+                self.workqueue.move_to_end(scope, last=False)
         super()._assign_work_unit(node)
