@@ -15,14 +15,9 @@ import datetime as dt
 import decimal
 import json
 import os
-import socket
 import sqlite3
 import subprocess
 import sys
-import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
@@ -31,6 +26,7 @@ import httpx
 from bench import api_load
 from bench.extras import QUERY_REPEATS, STREET_OFFICE
 from bench.meter import Stage, measure, median_stage, served_peak
+from bench.served import Command, serving
 from pipelines.hub import Hub
 
 GROUP = "api"
@@ -48,8 +44,6 @@ API_QUERY = "typical query (API)"
 GATEWAY_QUERY = "typical query (in-process gateway)"
 AUDIT_VERIFY = "audit log verify"
 DEFAULT_SECONDS = 30.0
-START_SECONDS = 60.0
-Command = Callable[[int], list[str]]  # the free port → the server's command line
 
 
 def load_stage_name(kind: str, server: str) -> str:
@@ -64,8 +58,8 @@ def api_stages(hub: Hub, out: Path, seconds: float = DEFAULT_SECONDS) -> list[St
     logs.mkdir(parents=True, exist_ok=True)
     stages: list[Stage] = []
     with (
-        _serving(_shuzhi_command, "/healthz", logs / "api-server.log") as shuzhi,
-        _serving(_datasette_command(sqlite_path), "/-/versions.json", logs / "datasette.log") as ds,
+        serving(_shuzhi_command, "/healthz", logs / "api-server.log") as shuzhi,
+        serving(_datasette_command(sqlite_path), "/-/versions.json", logs / "datasette.log") as ds,
     ):
         shuzhi.wait_until_up()  # both were started at once: their start-ups overlap
         ds.wait_until_up()
@@ -138,51 +132,6 @@ def _datasette_command(path: Path) -> Command:
         ]  # fmt: skip
 
     return command
-
-
-@dataclass
-class _Server:
-    url: str
-    process: subprocess.Popen[bytes]
-    probe: str
-    log: Path
-
-    def wait_until_up(self) -> None:
-        deadline = time.monotonic() + START_SECONDS
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"{self.url} did not start; see {self.log}")
-            try:
-                if httpx.get(self.url + self.probe, timeout=2).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.1)
-        raise RuntimeError(f"{self.url} did not answer within {START_SECONDS:g}s; see {self.log}")
-
-
-@contextmanager
-def _serving(command: Command, probe: str, log: Path) -> Iterator[_Server]:
-    """A server started on a free loopback port (not yet waited for), stopped afterwards."""
-    port = _free_port()
-    with log.open("wb") as sink:
-        process = subprocess.Popen(command(port), stdout=sink, stderr=subprocess.STDOUT)
-        try:
-            yield _Server(f"http://127.0.0.1:{port}", process, probe, log)
-        finally:
-            process.terminate()  # uvicorn and Datasette both stop cleanly on SIGTERM
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 def _query_times(hub: Hub, url: str, key: str) -> list[Stage]:

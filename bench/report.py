@@ -31,6 +31,7 @@ TARGET_CRYPTO_SPEEDUP = 1.0
 TARGET_API_VS_DATASETTE = 1.0
 TARGET_API_PAGE_P99_MS = 150.0
 TARGET_API_QUERY_RATIO = 1.3
+TARGET_PAGE_SECONDS = 0.5  # issue 18: every page answers within 500 ms at scale 1
 # Issue 17: verifying a million audit events, signed checkpoints included.
 TARGET_AUDIT_VERIFY_S = 60.0
 
@@ -145,6 +146,14 @@ class BenchReport:
             ratio = query["street query (gateway)"] / query["street query (plain)"]
             checks.append(_target("street query gateway/plain", ratio, TARGET_QUERY_RATIO, "×"))
         checks += self._api_targets()
+        pages = [s for s in self.of("pages") if s.name.startswith("page ")]
+        if pages:
+            slowest = max(pages, key=lambda s: s.seconds)
+            checks.append(
+                _target(
+                    f"slowest page ({slowest.name[5:]}) s", slowest.seconds, TARGET_PAGE_SECONDS, ""
+                )
+            )
         peak = max((s.peak_rss_mb for s in self.stages), default=0.0)
         checks.append(_target("peak RSS (MiB)", peak, TARGET_PEAK_MB, ""))
         pii = {s.name: s.rows_per_second for s in self.of("pii")}

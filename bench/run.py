@@ -20,6 +20,7 @@ from bench.api import DEFAULT_SECONDS as API_SECONDS
 from bench.api import api_stages
 from bench.governed import governed_dataset, primary_source
 from bench.meter import Stage, measure
+from bench.pages import page_stages
 from bench.report import DATASETS, BenchReport
 from connectors.config import FileDropSource, HttpJsonSource, SqlSource
 from demo.sizes import DistrictSize
@@ -27,8 +28,8 @@ from home.layout import Home, config_dir
 from pipelines.hub import Hub
 
 STAGES = (
-    "floor", "governed", "products", "room", "query", "api", "incremental", "pii", "crypto",
-    "audit",
+    "floor", "governed", "products", "room", "query", "api", "pages", "incremental", "pii",
+    "crypto", "audit",
 )  # fmt: skip
 # What each stage needs to have run before it (run, but not reported, when not asked for).
 NEEDS = {
@@ -36,6 +37,7 @@ NEEDS = {
     "room": {"governed", "products"},
     "query": {"governed", "products", "room"},
     "api": {"governed", "products", "room"},
+    "pages": {"governed", "products", "room"},
     "incremental": {"governed"},
 }
 # Stages that read the generated district (all but crypto and audit).
@@ -235,6 +237,9 @@ def _district_stages(
         if "api" in run_stages:
             say(f"api: the hub's API and Datasette, {api_seconds:g}s of load on each…")
             keep(api_stages(hub, out.resolve(), api_seconds), "api")
+        if "pages" in run_stages:
+            say("pages: each user's pages through the served hub…")
+            keep(page_stages(hub, out.resolve()), "pages")
         if "incremental" in run_stages:
             keep([extras.incremental(hub, full_population)], "incremental")
     if "pii" in run_stages:

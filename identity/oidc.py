@@ -6,12 +6,18 @@ its JWKS is fetched over HTTP and cached (``jwt.PyJWKClient``); the signature,
 provider's algorithms only (RS256/ES256: never ``none``, never HS*). Claims map
 to the person and their principal (``identity.settings.ClaimMap``); a principal
 the policies do not know is refused.
+
+An ID token from the pages' sign-in (``identity.sso_sign_in``) is verified the same
+way against the provider the flow started with, for the hub's ``client_id`` as
+audience, and must carry the flow's ``nonce``.
 """
 
 from __future__ import annotations
 
+import hmac
 import re
 import threading
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import jwt
@@ -42,6 +48,17 @@ def _jwks_client(url: str) -> jwt.PyJWKClient:
         return client
 
 
+@dataclass(frozen=True)
+class ClaimedPerson:
+    """Who a verified token says the person is: their id at the provider, the principal
+    they act for and their role (both checked against the policies)."""
+
+    subject: str
+    principal: str
+    role: Role
+    name: str | None  # the ``name`` claim, personal data: sealed if kept, never logged
+
+
 def verify_oidc_token(hub: Hub, token: str) -> Identity:
     providers = load_identity_settings(hub.config).oidc
     return verify_with_providers(providers, hub.policies, token)
@@ -60,17 +77,47 @@ def verify_with_providers(
     provider = next((p for p in providers if p.issuer == unverified.get("iss")), None)
     if provider is None:
         raise AuthenticationFailed("the single sign-on token is from an unknown issuer")
+    _check_algorithm(provider, header)
+    claims = _verified_claims(provider, token, provider.audience)
+    return _identity(provider, policies, claims)
+
+
+def verify_id_token(
+    provider: OidcProvider, policies: PolicySet, token: str, *, nonce: str
+) -> ClaimedPerson:
+    """The person an ID token from ``provider``'s token endpoint names, for this hub's
+    client and the sign-in that asked with ``nonce``; AuthenticationFailed otherwise."""
+    if provider.client_id is None:
+        raise AuthenticationFailed(f"identity provider {provider.name} has no client_id")
+    try:
+        header = jwt.get_unverified_header(token)
+    except jwt.PyJWTError:
+        raise AuthenticationFailed("the single sign-on token is malformed") from None
+    _check_algorithm(provider, header)
+    claims = _verified_claims(provider, token, provider.client_id)
+    presented = claims.get("nonce")
+    # The nonce ties the token to this browser's sign-in: a token minted for another
+    # sign-in (a replayed or injected one) does not carry it.
+    if not isinstance(presented, str) or not hmac.compare_digest(
+        presented.encode("utf-8"), nonce.encode("utf-8")
+    ):
+        raise AuthenticationFailed("the ID token's nonce does not match this sign-in")
+    party = claims.get("azp")
+    if party is not None and party != provider.client_id:
+        raise AuthenticationFailed("the ID token was issued to another client (azp)")
+    return claimed_person(provider, policies, claims)
+
+
+def _check_algorithm(provider: OidcProvider, header: dict[str, Any]) -> None:
     algorithm = header.get("alg")
     if algorithm not in provider.algorithms:
         raise AuthenticationFailed(
             f"the single sign-on token uses algorithm {str(algorithm)[:10]!r}; "
             f"{provider.name} accepts only {', '.join(provider.algorithms)}"
         )
-    claims = _verified_claims(provider, token)
-    return _identity(provider, policies, claims)
 
 
-def _verified_claims(provider: OidcProvider, token: str) -> dict[str, Any]:
+def _verified_claims(provider: OidcProvider, token: str, audience: str) -> dict[str, Any]:
     try:
         signing_key = _jwks_client(provider.jwks_url).get_signing_key_from_jwt(token)
     except jwt.PyJWKClientConnectionError:
@@ -86,7 +133,7 @@ def _verified_claims(provider: OidcProvider, token: str) -> dict[str, Any]:
             token,
             signing_key.key,
             algorithms=list(provider.algorithms),
-            audience=provider.audience,
+            audience=audience,
             issuer=provider.issuer,
             leeway=provider.leeway_seconds,
             options={"require": ["exp", "iat", "iss", "aud", "sub"]},
@@ -110,6 +157,20 @@ def _verified_claims(provider: OidcProvider, token: str) -> dict[str, Any]:
 
 
 def _identity(provider: OidcProvider, policies: PolicySet, claims: dict[str, Any]) -> Identity:
+    person = claimed_person(provider, policies, claims)
+    return Identity(
+        kind="person",
+        id=f"oidc:{person.subject}",
+        principal=person.principal,
+        via="oidc",
+        roles=roles_of(person.role),
+    )
+
+
+def claimed_person(
+    provider: OidcProvider, policies: PolicySet, claims: dict[str, Any]
+) -> ClaimedPerson:
+    """The person verified ``claims`` name, mapped by the provider's claim map."""
     mapping = provider.claims
     user = claims.get(mapping.user)
     if not isinstance(user, str) or not USER_ID.fullmatch(user):
@@ -129,8 +190,9 @@ def _identity(provider: OidcProvider, policies: PolicySet, claims: dict[str, Any
     checked: Role = role
     if checked == "approver" and who.kind != "steward":
         checked = "requester"  # the role means nothing outside a steward office
-    return Identity(
-        kind="person", id=f"oidc:{user}", principal=who.id, via="oidc", roles=roles_of(checked)
+    name = claims.get("name")
+    return ClaimedPerson(
+        subject=user, principal=who.id, role=checked, name=name if isinstance(name, str) else None
     )
 
 

@@ -125,7 +125,11 @@ class SessionStore:
 
     def sign_out(self, token: str, now: dt.datetime) -> str | None:
         """End the session of ``token`` → its user id; None when there was no live one."""
-        wanted = token_hash(token)
+        return self.end_by_hash(token_hash(token), now)
+
+    def end_by_hash(self, wanted: str, now: dt.datetime) -> str | None:
+        """End the session whose token hashes to ``wanted`` (one a browser held when it
+        started signing in elsewhere) → its user id; None when there was no live one."""
 
         def change(records: list[dict[str, Any]]) -> str | None:
             _purge(records, now)

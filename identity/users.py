@@ -5,6 +5,11 @@ A user has an id (``u-0001``), a login (unique, lowercase ASCII), a display name
 audited), the principal they act for, a role, a disabled flag, a scrypt password
 hash, and a failed-attempt counter with a lockout.
 
+A person who signs in through an identity provider has no password: their record
+is linked to their id there (``sso``: ``provider:subject``), made at their first
+sign-in with the login ``provider:subject`` (a ``:`` no password login has), and
+their principal and role follow the provider's claims at every sign-in.
+
 Roles are cumulative: a requester may also view, an approver may also request.
 ``approver`` is refused for a principal that is not of kind ``steward``: only a
 steward office decides access requests and client systems, so the role would
@@ -61,6 +66,7 @@ class User(BaseModel):
     locked_until: dt.datetime | None = None
     created_at: dt.datetime
     password_set_at: dt.datetime | None = None
+    sso: str | None = None  # "provider:subject" for a person who signs in through a provider
 
     @property
     def roles(self) -> frozenset[str]:
@@ -161,6 +167,52 @@ class UserStore:
                 password=hashed,
                 created_at=at,
                 password_set_at=at,
+            )
+            records.append(user.model_dump(mode="json"))
+            return user
+
+        return change_state(self.path, "users", change)
+
+    def find_linked(self, link: str) -> User | None:
+        """The person linked to ``link`` (``provider:subject``), if they signed in before."""
+        return next((u for u in self.all() if u.sso == link), None)
+
+    def add_linked(
+        self,
+        policies: PolicySet,
+        *,
+        link: str,
+        name: str,
+        principal: str,
+        role: str,
+        now: dt.datetime | None = None,
+    ) -> User:
+        """The record of a person who signs in through a provider (no password); the one
+        already linked to ``link`` when another sign-in made it first."""
+        checked_role = check_role(policies, principal, role)
+        login = link.lower()
+        name = " ".join(name.split())[:MAX_NAME] or link
+        at = now or utc_now()
+        keys = self._keys()
+
+        def change(records: list[dict[str, Any]]) -> User:
+            for record in records:
+                if record.get("sso") == link:
+                    return User.model_validate(record)
+            if any(r["login"] == login for r in records):
+                raise UserRefused(
+                    "another person already has this single sign-on login (their provider id "
+                    "differs only in case); an operator must sort it out"
+                )
+            user_id = f"u-{len(records) + 1:04d}"
+            user = User(
+                id=user_id,
+                login=login,
+                name_sealed=keys.seal(name, user_id),
+                principal=principal,
+                role=checked_role,
+                created_at=at,
+                sso=link,
             )
             records.append(user.model_dump(mode="json"))
             return user

@@ -2,7 +2,8 @@
 
 Signing in always issues a new session token and ends the one the browser held
 (no session fixation); signing out ends the session on the hub, not just in the
-browser. Both are ``sign_in`` audit events (identity.sign_in).
+browser. Both are ``sign_in`` audit events (identity.sign_in). The page also
+offers each single sign-on provider set up for the pages (web.routes_sso).
 """
 
 from __future__ import annotations
@@ -13,7 +14,8 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from identity.models import AuthenticationFailed
-from identity.sessions import sessions_of
+from identity.sessions import IssuedSession, sessions_of
+from identity.settings import load_identity_settings
 from identity.sign_in import sign_in, sign_out
 from identity.users import users_of, utc_now
 from service.auth import SESSION_COOKIE
@@ -38,14 +40,22 @@ def front(request: Request) -> Response:
     return RedirectResponse(home_of(principal_kind(request, identity)), status_code=303)
 
 
-def _sign_in_page(
+def sign_in_page(
     request: Request, *, error: str = "", login: str = "", next_path: str = "", status: int = 200
 ) -> Response:
+    """The sign-in page (with ``error`` said, when a sign-in was refused)."""
     token = csrf.new_pre_sign_in_token()
+    providers = load_identity_settings(context_of(request).hub.config).browser_providers
     response = render(
         request,
         "sign_in.html",
-        {"error": error, "login": login, "next": next_path, "pre_token": token},
+        {
+            "error": error,
+            "login": login,
+            "next": next_path,
+            "pre_token": token,
+            "providers": [(provider.name, provider.label) for provider in providers],
+        },
         status=status,
     )
     response.set_cookie(
@@ -59,9 +69,22 @@ def _sign_in_page(
     return response
 
 
+def keep_session(request: Request, response: Response, issued: IssuedSession) -> None:
+    """Give the browser its new page session (HttpOnly, SameSite=Strict)."""
+    response.set_cookie(
+        SESSION_COOKIE,
+        issued.token,
+        httponly=True,
+        secure=request.url.scheme == "https",
+        samesite="strict",
+        expires=issued.expires_at,
+        path="/",
+    )
+
+
 @router.get("/sign-in")
-def sign_in_page(request: Request, next: str = "") -> Response:
-    return _sign_in_page(request, next_path=safe_next(next) or "")
+def sign_in_form_page(request: Request, next: str = "") -> Response:
+    return sign_in_page(request, next_path=safe_next(next) or "")
 
 
 @router.post("/sign-in")
@@ -78,7 +101,7 @@ def sign_in_form(
     try:
         issued = sign_in(hub, login.strip(), password, kind="page")
     except AuthenticationFailed as refused:
-        return _sign_in_page(
+        return sign_in_page(
             request, error=str(refused), login=login.strip(), next_path=next, status=401
         )
     request.state.identity = issued.identity
@@ -87,15 +110,7 @@ def sign_in_form(
         sessions_of(hub).sign_out(held, utc_now())
     kind = principal_kind(request, issued.identity)
     response = RedirectResponse(safe_next(next) or home_of(kind), status_code=303)
-    response.set_cookie(
-        SESSION_COOKIE,
-        issued.token,
-        httponly=True,
-        secure=request.url.scheme == "https",
-        samesite="strict",
-        expires=issued.expires_at,
-        path="/",
-    )
+    keep_session(request, response, issued)
     response.delete_cookie(csrf.PRE_SIGN_IN_COOKIE, path="/sign-in")
     return response
 

@@ -53,6 +53,8 @@ def test_shuzhi_serve_answers_and_shuts_down_gracefully(tmp_path: Path) -> None:
         token = signed.json()["token"]
         me = httpx.get(f"{url}/api/v1/me", headers={"Authorization": f"Bearer {token}"}, timeout=60)
         assert me.json()["principal"] == "street_donghu"
+        sign_in_page = httpx.get(f"{url}/", follow_redirects=True, timeout=60)
+        assert sign_in_page.status_code == 200 and "登录数治" in sign_in_page.text
     finally:
         server.send_signal(signal.SIGTERM)
         output, _ = server.communicate(timeout=60)
@@ -62,5 +64,6 @@ def test_shuzhi_serve_answers_and_shuts_down_gracefully(tmp_path: Path) -> None:
         "Finished server process" in output
         and "Started server process" in output
         and '"route": "/api/v1/me"' in output
+        and f"open http://127.0.0.1:{port}/ to sign in" in output
     )
     assert token not in output and PASSWORD not in output
