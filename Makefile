@@ -27,6 +27,8 @@ lint: install
 
 typecheck: install
 	$(BIN)/mypy .
+	# A second conftest module is a duplicate name to mypy: checked on its own.
+	$(BIN)/mypy tests/web/conftest.py
 
 unit: install
 	$(BIN)/pytest -n 2 --dist loadfile --durations=30

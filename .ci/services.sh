@@ -1,14 +1,17 @@
 #!/usr/bin/env bash
 # Make sure the department database servers the tests use are installed and running:
 # PostgreSQL on 127.0.0.1:5432 (trust auth, database test) and MariaDB on
-# 127.0.0.1:3306 (root, empty password, database test); and a Chinese font for the
-# charts' labels (shuzhi products chart), Debian's fonts-noto-cjk.
+# 127.0.0.1:3306 (root, empty password, database test); a Chinese font for the
+# charts' labels (shuzhi products chart), Debian's fonts-noto-cjk; and Debian's
+# Chromium at /usr/bin/chromium, which the browser tests drive through Playwright
+# (tests/web/browser.py; Playwright never downloads a browser of its own).
 set -euo pipefail
 
 need_apt=()
 command -v pg_ctlcluster >/dev/null 2>&1 || need_apt+=(postgresql)
 command -v mariadbd >/dev/null 2>&1 || [ -x /usr/sbin/mariadbd ] || need_apt+=(mariadb-server)
 [ -n "$(fc-list :lang=zh 2>/dev/null)" ] || need_apt+=(fonts-noto-cjk)
+[ -x /usr/bin/chromium ] || need_apt+=(chromium)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "installing ${need_apt[*]}"
   apt-get update -qq

@@ -51,6 +51,7 @@ class AuditQuery:
     kinds: tuple[str, ...] = ()
     since: dt.datetime | None = None  # inclusive, aware
     until: dt.datetime | None = None  # exclusive, aware
+    seqs: tuple[int, ...] = ()  # exactly these events (a finding's, say)
 
 
 @dataclass
@@ -136,6 +137,8 @@ def _names(details: dict[str, Any], one: str, many: str) -> list[str]:
 def matches(event: AuditEvent, query: AuditQuery) -> bool:
     """Whether one event meets every filter of ``query``."""
     details = event.details
+    if query.seqs and event.seq not in query.seqs:
+        return False
     person = person_of(event)
     by = str(details.get("by") or "")
     checks: list[tuple[Sequence[str], Iterable[str]]] = [

@@ -5,10 +5,15 @@ from __future__ import annotations
 import os
 import shutil
 import time
+from typing import TYPE_CHECKING
 
 import typer
 
 from cli.errors import CliError
+
+if TYPE_CHECKING:
+    from demo.sign_ins import DemoSignIn
+    from pipelines.hub import Hub
 
 
 def _fresh_hub_data(home: object) -> None:
@@ -49,6 +54,9 @@ def demo(
         console.print(f"created master key file {key_file} (0600); back it up, keep it out of git")
     _fresh_hub_data(hub.home)
     hub.audit.append("demo", "shuzhi-cli", {"seed": seed, "scale": scale})
+    # The sign-ins (made last) seal names with the identity key: made now, before the
+    # pipelines, so the key store stays as the rooms were built from (else all rebuild).
+    hub.keystore.identity_key()
 
     started = time.monotonic()
     size = DistrictSize.demo(scale)
@@ -69,8 +77,20 @@ def demo(
         )
         outcome = run_refresh(hub, show_progress=True)
 
-    from cli.summary import print_demo_summary
+    from cli.summary import print_demo_sign_ins, print_demo_summary
+    from demo.sign_ins import SIGN_INS_FILE
 
     print_demo_summary(hub, manifest, outcome, time.monotonic() - started)
     if not outcome.success:
         raise CliError("the demo run failed: " + "; ".join(outcome.failures[:3]))
+    print_demo_sign_ins(_sign_ins(hub), hub.home.root / SIGN_INS_FILE)
+
+
+def _sign_ins(hub: Hub) -> list[DemoSignIn]:
+    """The demo's people for the web pages, with new passwords."""
+    from demo.sign_ins import DemoSignInClash, create_demo_sign_ins
+
+    try:
+        return create_demo_sign_ins(hub)
+    except DemoSignInClash as clash:
+        raise CliError(str(clash)) from None

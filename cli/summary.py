@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from demo.manifest import DemoManifest
+    from demo.sign_ins import DemoSignIn
     from pipelines.hub import Hub
     from pipelines.run import RunOutcome
 
@@ -69,6 +71,19 @@ def print_demo_summary(
     print(
         'next: shuzhi query --as street_donghu --purpose street_governance "select * from street_case_stats limit 5"'
     )
+
+
+def print_demo_sign_ins(sign_ins: list[DemoSignIn], file: Path) -> None:
+    """Who can sign in to the pages, with which password (shown here and kept in ``file``)."""
+    from demo.sign_ins import SERVE_URL
+
+    print_table(
+        "Sign in to the web pages",
+        ["who", "principal", "role", "login", "password"],
+        [[s.who, s.principal, s.role, s.login, s.password] for s in sign_ins],
+        caption=f"also in {file} (0600); new passwords on every demo run",
+    )
+    print(f"then: shuzhi serve, and open {SERVE_URL}")
 
 
 def _print_merges(hub: Hub, manifest: DemoManifest) -> None:

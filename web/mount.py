@@ -9,12 +9,13 @@ from fastapi.staticfiles import StaticFiles
 
 from web.errors import page_answer
 from web.headers import SecurityHeaders
+from web.reviewer import router as reviewer_router
 from web.routes_sign_in import router as sign_in_router
 from web.routes_sso import router as sso_router
 from web.steward.router import router as steward_router
 
 STATIC = Path(__file__).parent / "static"
-PAGE_ROUTERS = (sign_in_router, sso_router, steward_router)
+PAGE_ROUTERS = (sign_in_router, sso_router, reviewer_router, steward_router)
 
 
 def install(app: FastAPI) -> None:

@@ -50,6 +50,8 @@ def _seqs(log: AuditLog, **filters: object) -> list[int]:
         ({"outcomes": ("refused", "stopped")}, [2, 5]),
         ({"kinds": ("reveal", "grant")}, [3, 4]),
         ({"kinds": ("query",), "principals": ("street_donghu",)}, [1, 5]),  # AND
+        ({"seqs": (2, 4)}, [2, 4]),  # a finding's events
+        ({"seqs": (2, 4), "kinds": ("grant",)}, [4]),
     ],
 )
 def test_each_filter_finds_its_events_only(

@@ -45,6 +45,15 @@ class DemoRun:
             [str(SHUZHI), *args], env=env, capture_output=True, text=True, timeout=300, check=False
         )
 
+    def sign_ins(self) -> dict[str, str]:
+        """login → password of the people the demo made for the web pages
+        (``demo-sign-ins.txt`` in the home, demo/sign_ins.py)."""
+        from demo.sign_ins import SIGN_INS_FILE
+
+        text = (self.home / SIGN_INS_FILE).read_text(encoding="utf-8")
+        lines = [line for line in text.splitlines() if line and not line.startswith("#")]
+        return {row["login"]: row["password"] for row in csv.DictReader(lines, delimiter="\t")}
+
     def query_json(self, principal: str, sql: str, purpose: str | None = None) -> dict:
         purpose = purpose or demo_purpose(principal, sql)
         done = self.shuzhi("query", "--as", principal, "--purpose", purpose, "--json", sql)

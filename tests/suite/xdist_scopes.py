@@ -20,17 +20,49 @@ DEMO_SCOPE = "demo-district"
 
 
 def files_reading_the_demo(tests: Path, root: Path) -> frozenset[str]:
-    """Test files (as node ids spell them) with a test or fixture taking ``demo``."""
+    """Test files (as node ids spell them) with a test or fixture taking ``demo``, or
+    taking a fixture that reaches ``demo`` through the conftest.py files above them
+    (tests/web's ``web_server`` takes ``web_home``, which takes ``demo``)."""
     found = set()
     for path in sorted(tests.rglob("test_*.py")):
-        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
-        for node in ast.walk(tree):
-            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and any(
-                arg.arg == "demo" for arg in node.args.args
-            ):
-                found.add(path.relative_to(root).as_posix())
-                break
+        # Fixtures by name, the nearest definition winning as pytest's lookup does:
+        # conftests from ``tests`` down to the file's folder, then the file itself.
+        visible: dict[str, set[str]] = {}
+        for conftest in _conftests_above(path, tests):
+            visible.update(_functions_and_parameters(conftest))
+        visible.update(_functions_and_parameters(path))
+        reading = _reaching_demo(visible)
+        if any(visible[name] & reading for name in _functions_and_parameters(path)):
+            found.add(path.relative_to(root).as_posix())
     return frozenset(found)
+
+
+def _conftests_above(path: Path, tests: Path) -> list[Path]:
+    """The conftest.py files pytest applies to ``path`` inside ``tests``, outermost first."""
+    folders = [folder for folder in path.parents if folder.is_relative_to(tests)]
+    return [
+        folder / "conftest.py" for folder in reversed(folders) if (folder / "conftest.py").is_file()
+    ]
+
+
+def _functions_and_parameters(path: Path) -> dict[str, set[str]]:
+    """Every function (test, fixture or other) defined in a module, with its parameter names."""
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    return {
+        node.name: {arg.arg for arg in node.args.args}
+        for node in ast.walk(tree)
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+    }
+
+
+def _reaching_demo(functions: dict[str, set[str]]) -> set[str]:
+    """``demo`` and the names of the functions that take it, directly or through others."""
+    reading = {"demo"}
+    while True:
+        more = {name for name, parameters in functions.items() if parameters & reading}
+        if more <= reading:
+            return reading
+        reading |= more
 
 
 class DemoFilesTogether(LoadFileScheduling):
