@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 from catalog.assets import catalogue_assets
 
 if TYPE_CHECKING:
+    from dagster._core.definitions.assets.graph.asset_graph import AssetGraph
     from sqlglot import exp
 
     from catalog.registry import Catalog
@@ -40,16 +41,21 @@ def own_assets(catalog: Catalog, name: str) -> list[str]:
     return [a.name for a in catalogue_assets(catalog) if a.dataset == name or a.product == name]
 
 
-def table_lineage(catalog: Catalog, name: str) -> TableLineage:
-    """Parents and children of ``name``'s assets in the Dagster graph (outside its own)."""
-    import dagster as dg  # seconds to import: only when lineage is asked for
-
+def asset_graph(catalog: Catalog) -> AssetGraph:
+    """The Dagster asset graph ``pipelines.definitions`` builds from this catalogue."""
     from home.layout import config_dir
     from pipelines.definitions import build_definitions, defs
 
     # importing the module built the graph of the configured catalogue already
     built = defs if catalog.config_dir == config_dir() else build_definitions(catalog.config_dir)
-    graph = built.resolve_asset_graph()
+    return built.resolve_asset_graph()
+
+
+def table_lineage(catalog: Catalog, name: str) -> TableLineage:
+    """Parents and children of ``name``'s assets in the Dagster graph (outside its own)."""
+    import dagster as dg  # seconds to import: only when lineage is asked for
+
+    graph = asset_graph(catalog)
     mine = own_assets(catalog, name)
     up: set[str] = set()
     down: set[str] = set()

@@ -166,6 +166,7 @@ def product_readers(catalog: Catalog, policies: PolicySet, product: str) -> list
                 if decision.row_filter
                 else ("district" if decision.allowed else None),
                 "treatments": treatments if decision.allowed else {},
+                "grants": decision.grants,
                 "because": decision.reasons[0] if decision.reasons else "",
             }
         )

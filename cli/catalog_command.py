@@ -11,33 +11,35 @@ import typer
 from cli.output import print_json, print_table
 
 if TYPE_CHECKING:
+    from catalog.assessment import DepartmentAssessment
     from catalog.contracts import DatasetContract, ProductContract
     from pipelines.hub import Hub
 
 app = typer.Typer(help="The catalogue of datasets and products.", no_args_is_help=True)
 
 
-def catalog_entries() -> list[dict[str, object]]:
+def catalog_entries(hub: Hub | None = None) -> list[dict[str, object]]:
     """One entry per asset the hub materialises (``catalog.assets``), with its contract's
-    classification, rows in the lakehouse, last sync and freshness (``catalog.freshness``)."""
+    classification, rows in the lakehouse, last sync and freshness (``catalog.freshness``).
+    ``hub``: the hub to read (the steward's pages pass the service's); default the CLI's."""
     from catalog.assets import catalogue_assets
     from catalog.contracts import LEVEL_GRADES, LEVELS, SHARING_LABELS
     from catalog.freshness import catalog_freshness
     from catalog.levels import strictest
     from lakehouse import meta
-    from lakehouse.connection import table_exists
-    from pipelines.hub import Hub
+    from lakehouse.connection import lake_tables
 
-    hub = Hub.from_env()
+    hub = hub or _hub()
     cat = hub.catalog
     entries: list[dict[str, object]] = []
     with hub.lake() as con:
         meta.ensure_meta(con)
         syncs = meta.last_syncs(con)
         fresh = catalog_freshness(cat, syncs, meta.last_builds(con))
+        existing = lake_tables(con)
 
         def count(table: str | None, source: str | None = None) -> int | None:
-            if table is None or not table_exists(con, *table.split(".")):
+            if table is None or tuple(table.split(".")) not in existing:
                 return None
             where, params = "", []
             if source is not None and len(cat.sources_for(table.split(".")[1])) > 1:
@@ -273,11 +275,12 @@ def columns(
     )
 
 
-def _contract_named(name: str) -> tuple[Hub, DatasetContract | ProductContract]:
+def _contract_named(
+    name: str, hub: Hub | None = None
+) -> tuple[Hub, DatasetContract | ProductContract]:
     from cli.errors import CliError
-    from pipelines.hub import Hub
 
-    hub = Hub.from_env()
+    hub = hub or _hub()
     contract = hub.catalog.datasets.get(name) or hub.catalog.products.get(name)
     if contract is None:
         known = ", ".join(sorted([*hub.catalog.datasets, *hub.catalog.products]))
@@ -285,15 +288,16 @@ def _contract_named(name: str) -> tuple[Hub, DatasetContract | ProductContract]:
     return hub, contract
 
 
-def show_entry(name: str) -> dict[str, Any]:
-    """Everything ``catalog show`` prints, as one dict (also its --json)."""
+def show_entry(name: str, hub: Hub | None = None) -> dict[str, Any]:
+    """Everything ``catalog show`` prints, as one dict (also its --json); ``hub`` as for
+    ``catalog_entries``."""
     from catalog import show
     from catalog.contracts import DatasetContract
     from catalog.freshness import catalog_freshness
     from catalog.lineage import column_lineage, dataset_columns, table_lineage
     from lakehouse import meta
 
-    hub, contract = _contract_named(name)
+    hub, contract = _contract_named(name, hub)
     catalog = hub.catalog
     entry: dict[str, Any] = show.contract_summary(catalog, contract)
     with hub.lake() as con:
@@ -574,6 +578,25 @@ def downgrade(
     _steward_change(record_downgrade, _hub(), product, level, principal, reason)
 
 
+def assessed(hub: Hub, actor: str) -> list[DepartmentAssessment]:
+    """The sharing assessment of every department, run now and audited as run by ``actor``
+    (the CLI's operator, or the person on the steward's assessment page)."""
+    from catalog.assessment import assess
+
+    with hub.lake() as con:
+        rows = assess(con, hub.catalog, hub.access_requests.all())
+    # The assessment is a stage of every assessed dataset's life cycle (catalog lifecycle).
+    hub.audit.append(
+        "assessment",
+        actor,
+        {
+            "departments": [r.department for r in rows],
+            "datasets": {r.department: r.datasets for r in rows},
+        },
+    )
+    return rows
+
+
 @app.command("assessment")
 def assessment(
     json_out: bool = typer.Option(False, "--json", help="Print JSON."),
@@ -581,22 +604,11 @@ def assessment(
 ) -> None:
     """The sharing assessment (共享考核) per department: datasets registered, freshness met,
     quality score, access requests for its products answered and how fast."""
-    from catalog.assessment import assess, draw_assessment
+    from catalog.assessment import draw_assessment
     from charts.data import ChartError
     from cli.errors import CliError
 
-    hub = _hub()
-    with hub.lake() as con:
-        rows = assess(con, hub.catalog, hub.access_requests.all())
-    # The assessment is a stage of every assessed dataset's life cycle (catalog lifecycle).
-    hub.audit.append(
-        "assessment",
-        f"operator:{getpass.getuser()}",
-        {
-            "departments": [r.department for r in rows],
-            "datasets": {r.department: r.datasets for r in rows},
-        },
-    )
+    rows = assessed(_hub(), f"operator:{getpass.getuser()}")
     if chart is not None:
         try:
             draw_assessment(rows, chart)

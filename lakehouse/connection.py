@@ -128,6 +128,14 @@ def table_exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> boo
     return bool(row and row[0])
 
 
+def lake_tables(con: duckdb.DuckDBPyConnection) -> set[tuple[str, str]]:
+    """Every (schema, table) of the lake, in one look (``table_exists`` asks one at a time)."""
+    rows = con.execute(
+        "SELECT schema_name, table_name FROM duckdb_tables() WHERE database_name = ?", [LAKE]
+    ).fetchall()
+    return {(str(schema), str(table)) for schema, table in rows}
+
+
 def add_missing_columns(
     con: duckdb.DuckDBPyConnection, schema: str, table: str, columns: list[tuple[str, str]]
 ) -> list[str]:

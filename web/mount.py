@@ -16,18 +16,20 @@ from web.purpose import router as purpose_router
 from web.reviewer import router as reviewer_router
 from web.routes_sign_in import router as sign_in_router
 from web.routes_sso import router as sso_router
+from web.steward.router import router as steward_router
 from web.street.routes import ROUTERS as STREET_ROUTERS
 
 STATIC = Path(__file__).parent / "static"
 PAGE_ROUTERS = (
     sign_in_router,
     sso_router,
+    purpose_router,
+    *STREET_ROUTERS,
+    steward_router,
     reviewer_router,
     department_sources_router,
     department_sync_router,
     department_new_source_router,
-    purpose_router,
-    *STREET_ROUTERS,
 )
 
 

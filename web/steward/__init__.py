@@ -1,0 +1,1 @@
+"""The data steward's pages: catalogue, one dataset or product, approvals, assessment."""
