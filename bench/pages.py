@@ -47,7 +47,7 @@ def page_stages(hub: Hub, out: Path) -> list[Stage]:
     with serving(_command, "/healthz", logs / "pages-server.log") as server:
         server.wait_until_up()
         for login, (principal, _, purpose) in PEOPLE.items():
-            with httpx.Client(base_url=server.url, timeout=120) as client:
+            with httpx.Client(base_url=server.url, timeout=120, follow_redirects=True) as client:
                 _sign_in(client, login, password)
                 if purpose:
                     client.cookies.set("shuzhi_purpose", purpose, domain="127.0.0.1")

@@ -1,4 +1,5 @@
-"""``shuzhi bench --stages api`` serves, loads, compares and verifies (never its timings).
+"""``shuzhi bench --stages api,pages`` serves, loads, compares and verifies, and times every
+user's pages (never its timings).
 
 At a small scale (5,000 residents and cases) with a 2-second load on each server: the
 stage must run end to end and report sane, non-empty numbers, whatever they are.
@@ -28,7 +29,7 @@ def bench(
     env = {**os.environ, "COLUMNS": "200"}
     env.pop("SHUZHI_HOME", None)
     done = subprocess.run(
-        [str(SHUZHI), "bench", "--scale", "0.005", "--stages", "api", "--api-seconds", "2",
+        [str(SHUZHI), "bench", "--scale", "0.005", "--stages", "api,pages", "--api-seconds", "2",
          "--out", str(out)],
         env=env, capture_output=True, text=True, timeout=600, check=False,
     )  # fmt: skip
@@ -36,10 +37,25 @@ def bench(
     return done, json.loads((out / "bench.json").read_text(encoding="utf-8"))
 
 
-def test_only_the_api_stage_is_reported(bench) -> None:
+def test_only_the_api_and_pages_stages_are_reported(bench) -> None:
     done, report = bench
-    assert {s["group"] for s in report["stages"]} == {"api"}
+    assert {s["group"] for s in report["stages"]} == {"api", "pages"}
     assert "API under load" in done.stdout
+
+
+def test_each_users_pages_answer_and_are_timed(bench) -> None:
+    _, report = bench
+    pages = [s for s in report["stages"] if s["group"] == "pages"]
+    principals = {s["dataset"] for s in pages}
+    assert principals == {"street_donghu", "steward_district", "reviewer_security",
+                          "dept_hotline_12345"}  # fmt: skip
+    homes = {s["name"] for s in pages}
+    assert {"page /street", "page /steward", "page /reviewer", "page /department"} <= homes
+    assert all(s["note"] == "HTTP 200" and s["seconds"] > 0 for s in pages), [
+        (s["name"], s["note"]) for s in pages if s["note"] != "HTTP 200"
+    ]
+    assert any(s["name"].startswith("chart data ") for s in pages)
+    assert any(t["target"].startswith("slowest page") for t in report["targets"])
 
 
 def test_every_kind_of_call_is_answered_on_both_servers(bench) -> None:

@@ -10,6 +10,7 @@ from fastapi.responses import Response
 
 from identity.models import Identity
 from lakehouse.lake_lock import LakeInUse
+from lakehouse.read_cache import read_cached
 from pipelines.source_status import BatchRecord, SourceStatus, batch_history, source_statuses
 from policies.api_permissions import may
 from service.context import context_of
@@ -31,7 +32,10 @@ BATCHES_SHOWN = 20
 def _statuses(request: Request, names: list[str]) -> dict[str, SourceStatus] | None:
     """The hub's status of ``names``; None while a sync holds the lakehouse."""
     try:
-        found = source_statuses(context_of(request).hub, wait_s=LAKE_WAIT_S)
+        hub = context_of(request).hub
+        found = read_cached(
+            hub, ("source_statuses",), lambda: source_statuses(hub, wait_s=LAKE_WAIT_S)
+        )
     except LakeInUse:
         return None
     return {s.source: s for s in found if s.source in names}
@@ -60,11 +64,19 @@ def _batches(
 ) -> tuple[list[BatchRecord], list[QuarantineCount]]:
     """The source's newest batches, and (unless not asked for) their quarantine counts."""
     hub = context_of(request).hub
-    batches = batch_history(hub, name, BATCHES_SHOWN, wait_s=LAKE_WAIT_S)
+    batches = read_cached(
+        hub,
+        ("batch_history", name),
+        lambda: batch_history(hub, name, BATCHES_SHOWN, wait_s=LAKE_WAIT_S),
+    )
     if not quarantine:
         return batches, []
     dataset = hub.catalog.sources[name].dataset
-    return batches, quarantine_counts(hub, dataset, [b.batch_id for b in batches])
+    ids = [b.batch_id for b in batches]
+    counts = read_cached(
+        hub, ("quarantine_counts", dataset, *ids), lambda: quarantine_counts(hub, dataset, ids)
+    )
+    return batches, counts
 
 
 def _chart_batches(

@@ -10,6 +10,7 @@ from fastapi.responses import Response
 from catalog.assets import Layer
 from catalog.contracts import LEVELS, SHARING_LABELS
 from cli.catalog_command import catalog_entries
+from lakehouse.read_cache import read_cached
 from service.context import context_of
 from web.steward.access import ReadsCatalogue
 from web.steward.catalogue_filter import CatalogueQuery, kept
@@ -34,7 +35,9 @@ def catalogue(
 ) -> Response:
     hub = context_of(request).hub
     query = CatalogueQuery(q.strip(), layer, kind, level, sharing)
-    entries = kept(catalog_entries(hub), hub.catalog, query)
+    entries = kept(
+        read_cached(hub, ("catalog_entries",), lambda: catalog_entries(hub)), hub.catalog, query
+    )
     return render(
         request,
         "steward/catalogue.html",

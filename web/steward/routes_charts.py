@@ -8,6 +8,8 @@ from fastapi.responses import JSONResponse
 
 from catalog.show import dataset_readers, product_readers
 from lakehouse import meta
+from lakehouse.read_cache import read_cached
+from pipelines.hub import Hub
 from quality import results
 from service.context import context_of
 from web.steward.access import ReadsCatalogue
@@ -23,9 +25,7 @@ def quality_trend(name: str, request: Request, identity: ReadsCatalogue) -> JSON
     """Each rule's failing share (%) per check run, oldest first (``shuzhi quality report``)."""
     contract_exists(request, "dataset", name)
     hub = context_of(request).hub
-    with hub.lake() as con:
-        meta.ensure_meta(con)
-        points = results.trend(con, name)
+    points = read_cached(hub, ("quality_trend", name), lambda: _trend(hub, name))
     titles = {r.name: r.title for r in hub.catalog.datasets[name].quality.rules}
     runs = sorted({p.at for p in points})
     x = [at.strftime("%m-%d %H:%M") for at in runs]
@@ -35,6 +35,12 @@ def quality_trend(name: str, request: Request, identity: ReadsCatalogue) -> JSON
         series.append({"name": titles.get(rule) or rule, "data": [share.get(at) for at in runs]})
     title = f"{hub.catalog.datasets[name].title}：各规则不合格行占比 (%)"
     return JSONResponse({"kind": "line", "title": title, "x": x, "series": series})
+
+
+def _trend(hub: Hub, name: str) -> list[results.TrendPoint]:
+    with hub.lake() as con:
+        meta.ensure_meta(con)
+        return list(results.trend(con, name))
 
 
 @router.get("/steward/data/lineage/{kind}/{name}.json")
