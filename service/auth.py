@@ -6,10 +6,11 @@ caller's rate limit and keeps the identity on the request for the call's audit.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Request, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from identity.authenticate import authenticate_bearer
@@ -96,14 +97,34 @@ def allowed_to(
     def check(
         request: Request, _: Annotated[HTTPAuthorizationCredentials | None, Depends(_BEARER)]
     ) -> Identity:
-        identity = _identified(request)
-        principal = context_of(request).hub.policies.principal(identity.principal)
-        decision = may(identity, action, principal.kind if principal else None)
-        if not decision.allowed:
-            raise forbidden(f"{identity.audit_name} may not do this: {decision.reason}")
-        return identity
+        return require_action(request, _identified(request), action, "do this")
 
     return check
+
+
+def require_action(request: Request, identity: Identity, action: str, doing: str) -> Identity:
+    """``identity``, when the action rule lets it take ``action``; a 403 naming the rule
+    otherwise (``doing`` says what was refused: "do this", "open this page")."""
+    principal = context_of(request).hub.policies.principal(identity.principal)
+    decision = may(identity, action, principal.kind if principal else None)
+    if not decision.allowed:
+        raise forbidden(f"{identity.audit_name} may not {doing}: {decision.reason}")
+    return identity
+
+
+def set_session_cookie(
+    request: Request, response: Response, token: str, expires_at: dt.datetime
+) -> None:
+    """Give the browser its page session: HttpOnly, SameSite=Strict, Secure over HTTPS."""
+    response.set_cookie(
+        SESSION_COOKIE,
+        token,
+        httponly=True,
+        secure=request.url.scheme == "https",
+        samesite="strict",
+        expires=expires_at,
+        path="/",
+    )
 
 
 # What routes declare: the caller, allowed to do the route's kind of action.

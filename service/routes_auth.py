@@ -9,7 +9,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
 from identity.sign_in import sign_in, sign_out
-from service.auth import SESSION_COOKIE, Caller, credential_of
+from service.auth import SESSION_COOKIE, Caller, credential_of, set_session_cookie
 from service.call_record import mark_audited
 from service.context import context_of
 from service.errors import ERROR_RESPONSES
@@ -44,15 +44,7 @@ def sign_in_route(body: SignInBody, request: Request) -> Response:
     # A state-changing call made with the cookie must carry this token (web.csrf).
     payload["csrf_token"] = csrf.token_for_session(issued.token)
     response = json_response(payload)
-    response.set_cookie(
-        SESSION_COOKIE,
-        issued.token,
-        httponly=True,
-        secure=request.url.scheme == "https",
-        samesite="strict",
-        expires=issued.expires_at,
-        path="/",
-    )
+    set_session_cookie(request, response, issued.token, issued.expires_at)
     return response
 
 

@@ -15,10 +15,8 @@ from fastapi import Depends, Request
 from starlette.datastructures import FormData
 
 from identity.models import AuthenticationFailed, Identity
-from policies.api_permissions import may
-from service.auth import SESSION_COOKIE, identify
+from service.auth import SESSION_COOKIE, identify, require_action
 from service.context import context_of
-from service.errors import forbidden
 from web import csrf
 
 
@@ -46,12 +44,7 @@ def page_for(action: str) -> Callable[[Request], Identity]:
     """A dependency: the signed-in person, when the action rule lets them take ``action``."""
 
     def check(request: Request) -> Identity:
-        identity = signed_in(request)
-        principal = context_of(request).hub.policies.principal(identity.principal)
-        decision = may(identity, action, principal.kind if principal else None)
-        if not decision.allowed:
-            raise forbidden(f"{identity.audit_name} may not open this page: {decision.reason}")
-        return identity
+        return require_action(request, signed_in(request), action, "open this page")
 
     return check
 

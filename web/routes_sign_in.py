@@ -18,7 +18,7 @@ from identity.sessions import IssuedSession, sessions_of
 from identity.settings import load_identity_settings
 from identity.sign_in import sign_in, sign_out
 from identity.users import users_of, utc_now
-from service.auth import SESSION_COOKIE
+from service.auth import SESSION_COOKIE, set_session_cookie
 from service.call_record import mark_audited
 from service.context import context_of
 from web import csrf
@@ -71,15 +71,7 @@ def sign_in_page(
 
 def keep_session(request: Request, response: Response, issued: IssuedSession) -> None:
     """Give the browser its new page session (HttpOnly, SameSite=Strict)."""
-    response.set_cookie(
-        SESSION_COOKIE,
-        issued.token,
-        httponly=True,
-        secure=request.url.scheme == "https",
-        samesite="strict",
-        expires=issued.expires_at,
-        path="/",
-    )
+    set_session_cookie(request, response, issued.token, issued.expires_at)
 
 
 @router.get("/sign-in")
