@@ -222,3 +222,19 @@ def test_a_download_of_person_level_columns_is_a_registered_delivery(served: Ser
     ]  # fmt: skip
     assert {d["delivery_kind"] for d in downloads} == {"download"}
     assert {d["purpose"] for d in downloads} == {"street_governance"}
+
+
+def test_a_granted_product_not_yet_in_the_room_says_so_instead_of_failing(served: Served) -> None:
+    from policies.room_prune import products_in_room
+
+    built = products_in_room(served.hub.home.rooms, "street_donghu")
+    with street_browser(served.url, "donghu_viewer") as client:
+        listed = client.get("/street/products").text
+        granted = [p for p in served.hub.catalog.products if f"/street/products/{p}" in listed]
+        missing = [p for p in granted if p not in built]
+        assert missing, "the test district's room lacks none of donghu's products"
+        page = client.get(f"/street/products/{missing[0]}")
+        chart = client.get(f"/street/products/{missing[0]}/chart.json")
+    assert page.status_code == 404 and "not in the room yet" in page.text
+    assert "Catalog Error" not in page.text
+    assert chart.status_code == 404

@@ -20,10 +20,9 @@ from fastapi import Request
 from charts.data import label_text
 from identity.models import Identity
 from policies.engine import decide
-from policies.room_prune import products_in_room as built_products
 from service.context import context_of
 from web.street.room_products import RoomProduct, products_in_room
-from web.street.room_reads import RoomRead, read_in_room
+from web.street.room_reads import RoomRead, read_product
 
 CASES = "street_case_stats"
 ORDERS = "street_case_channels"
@@ -50,7 +49,6 @@ RISING_SQL = (
     f"AND week_end = (SELECT max(week_end) FROM {HOT_TOPICS}) "
     "ORDER BY cases DESC, topic LIMIT 20"
 )
-NOT_BUILT = "granted, and not in the room yet: the next pipeline run builds it there"
 
 
 @dataclass(frozen=True)
@@ -105,9 +103,7 @@ def _read(
     for_purpose = decide(identity.principal, found.product, hub.policies, purpose=purpose)
     if not for_purpose.allowed:
         return title, RoomRead(None, f"{name}: " + "; ".join(for_purpose.reasons), 403)
-    if name not in built_products(hub.home.rooms, identity.principal):
-        return title, RoomRead(None, f"{name}: {NOT_BUILT}", 404)
-    return title, read_in_room(request, identity, sql, purpose)
+    return title, read_product(request, identity, name, sql, purpose)
 
 
 def monthly_cases(

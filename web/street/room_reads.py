@@ -12,6 +12,8 @@ from gateway.query_outcomes import QueryFailed
 from gateway.service import AccessRefused, GatewayAnswer
 from gateway.statement import StatementRefused
 from identity.models import Identity
+from policies.room_prune import products_in_room as built_products
+from service.context import context_of
 from service.errors import status_of
 from service.room_queries import run_in_room
 
@@ -51,3 +53,17 @@ def read_in_room(
         status, _, message = status_of(refused)
         return RoomRead(None, message, status)
     return RoomRead(answer)
+
+
+NOT_BUILT = "granted, and not in the room yet: the next pipeline run builds it there"
+
+
+def read_product(
+    request: Request, identity: Identity, name: str, sql: str, purpose: str
+) -> RoomRead:
+    """``read_in_room`` of a statement over product ``name``, or a 404 saying the product
+    is granted but not built in the room yet (rather than the room's missing-table error)."""
+    hub = context_of(request).hub
+    if name not in built_products(hub.home.rooms, identity.principal):
+        return RoomRead(None, f"{name}: {NOT_BUILT}", 404)
+    return read_in_room(request, identity, sql, purpose)

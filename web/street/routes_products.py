@@ -23,7 +23,7 @@ from web.street.access import street_page
 from web.street.product_charts import echarts_json
 from web.street.product_page import PAGE_ROWS, PageAsked, blank_reasons
 from web.street.room_products import products_in_room, room_product
-from web.street.room_reads import read_in_room
+from web.street.room_reads import read_product
 from web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -71,7 +71,7 @@ def product_page(name: str, request: Request, identity: Reader) -> Response:
             filters=asked.filters,
             max_rows=context.settings.page_rows_max,
         )
-        read = read_in_room(request, identity, statement(name, page), purpose)
+        read = read_product(request, identity, name, statement(name, page), purpose)
         values["read"] = read
         status = read.status
     return render(request, "street/product.html", values, status=status)
@@ -86,7 +86,7 @@ def product_chart(name: str, request: Request, identity: Reader) -> Response:
         raise ApiError(409, "no_purpose", "choose a purpose first")
     if entry.product.chart is None:
         raise ApiError(404, "not_found", f"{name} has no chart")
-    read = read_in_room(request, identity, chart_sql(entry.product), purpose)
+    read = read_product(request, identity, name, chart_sql(entry.product), purpose)
     if read.answer is None:
         raise ApiError(read.status, "refused", read.refusal)
     data = chart_data(
