@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import getpass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -296,23 +297,32 @@ def show_entry(name: str, hub: Hub | None = None) -> dict[str, Any]:
     from catalog.freshness import catalog_freshness
     from catalog.lineage import column_lineage, dataset_columns, table_lineage
     from lakehouse import meta
+    from lakehouse.read_cache import read_cached
 
     hub, contract = _contract_named(name, hub)
     catalog = hub.catalog
     entry: dict[str, Any] = show.contract_summary(catalog, contract)
-    with hub.lake() as con:
-        meta.ensure_meta(con)
-        fresh = catalog_freshness(catalog, meta.last_syncs(con), meta.last_builds(con))
-        if isinstance(contract, DatasetContract):
-            entry["freshness"] = fresh.datasets[name].as_dict()
-            entry["columns"] = show.dataset_columns(contract, show.detected_pii(con, name))
-            entry["quality"] = show.last_quality(con, name)
-        else:
-            entry["freshness"] = fresh.products[name].as_dict()
-            inputs = {d: show.last_quality(con, d) for d in contract.inputs}
-            entry["quality"] = {
-                "inputs": {d: (q["passed"] if q else None) for d, q in inputs.items()}
-            }
+
+    def read_lake() -> dict[str, Any]:
+        facts: dict[str, Any] = {}
+        with hub.lake() as con:
+            meta.ensure_meta(con)
+            fresh = catalog_freshness(catalog, meta.last_syncs(con), meta.last_builds(con))
+            if isinstance(contract, DatasetContract):
+                facts["freshness"] = fresh.datasets[name].as_dict()
+                facts["columns"] = show.dataset_columns(contract, show.detected_pii(con, name))
+                facts["quality"] = show.last_quality(con, name)
+            else:
+                facts["freshness"] = fresh.products[name].as_dict()
+                inputs = {d: show.last_quality(con, d) for d in contract.inputs}
+                facts["quality"] = {
+                    "inputs": {d: (q["passed"] if q else None) for d, q in inputs.items()}
+                }
+        return facts
+
+    # The lake's part only (a served page shows it again and again); who reads it is the
+    # engine's, decided fresh below.
+    entry.update(copy.deepcopy(read_cached(hub, ("show_entry", name), read_lake)))
     lineage = table_lineage(catalog, name)
     entry["lineage"] = {
         "assets": lineage.assets,
