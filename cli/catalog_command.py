@@ -588,13 +588,26 @@ def downgrade(
     _steward_change(record_downgrade, _hub(), product, level, principal, reason)
 
 
+def current_assessment(hub: Hub) -> list[DepartmentAssessment]:
+    """The assessment as the lake, the contracts and the access requests stand now; a
+    served page's second look (its chart) and later views reuse it while none changes."""
+    from catalog.assessment import assess
+    from lakehouse.read_cache import read_cached
+
+    requests = hub.access_requests.all()
+    answered = tuple((r.id, r.state, len(r.history)) for r in requests)
+
+    def run() -> list[DepartmentAssessment]:
+        with hub.lake() as con:
+            return assess(con, hub.catalog, requests)
+
+    return read_cached(hub, ("assessment", *answered), run)
+
+
 def assessed(hub: Hub, actor: str) -> list[DepartmentAssessment]:
     """The sharing assessment of every department, run now and audited as run by ``actor``
     (the CLI's operator, or the person on the steward's assessment page)."""
-    from catalog.assessment import assess
-
-    with hub.lake() as con:
-        rows = assess(con, hub.catalog, hub.access_requests.all())
+    rows = current_assessment(hub)
     # The assessment is a stage of every assessed dataset's life cycle (catalog lifecycle).
     hub.audit.append(
         "assessment",
