@@ -76,3 +76,12 @@ def screenshot(page: Page, name: str, folder: Path = SCREENSHOTS) -> Path:
     path = folder / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+def sign_in(page: Page, url: str, login: str, password: str, next_path: str = "") -> None:
+    """Fill in and submit the sign-in page as a person would (the test waits for where it
+    lands)."""
+    page.goto(f"{url}/sign-in" + (f"?next={next_path}" if next_path else ""))
+    page.fill("input[name=login]", login)
+    page.fill("input[name=password]", password)
+    page.click("form[action='/sign-in'] button[type=submit]")

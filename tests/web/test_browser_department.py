@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from browser import screenshot
+from browser import screenshot, sign_in
 from live_server import LiveServer
 from playwright.sync_api import Dialog, Page, expect
 
@@ -21,10 +21,7 @@ _SYNC_PATIENCE_MS = 300_000  # a bound on waiting for the sync, not a timing und
 def test_the_hotline_syncs_its_source_and_reads_the_reconciliation(
     web_home: Any, web_server: LiveServer, page: Page
 ) -> None:
-    page.goto(f"{web_server.url}/sign-in")
-    page.fill("input[name=login]", "hotline")
-    page.fill("input[name=password]", web_home.sign_ins()["hotline"])
-    page.click("form[action='/sign-in'] button[type=submit]")
+    sign_in(page, web_server.url, "hotline", web_home.sign_ins()["hotline"])
     expect(page).to_have_url(f"{web_server.url}/department")
     expect(page.locator("table.sources")).to_contain_text(SOURCE)
     expect(page.locator("table.sources")).not_to_contain_text("ca_assistance")

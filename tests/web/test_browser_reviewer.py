@@ -10,7 +10,7 @@ from typing import Any
 
 import httpx
 import pytest
-from browser import screenshot
+from browser import screenshot, sign_in
 from live_server import LiveServer
 from playwright.sync_api import Page, expect
 
@@ -34,14 +34,6 @@ def downloaded(web_server: LiveServer, web_home: Any) -> httpx.Response:
     return answer
 
 
-def _sign_in(page: Page, url: str, password: str) -> None:
-    page.goto(f"{url}/sign-in")
-    page.fill("input[name=login]", "reviewer")
-    page.fill("input[name=password]", password)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{url}/reviewer")
-
-
 def test_the_reviewer_finds_who_saw_a_resident_and_traces_the_leaked_list(
     page: Page, web_server: LiveServer, web_home: Any, downloaded: httpx.Response, tmp_path: Path
 ) -> None:
@@ -50,7 +42,8 @@ def test_the_reviewer_finds_who_saw_a_resident_and_traces_the_leaked_list(
     assert rows, "the demo's list of 东湖 has residents"
     token = rows[0]["person_token"]
 
-    _sign_in(page, web_server.url, web_home.sign_ins()["reviewer"])
+    sign_in(page, web_server.url, "reviewer", web_home.sign_ins()["reviewer"])
+    page.wait_for_url(f"{web_server.url}/reviewer")
     expect(page.locator(".chart[data-drawn=true]")).to_have_count(1)  # drawn from the JSON
 
     page.click("nav.menu >> text=谁看过")

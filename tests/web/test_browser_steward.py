@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from typing import Any
 
 import httpx
-from browser import screenshot
+from browser import screenshot, sign_in
 from live_server import LiveServer
 from playwright.sync_api import Page, expect
 
@@ -60,10 +60,7 @@ def test_the_steward_approves_a_street_request_and_the_streets_room_changes(
         request_id, product = _ask(street)
         assert product not in _products(street)
 
-        page.goto(f"{web_server.url}/sign-in?next=/steward/approvals")
-        page.fill("input[name=login]", "steward")
-        page.fill("input[name=password]", passwords["steward"])
-        page.click("button[type=submit]")
+        sign_in(page, web_server.url, "steward", passwords["steward"], "/steward/approvals")
         page.wait_for_url("**/steward/approvals")
         row = page.locator(f"tr#{request_id}")
         expect(row).to_contain_text(PURPOSE)

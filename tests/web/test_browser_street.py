@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from browser import screenshot
+from browser import screenshot, sign_in
 from live_server import LiveServer
 from playwright.sync_api import Page, expect
 
@@ -15,10 +15,7 @@ from playwright.sync_api import Page, expect
 def test_the_street_office_finds_its_on_time_rate_and_downloads_its_cases(
     web_server: LiveServer, web_home: Any, page: Page
 ) -> None:
-    page.goto(f"{web_server.url}/sign-in")
-    page.fill("input[name=login]", "donghu")
-    page.fill("input[name=password]", web_home.sign_ins()["donghu"])
-    page.click("form[action='/sign-in'] button[type=submit]")
+    sign_in(page, web_server.url, "donghu", web_home.sign_ins()["donghu"])
     expect(page).to_have_url(f"{web_server.url}/street")
     expect(page.locator(".purpose-needed")).to_be_visible()  # no figure before a purpose
 
