@@ -341,7 +341,11 @@ def show_entry(name: str, hub: Hub | None = None) -> dict[str, Any]:
         )
         entry["readers"] = show.dataset_readers(catalog, policies, name)
     else:
-        traced = column_lineage(catalog, name)
+        # Tracing each column through the SQL (sqlglot) costs up to a second a product and
+        # changes only with the contracts: kept for a served page's next view.
+        traced = copy.deepcopy(
+            read_cached(hub, ("column_lineage", name), lambda: column_lineage(catalog, name))
+        )
         entry["columns"] = show.product_columns(contract, traced)
         entry["lineage"]["upstream_columns"] = dataset_columns(traced)
         entry["readers"] = show.product_readers(catalog, policies, name)
