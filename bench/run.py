@@ -15,9 +15,11 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from bench import audit_verify, crypto, extras, floor
+from bench import audit_verify, crypto, extras, floor, startup
 from bench.api import DEFAULT_SECONDS as API_SECONDS
 from bench.api import api_stages
+from bench.dlt_load import BACKENDS as DLT_BACKENDS
+from bench.dlt_load import dlt_load
 from bench.governed import governed_dataset, primary_source
 from bench.meter import Stage, measure
 from bench.pages import page_stages
@@ -28,8 +30,8 @@ from home.layout import Home, config_dir
 from pipelines.hub import Hub
 
 STAGES = (
-    "floor", "governed", "products", "room", "query", "api", "pages", "incremental", "pii",
-    "crypto", "audit",
+    "floor", "dlt", "governed", "products", "room", "query", "api", "pages", "incremental", "pii",
+    "crypto", "audit", "startup",
 )  # fmt: skip
 # What each stage needs to have run before it (run, but not reported, when not asked for).
 NEEDS = {
@@ -39,6 +41,7 @@ NEEDS = {
     "api": {"governed", "products", "room"},
     "pages": {"governed", "products", "room"},
     "incremental": {"governed"},
+    "startup": {"governed", "products", "room"},
 }
 # Stages that read the generated district (all but crypto and audit).
 DISTRICT_STAGES = frozenset(STAGES) - {"crypto", "audit"}
@@ -146,6 +149,7 @@ def run_bench(
     crypto_values: int = CRYPTO_VALUES,
     api_seconds: float = API_SECONDS,
     audit_events: int = audit_verify.EVENTS,
+    startup_runs: int = startup.RUNS,
 ) -> BenchReport:
     report_stages, run_stages = plan(asked)
     out.mkdir(parents=True, exist_ok=True)
@@ -176,7 +180,7 @@ def run_bench(
         say(f"audit: verifying a log of {audit_events:,} events and its signed checkpoints…")
         keep(audit_verify.audit_verify(out.resolve() / "audit-bench", audit_events), "audit")
     if run_stages & DISTRICT_STAGES:
-        _district_stages(out, seed, size, run_stages, keep, say, api_seconds)
+        _district_stages(out, seed, size, run_stages, keep, say, api_seconds, startup_runs)
     return report
 
 
@@ -188,6 +192,7 @@ def _district_stages(
     keep: Keep,
     say: Say,
     api_seconds: float,
+    startup_runs: int,
 ) -> None:
     """Every stage that reads the generated district, in its order."""
     from demo.enterprise_api import EnterpriseApiServer
@@ -218,6 +223,10 @@ def _district_stages(
         for dataset in DATASETS:
             if "floor" in run_stages:
                 keep([_floor(hub, dataset, plain_dir, token)], "floor")
+            if "dlt" in run_stages and dataset == "population":
+                source = primary_source(hub, dataset)
+                assert isinstance(source, SqlSource)
+                keep([dlt_load(source, plain_dir, backend) for backend in DLT_BACKENDS], "dlt")
             if "governed" in run_stages:
                 stages = governed_dataset(hub, dataset)
                 if dataset == "population":
@@ -240,6 +249,9 @@ def _district_stages(
         if "pages" in run_stages:
             say("pages: each user's pages through the served hub…")
             keep(page_stages(hub, out.resolve()), "pages")
+        if "startup" in run_stages:
+            say(f"startup: each command {startup_runs} times as a new process…")
+            keep(startup.startup_stages(hub, startup_runs), "startup")
         if "incremental" in run_stages:
             keep([extras.incremental(hub, full_population)], "incremental")
     if "pii" in run_stages:

@@ -10,11 +10,14 @@ from cli.errors import CliError
 
 
 def bench(
-    scale: float = typer.Option(
-        1.0, "--scale", help="1 = 1,000,000 residents, 100,000 enterprises, 1,000,000 cases."
+    scale: str = typer.Option(
+        "1",
+        "--scale",
+        help="1 = 1,000,000 residents, 100,000 enterprises, 1,000,000 cases. Several, "
+        "comma-separated (0.1,1,3), run one after another and compare peak memory.",
     ),
     stages: str = typer.Option(
-        "floor,governed,products,room,query,incremental,pii,crypto,audit",
+        "floor,dlt,governed,products,room,query,incremental,pii,crypto,audit,startup",
         "--stages",
         help="Comma-separated stages to report (prerequisites run anyway).",
     ),
@@ -31,9 +34,23 @@ def bench(
     audit_events: int = typer.Option(
         1_000_000, "--audit-events", help="Events in the log the audit stage verifies."
     ),
+    startup_runs: int = typer.Option(
+        10, "--startup-runs", help="New processes per command in the startup stage."
+    ),
+    baseline: Path | None = typer.Option(
+        None,
+        "--baseline",
+        help="An earlier bench.json (e.g. bench/results/…): print before/after and chart it.",
+        exists=True,
+        dir_okay=False,
+    ),
 ) -> None:
     """Run floor and governed paths on the same generated sources; write JSON, table and chart."""
-    if scale <= 0:
+    try:
+        scales = [float(s) for s in scale.split(",") if s.strip()]
+    except ValueError:
+        raise CliError(f"--scale {scale!r}: give numbers, e.g. 1 or 0.1,1,3") from None
+    if not scales or min(scales) <= 0:
         raise CliError("--scale must be greater than 0")
     if crypto_values <= 0:
         raise CliError("--crypto-values must be greater than 0")
@@ -41,6 +58,8 @@ def bench(
         raise CliError("--api-seconds must be greater than 0")
     if audit_events <= 0:
         raise CliError("--audit-events must be greater than 0")
+    if startup_runs <= 0:
+        raise CliError("--startup-runs must be greater than 0")
     from rich.console import Console
 
     from bench.report import print_report, write_chart
@@ -52,17 +71,53 @@ def bench(
     except ValueError as problem:
         raise CliError(str(problem)) from None
     console = Console(stderr=True, soft_wrap=True)
-    report = run_bench(
-        out,
-        scale=scale,
-        seed=seed,
-        asked=asked,
-        crypto_values=crypto_values,
-        api_seconds=api_seconds,
-        audit_events=audit_events,
-        say=lambda line: console.print(line, highlight=False),
+    written = []
+    for one in scales:
+        folder = out if len(scales) == 1 else out / f"scale-{one:g}"
+        report = run_bench(
+            folder,
+            scale=one,
+            seed=seed,
+            asked=asked,
+            crypto_values=crypto_values,
+            api_seconds=api_seconds,
+            audit_events=audit_events,
+            startup_runs=startup_runs,
+            say=lambda line: console.print(line, highlight=False),
+        )
+        report.write_json(folder / "bench.json")
+        write_chart(report, folder / "bench.png")
+        print_report(report)
+        print(f"wrote {folder / 'bench.json'} and {folder / 'bench.png'}")
+        written.append(folder / "bench.json")
+        if baseline is not None:
+            _compare(baseline, folder)
+    if len(written) > 1:
+        _memory(written, out)
+
+
+def _compare(baseline: Path, folder: Path) -> None:
+    from bench.compare import load, print_comparison, write_comparison_chart
+
+    before, after = load(baseline), load(folder / "bench.json")
+    print_comparison(before, after)
+    write_comparison_chart(before, after, folder / "bench-compare.png")
+    print(f"wrote {folder / 'bench-compare.png'}")
+
+
+def _memory(runs: list[Path], out: Path) -> None:
+    import json
+
+    from bench.compare import load, memory_by_scale, write_memory_chart
+    from cli.output import print_table
+
+    memory = memory_by_scale([load(p) for p in runs])
+    (out / "memory.json").write_text(json.dumps(memory, indent=2), encoding="utf-8")
+    write_memory_chart(memory, out / "memory.png")
+    print_table(
+        "Peak memory per scale (floor and governed stages)",
+        ["scale", "peak MiB"],
+        [[scale, mb] for scale, mb in memory["peak_rss_mb"].items()],
+        caption=f"spread {memory['spread']:.0%} (flat: ≤ 15%) · under 2 GiB: {memory['under_limit']}",
     )
-    report.write_json(out / "bench.json")
-    write_chart(report, out / "bench.png")
-    print_report(report)
-    print(f"wrote {out / 'bench.json'} and {out / 'bench.png'}")
+    print(f"wrote {out / 'memory.json'} and {out / 'memory.png'}")

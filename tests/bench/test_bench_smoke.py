@@ -39,6 +39,8 @@ def bench(
             "4000",
             "--audit-events",
             "3000",
+            "--startup-runs",
+            "1",
         ],
         env=env,
         capture_output=True,
@@ -73,7 +75,9 @@ def test_every_stage_is_reported_for_every_source(bench) -> None:
         assert floor["rows"] > 0
         assert dataset in report["ratios"]
     groups = {s["group"] for s in stages}
-    assert groups == {"floor", "governed", "query", "incremental", "pii", "crypto", "audit"}
+    assert groups == {
+        "floor", "dlt", "governed", "query", "incremental", "pii", "crypto", "audit", "startup",
+    }  # fmt: skip
     [verified] = [s for s in stages if s["group"] == "audit" and s["name"].startswith("verify")]
     assert verified["rows"] == 3_000
     names = {s["name"] for s in stages}
@@ -105,6 +109,30 @@ def test_governed_rows_reconcile_with_the_floor(bench) -> None:
         [floor] = [s for s in stages if s["dataset"] == dataset and s["group"] == "floor"]
         [sync] = [s for s in stages if s["dataset"] == dataset and s["name"] == "sync"]
         assert sync["rows"] == floor["rows"], dataset
+
+
+def test_dlt_loads_the_same_population_rows_as_the_floor(bench) -> None:
+    _, out = bench
+    report = json.loads((out / "bench.json").read_text(encoding="utf-8"))
+    [floor] = [
+        s for s in report["stages"] if s["dataset"] == "population" and s["group"] == "floor"
+    ]
+    loads = [s for s in report["stages"] if s["group"] == "dlt"]
+    assert {s["name"] for s in loads} == {
+        "dlt sql_database (pyarrow)",
+        "dlt sql_database (sqlalchemy)",
+    }
+    assert all(s["rows"] == floor["rows"] for s in loads)
+    assert set(report["dlt"]) == {"population"}
+    assert "population: governed/dlt plain load" in {t["target"] for t in report["targets"]}
+
+
+def test_startup_times_each_command_a_person_types(bench) -> None:
+    _, out = bench
+    report = json.loads((out / "bench.json").read_text(encoding="utf-8"))
+    startup = {s["name"]: s for s in report["stages"] if s["group"] == "startup"}
+    assert set(startup) == {"shuzhi --help", "shuzhi catalog list", "shuzhi query"}
+    assert all(s["rows"] == 1 and s["limit_seconds"] > 0 for s in startup.values())
 
 
 def test_incremental_reads_only_the_changed_rows(bench) -> None:
