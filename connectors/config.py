@@ -41,6 +41,9 @@ class Schedule(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     cron: str
     timezone: str = "Asia/Shanghai"
+    # A department that sets a schedule expects it to run: Dagster starts it RUNNING
+    # unless the department writes ``enabled: false`` (then a steward starts it by hand).
+    enabled: bool = True
 
     @field_validator("cron")
     @classmethod
@@ -53,6 +56,13 @@ class Schedule(BaseModel):
         return value
 
     _timezone = field_validator("timezone")(check_time_zone)
+
+
+class Sensor(BaseModel):
+    """The file-drop sensor of a drop folder; on unless ``enabled: false``."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    enabled: bool = True
 
 
 class Incremental(BaseModel):
@@ -155,6 +165,7 @@ class FileDropSource(BaseModel):
     sheet: str | None = None  # Excel: one sheet, or all sheets when None
     renames: dict[str, str] = Field(default_factory=dict)  # drifted header → expected header
     schedule: Schedule | None = None
+    sensor: Sensor = Sensor()
     mapping: SourceMapping | None = None
 
     @field_validator("encoding")
