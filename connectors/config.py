@@ -73,6 +73,16 @@ class Incremental(BaseModel):
     kind: WatermarkKind | None = None
 
 
+class HttpIncremental(BaseModel):
+    """An API that can send only what changed: the last watermark goes in ``param``
+    (``?updated_after=2026-11-30T08:15:00``) and is taken from each record's ``field``."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    param: str = Field(min_length=1)  # the query parameter the last watermark is sent in
+    field: str = Field(min_length=1)  # the record field the watermark is taken from
+    kind: WatermarkKind = "timestamp"
+
+
 class SqlConnection(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     _no_secrets = model_validator(mode="before")(_refuse_inline_secrets)
@@ -138,6 +148,7 @@ class HttpJsonSource(BaseModel):
     primary_key: list[str]
     timeout_s: float = 30.0
     max_retries: int = 5
+    incremental: HttpIncremental | None = None
     schedule: Schedule | None = None
     mapping: SourceMapping | None = None
 
