@@ -10,6 +10,9 @@ The request asks for rows (``own_street``, ``own_community``, ``own_jurisdiction
 2. Per level (``L1``..``L4``) or per product column, a treatment no more revealing than
    asked (``TREATMENT_RANK``: withheld < token < year_only < masked < clear). A mask is
    kept as asked: another named mask over ``masked`` could show more, so it is refused.
+3. ``token`` only for columns with a ``token_domain``: a data room shows any other column
+   as it is under ``token`` (it takes it for a pseudonym already), which would narrow
+   nothing.
 
 Everything the steward leaves alone stays as asked. Each refusal names what was asked
 and what was given; the grant's reason records every narrowing.
@@ -19,7 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from catalog.contracts import ProductContract
+from catalog.contracts import ProductColumn, ProductContract
 from policies.engine import grant_rows
 from policies.models import TREATMENT_RANK, Grant, Principal, RowScope, check_treatment
 from policies.models import parse_treatment as _parse
@@ -80,22 +83,35 @@ def narrowed(
         if key in LEVELS:
             before = asked_levels.get(key, "withheld")
             levels[key] = _not_weaker(key, before, value)
+            affected = [c for c in product.columns if c.level == key]
         elif key in by_name:
             column = by_name[key]
             before = columns.get(key) or asked_levels.get(column.level, "withheld")
             columns[key] = _not_weaker(key, before, value)
+            affected = [column]
         else:
             raise NarrowingRefused(
                 f"no column {key!r} in {product.name} and not a level (L1..L4); "
                 f"its columns: {', '.join(by_name)}"
             )
         if value != before:
+            if _parse(value)[0] == "token":
+                _tokenisable(key, affected)
             lines.append(f"{key} {value}")
     if levels != asked_levels:
         update["treatments"] = levels
     if columns != asked.column_treatments:
         update["column_treatments"] = columns
     return (asked.model_copy(update=update) if update else asked), lines
+
+
+def _tokenisable(what: str, columns: list[ProductColumn]) -> None:
+    plain = [c.name for c in columns if not c.token_domain]
+    if plain:
+        raise NarrowingRefused(
+            f"{what}: token would show {', '.join(plain)} as it is (no token_domain to "
+            "pseudonymise with); choose masked or withheld"
+        )
 
 
 def _not_weaker(what: str, asked: str, given: str) -> str:

@@ -16,7 +16,16 @@ from catalog.contracts import ProductContract
 from policies.access_requests import AccessRequestRefused, AccessRequestStore
 from policies.engine import decide
 
-CONDITIONAL = product("case_details", sharing="conditional")
+_BASE = product("case_details", sharing="conditional")
+# reporter_phone can be pseudonymised (a token domain); cases cannot.
+CONDITIONAL = _BASE.model_copy(
+    update={
+        "columns": [
+            c.model_copy(update={"token_domain": "phone"}) if c.name == "reporter_phone" else c
+            for c in _BASE.columns
+        ]
+    }
+)
 PRODUCTS: dict[str, ProductContract] = {CONDITIONAL.name: CONDITIONAL}
 UNTIL = DAY + dt.timedelta(days=30)
 CONFIG = policies()
@@ -131,6 +140,21 @@ def test_weaker_level_treatment_denied(store: AccessRequestStore) -> None:
     request_id = _ask(store, "dept_x")
     with pytest.raises(AccessRequestRefused, match=r"L4: token shows more than the withheld"):
         _approve(store, request_id, treatments={"L4": "token"})
+
+
+def test_token_on_a_column_with_a_token_domain_allowed(store: AccessRequestStore) -> None:
+    request_id = _ask(store, "dept_x")
+    _approve(store, request_id, treatments={"reporter_phone": "token"})
+    assert _treatments(store, "dept_x")["reporter_phone"] == "token"
+
+
+def test_token_on_a_column_without_a_token_domain_denied(store: AccessRequestStore) -> None:
+    # A room shows such a column as it is under token: that would narrow nothing.
+    request_id = _ask(store, "dept_x")
+    with pytest.raises(AccessRequestRefused, match="token would show cases as it is"):
+        _approve(store, request_id, treatments={"cases": "token"})
+    with pytest.raises(AccessRequestRefused, match="token would show street_code, community_code"):
+        _approve(store, request_id, treatments={"L1": "token"})
 
 
 def test_the_same_mask_allowed(store: AccessRequestStore) -> None:

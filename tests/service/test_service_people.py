@@ -337,13 +337,13 @@ def test_an_approver_may_narrow_the_rows_and_treatments_asked_for(served: Served
     narrower = {
         "reason": "职责所需",
         "rows": "own_street",
-        "treatments": {"community_name": "token"},
+        "treatments": {"community_name": "masked"},
     }
     with served.client(served.sign_in("steward_approver")) as client:
         approved = client.post(f"/api/v1/access-requests/{request_id}/approve", json=narrower)
     assert approved.status_code == 200, approved.text
     assert approved.json()["granted_rows"] == "own_street"
-    assert approved.json()["granted_treatments"] == {"community_name": "token"}
+    assert approved.json()["granted_treatments"] == {"community_name": "masked"}
 
 
 def test_an_approver_may_not_widen_the_rows_asked_for(served: Served) -> None:
