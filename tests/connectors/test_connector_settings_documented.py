@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from pydantic import BaseModel
 
 from connectors.config import HttpIncremental, Schedule, Sensor
 
@@ -15,7 +16,7 @@ README = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding=
     ("block", "model"),
     [("schedule", Schedule), ("sensor", Sensor), ("incremental", HttpIncremental)],
 )
-def test_every_key_of_the_block_is_in_the_readme(block: str, model: type) -> None:
+def test_every_key_of_the_block_is_in_the_readme(block: str, model: type[BaseModel]) -> None:
     assert f"{block}: {{" in README
     missing = [key for key in model.model_fields if f"{key}:" not in README]
     assert missing == [], f"README does not document {block}: {missing}"
