@@ -159,6 +159,8 @@ class Grant(_Outcome):
     until: str | None = None
     reason: str | None = None
     grant: str | None = None
+    rows: str | None = None  # asked for, or as the grant gives them
+    treatments: dict[str, str] | None = None  # the steward's narrowings
 
 
 class Decision(_Details):

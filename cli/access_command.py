@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast, get_args
 
 import typer
 
@@ -13,6 +13,7 @@ from cli.output import print_json, print_table
 if TYPE_CHECKING:
     from pipelines.access_steps import AccessOutcome
     from pipelines.hub import Hub
+    from policies.models import RowScope
 
 app = typer.Typer(
     help="Access requests (有条件共享): request, approve, deny, revoke, list; explain access.",
@@ -41,7 +42,40 @@ def _date(text: str) -> dt.date:
         raise CliError(f"--until {text!r} is not a date (YYYY-MM-DD)") from None
 
 
-def _decide(action: str, request_id: str, steward: str, reason: str) -> AccessOutcome:
+def _rows(text: str) -> RowScope | None:
+    """``--rows`` as typed: one of the grants' row scopes, or None when not given."""
+    from policies.models import RowScope
+
+    if not text:
+        return None
+    known = get_args(RowScope)
+    if text not in known:
+        raise CliError(f"--rows {text!r} is not a row scope (one of: {', '.join(known)})")
+    return cast("RowScope", text)
+
+
+def _treatments(pairs: list[str]) -> dict[str, str]:
+    """``--treat COLUMN=TREATMENT`` (or ``L3=TREATMENT`` for a level), repeatable."""
+    out: dict[str, str] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip() or not value.strip():
+            raise CliError(
+                f"--treat {pair!r} is not COLUMN=TREATMENT (e.g. legal_rep_phone=token, L3=withheld)"
+            )
+        out[key.strip()] = value.strip()
+    return out
+
+
+def _decide(
+    action: str,
+    request_id: str,
+    steward: str,
+    reason: str,
+    *,
+    rows: RowScope | None = None,
+    treatments: dict[str, str] | None = None,
+) -> AccessOutcome:
     from pipelines.access_steps import decide_request
     from policies.access_requests import AccessRequestRefused, UnknownRequest
 
@@ -53,6 +87,8 @@ def _decide(action: str, request_id: str, steward: str, reason: str) -> AccessOu
             request_id,
             steward=steward,
             reason=reason,
+            rows=rows,
+            treatments=treatments,
         )
     except AccessRequestRefused as refusal:
         raise Refused(str(refusal)) from None
@@ -62,7 +98,7 @@ def _decide(action: str, request_id: str, steward: str, reason: str) -> AccessOu
     line = f"{request.id}: {request.state} by {steward}"
     if request.grant is not None and action == "approve":
         line += f"; grant {request.grant.id} lets {request.principal} see {request.product}"
-        line += f" until {request.until}"
+        line += f" until {request.until}, rows {request.grant.rows}"
     if outcome.room is not None:
         visible = ", ".join(sorted(outcome.room.products)) or "no products"
         line += f"; room of {request.principal} rebuilt ({visible})"
@@ -76,6 +112,12 @@ def request(
     principal: str = typer.Option(..., "--as", help="The principal asking."),
     purpose: str = typer.Option(..., "--purpose", help="Why the data is needed (audited)."),
     until: str = typer.Option(..., "--until", help="Last day of access, YYYY-MM-DD."),
+    rows: str = typer.Option(
+        "",
+        "--rows",
+        help="Rows asked for: own_street, own_community, own_jurisdiction or district "
+        "(default: your own jurisdiction; district for a department).",
+    ),
 ) -> None:
     """Ask for PRODUCT for a stated purpose until a date; a steward then decides."""
     from pipelines.access_steps import request_access
@@ -84,7 +126,12 @@ def request(
     hub = _hub()
     try:
         made = request_access(
-            hub, principal=principal, product=product, purpose=purpose, until=_date(until)
+            hub,
+            principal=principal,
+            product=product,
+            purpose=purpose,
+            until=_date(until),
+            rows=_rows(rows),
         )
     except AccessRequestRefused as refusal:
         raise Refused(str(refusal)) from None
@@ -99,9 +146,22 @@ def approve(
     request_id: str = typer.Argument(..., help="The request, e.g. req-0001."),
     steward: str = typer.Option(..., "--as", help="The steward deciding."),
     reason: str = typer.Option(..., "--reason", help="Why it is approved (audited)."),
+    rows: str = typer.Option(
+        "",
+        "--rows",
+        help="Narrower rows than asked: own_street, own_community, own_jurisdiction "
+        "(never wider than the request).",
+    ),
+    treat: list[str] = typer.Option(
+        [],
+        "--treat",
+        help="A stricter treatment than asked, COLUMN=TREATMENT or L1..L4=TREATMENT "
+        "(withheld, token, year_only, masked); repeatable.",
+    ),
 ) -> None:
-    """Approve a request: a grant is created and the principal's room rebuilt."""
-    _decide("approve", request_id, steward, reason)
+    """Approve a request, as asked or narrower: a grant is created and the principal's
+    room rebuilt."""
+    _decide("approve", request_id, steward, reason, rows=_rows(rows), treatments=_treatments(treat))
 
 
 @app.command("deny")

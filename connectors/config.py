@@ -41,6 +41,9 @@ class Schedule(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     cron: str
     timezone: str = "Asia/Shanghai"
+    # A department that sets a schedule expects it to run: Dagster starts it RUNNING
+    # unless the department writes ``enabled: false`` (then a steward starts it by hand).
+    enabled: bool = True
 
     @field_validator("cron")
     @classmethod
@@ -55,12 +58,29 @@ class Schedule(BaseModel):
     _timezone = field_validator("timezone")(check_time_zone)
 
 
+class Sensor(BaseModel):
+    """The file-drop sensor of a drop folder; on unless ``enabled: false``."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    enabled: bool = True
+
+
 class Incremental(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     column: str  # an updated-at column or a monotonic key
     # How the column's values are compared; by default from the column's declared type
     # (integer types: integer; DATE, TIMESTAMP and text: timestamp).
     kind: WatermarkKind | None = None
+
+
+class HttpIncremental(BaseModel):
+    """An API that can send only what changed: the last watermark goes in ``param``
+    (``?updated_after=2026-11-30T08:15:00``) and is taken from each record's ``field``."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    param: str = Field(min_length=1)  # the query parameter the last watermark is sent in
+    field: str = Field(min_length=1)  # the record field the watermark is taken from
+    kind: WatermarkKind = "timestamp"
 
 
 class SqlConnection(BaseModel):
@@ -128,6 +148,7 @@ class HttpJsonSource(BaseModel):
     primary_key: list[str]
     timeout_s: float = 30.0
     max_retries: int = 5
+    incremental: HttpIncremental | None = None
     schedule: Schedule | None = None
     mapping: SourceMapping | None = None
 
@@ -155,6 +176,7 @@ class FileDropSource(BaseModel):
     sheet: str | None = None  # Excel: one sheet, or all sheets when None
     renames: dict[str, str] = Field(default_factory=dict)  # drifted header → expected header
     schedule: Schedule | None = None
+    sensor: Sensor = Sensor()
     mapping: SourceMapping | None = None
 
     @field_validator("encoding")

@@ -140,10 +140,19 @@ def land(
     connector = connector_for(source)
     since = None
     notes: list[str] = []
-    if isinstance(connector, SqlConnector) and connector.source.incremental and not full:
+    incremental = isinstance(connector, (SqlConnector, HttpJsonConnector)) and (
+        connector.source.incremental is not None
+    )
+    if incremental and not full:
         last = meta.last_batch(con, name, with_watermark=True)
         since = last.watermark if last else None
-        if last is not None and since is not None:
+        # Only a database can be counted behind the watermark; an API sends what it sends.
+        if (
+            isinstance(connector, SqlConnector)
+            and connector.source.incremental
+            and last is not None
+            and since is not None
+        ):
             moved = _rows_behind_watermark(connector, last, since)
             if moved:
                 notes.append(

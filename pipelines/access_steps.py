@@ -10,13 +10,19 @@ at query time, refuses it anyway).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Literal, TypeVar
 
 from audit.free_text import clean_details, clean_free_text
 from pipelines.hub import Hub
-from policies.access_requests import EXPIRY_ACTOR, AccessRequest, AccessRequestRefused
+from policies.access_requests import (
+    EXPIRY_ACTOR,
+    AccessRequest,
+    AccessRequestRefused,
+    granted_treatments,
+)
+from policies.models import RowScope
 from policies.rooms import RoomReport, build_room
 
 Action = Literal["approve", "deny", "revoke"]
@@ -41,6 +47,8 @@ def _details(request: AccessRequest, action: str, outcome: str) -> dict[str, obj
         "outcome": outcome,
         "reason": last.reason if last else "",
         "grant": request.grant.id if request.grant else None,
+        "rows": request.grant.rows if request.grant else request.rows,
+        "treatments": granted_treatments(request.grant) if request.grant else None,
     }
 
 
@@ -69,12 +77,14 @@ def request_access(
     until: dt.date,
     day: dt.date | None = None,
     justification: str = "",
+    rows: RowScope | None = None,
 ) -> AccessRequest:
     attempt: dict[str, object] = {
         "principal": principal,
         "product": product,
         "purpose": purpose,
         "until": until.isoformat(),
+        "rows": rows,
     }
     request = _audited(
         hub,
@@ -90,6 +100,7 @@ def request_access(
             until=until,
             day=day,
             justification=justification,
+            rows=rows,
         ),
     )
     hub.audit.append("grant", principal, _details(request, "request", "requested"))
@@ -104,9 +115,15 @@ def decide_request(
     steward: str,
     reason: str,
     day: dt.date | None = None,
+    rows: RowScope | None = None,
+    treatments: Mapping[str, str] | None = None,
 ) -> AccessOutcome:
+    """Approve (as asked, or narrower: ``rows``, ``treatments``), deny or revoke; the one
+    path of the CLI, the API and the steward's web page."""
     store = hub.access_requests
     attempt: dict[str, object] = {"request": request_id}
+    if rows or treatments:
+        attempt.update(rows=rows, treatments=dict(treatments or {}))
 
     def run() -> AccessRequest:
         if action == "approve":
@@ -117,6 +134,12 @@ def decide_request(
                 steward=steward,
                 reason=reason,
                 day=day,
+                rows=rows,
+                treatments=treatments,
+            )
+        if rows or treatments:
+            raise AccessRequestRefused(
+                f"only an approval gives rows or treatments; {action} takes a reason only"
             )
         if action == "deny":
             return store.deny(

@@ -34,6 +34,9 @@ def file_drop_sensor(
         name=f"drop_{source.name}",
         job=job,
         minimum_interval_seconds=30,
+        default_status=dg.DefaultSensorStatus.RUNNING
+        if source.sensor.enabled
+        else dg.DefaultSensorStatus.STOPPED,
         description=f"Starts a sync when a finished file appears in {source.folder}.",
     )
     def on_drop(context: dg.SensorEvaluationContext, hub: HubResource) -> dg.SensorResult:
@@ -74,6 +77,9 @@ def schedules_and_sensors(catalog: Catalog) -> tuple[list, list, list]:
                     cron_schedule=source.schedule.cron,
                     execution_timezone=source.schedule.timezone,
                     description=f"{source.name}: {source.schedule.cron} ({source.schedule.timezone})",
+                    default_status=dg.DefaultScheduleStatus.RUNNING
+                    if source.schedule.enabled
+                    else dg.DefaultScheduleStatus.STOPPED,
                 )
             )
         if isinstance(source, FileDropSource):

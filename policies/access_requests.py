@@ -23,8 +23,13 @@ Rules (deny by default; each refusal says why):
   a reason, and never its own request;
 - a purpose or reason is stored cleaned (``audit.free_text``): a name, ID or
   phone number typed into it is kept as its tag, ``[PERSON]``, never in clear;
+- a request asks for rows (by default its principal's jurisdiction: its community, else
+  its street, else the district) and the conservative treatments of
+  ``REQUEST_TREATMENTS``; rows its principal has no area for are refused;
 - approval re-checks the request (the product may have changed since) and
-  refuses a grant that would show nothing.
+  refuses a grant that would show nothing;
+- a steward may approve narrower rows and stricter treatments than asked, never wider
+  or weaker (``policies.grant_narrowing``); the grant's reason says how it was narrowed.
 """
 
 from __future__ import annotations
@@ -44,6 +49,7 @@ from catalog.errors import ConfigError
 from home.file_versions import Reloading
 from home.private_files import exclusive_lock, write_private_json
 from policies.engine import decide
+from policies.grant_narrowing import NarrowingRefused, narrowed, rows_width
 from policies.models import Grant, PolicySet, Principal, RowScope, Target
 from policies.purposes import Purpose, resolve_purpose
 
@@ -103,6 +109,9 @@ class AccessRequest(BaseModel):
     requested_at: str
     # Why the requester needs it, for the steward deciding (stored cleaned, like the purpose).
     justification: str = ""
+    # The rows asked for; None in requests stored before requests named their rows (they
+    # asked for their principal's jurisdiction, see ``default_rows``).
+    rows: RowScope | None = None
     history: list[Transition] = Field(default_factory=list)
     grant: Grant | None = None  # the grant approval created
 
@@ -131,8 +140,27 @@ class AccessRequest(BaseModel):
             "decided_at": last.at if last else None,
             "reason": last.reason if last else None,
             "grant": self.grant.id if self.grant else None,
+            "rows": self.rows,
+            "granted_rows": self.grant.rows if self.grant else None,
+            "granted_treatments": granted_treatments(self.grant) if self.grant else None,
             "history": [t.model_dump(mode="json") for t in self.history],
         }
+
+
+def granted_treatments(grant: Grant) -> dict[str, str]:
+    """The treatments a request's grant gives beyond the asked-for defaults: the
+    steward's narrowings, per level and per column."""
+    granted: dict[str, str] = {
+        level: value
+        for level, value in grant.treatments.items()
+        if REQUEST_TREATMENTS.get(level) != value
+    }
+    return {**granted, **grant.column_treatments}
+
+
+def default_rows(principal: Principal) -> RowScope:
+    """The rows a request asks for unless it says: its principal's jurisdiction."""
+    return "own_jurisdiction" if (principal.street or principal.community) else "district"
 
 
 class _Document(BaseModel):
@@ -215,12 +243,16 @@ class AccessRequestStore:
         until: dt.date,
         day: dt.date | None = None,
         justification: str = "",
+        rows: RowScope | None = None,
     ) -> AccessRequest:
+        """Ask for ``product``; ``rows`` by default the principal's jurisdiction."""
         day = day or dt.date.today()
         purpose = _text(purpose, "purpose")
         justification = _text(justification, "reason") if justification.strip() else ""
-        if config.principal(principal) is None:
+        asker = config.principal(principal)
+        if asker is None:
             raise AccessRequestRefused(f"unknown principal {principal!r}")
+        asked_rows = rows or default_rows(asker)
         if until <= day:
             raise AccessRequestRefused(f"--until {until} is not in the future")
         latest = one_year_after(day)
@@ -252,7 +284,13 @@ class AccessRequestStore:
                 state="requested",
                 requested_at=_now(),
                 justification=justification,
+                rows=asked_rows,
             )
+            trial = _grant_for(request, asker, "asked", day, config.purposes)
+            try:
+                rows_width(asker, products[product], trial)
+            except NarrowingRefused as refusal:
+                raise AccessRequestRefused(str(refusal)) from None
             document.requests.append(request)
             return request
 
@@ -267,7 +305,11 @@ class AccessRequestStore:
         steward: str,
         reason: str,
         day: dt.date | None = None,
+        rows: RowScope | None = None,
+        treatments: Mapping[str, str] | None = None,
     ) -> AccessRequest:
+        """Approve as asked, or narrower: ``rows`` and ``treatments`` (per level ``L1``..
+        ``L4`` or per product column) no wider than the request (``grant_narrowing``)."""
         day = day or dt.date.today()
         reason = _text(reason, "reason")
         who = _steward(config, steward)
@@ -286,7 +328,23 @@ class AccessRequestStore:
             target = config.principal(request.principal)
             if target is None:
                 raise AccessRequestRefused(f"unknown principal {request.principal!r}")
-            grant = _grant_for(request, target, who, reason, day, config.purposes)
+            asked = _grant_for(
+                request,
+                target,
+                f"access request {request.id} approved by {who.id}: {reason}",
+                day,
+                config.purposes,
+            )
+            try:
+                grant, narrowings = narrowed(
+                    asked, target, products[request.product], rows=rows, treatments=treatments
+                )
+            except NarrowingRefused as refusal:
+                raise AccessRequestRefused(f"cannot approve {request.id}: {refusal}") from None
+            if narrowings:
+                grant = grant.model_copy(
+                    update={"reason": f"{grant.reason}; narrowed: {'; '.join(narrowings)}"}
+                )
             trial = decide(
                 target.id,
                 products[request.product],
@@ -481,24 +539,23 @@ def _check_grantable(
 def _grant_for(
     request: AccessRequest,
     target: Principal,
-    steward: Principal,
     reason: str,
     day: dt.date,
     catalogue: list[Purpose],
 ) -> Grant:
-    rows: RowScope = "own_jurisdiction" if (target.street or target.community) else "district"
+    """The grant the request asks for: its rows, the conservative treatments."""
     return Grant(
         id=f"{GRANT_PREFIX}{request.id}",
         to=Target(principal=target.id),
         products=[request.product],
-        rows=rows,
+        rows=request.rows or default_rows(target),
         treatments=dict(REQUEST_TREATMENTS),
         purpose=request.purpose,
         # The request's purpose is the one the grant accepts (its code when it names one).
         purposes=[resolve_purpose(request.purpose, catalogue)],
         valid_from=day,
         valid_until=request.until,
-        reason=f"access request {request.id} approved by {steward.id}: {reason}",
+        reason=reason,
     )
 
 

@@ -233,6 +233,14 @@ def purpose_refusal(
     return f"{named} is not one its grants accept: {accepts}"
 
 
+def grant_rows(who: Principal, product: ProductContract, grant: Grant) -> tuple[int, str] | str:
+    """How wide the rows ``grant`` gives ``who`` in ``product`` are (``SCOPE_WIDTH``) and
+    how they read, or why it gives none (rule 5). An access request's approval is compared
+    with what the request asked for by it."""
+    scope = _scope(who, product, grant)
+    return scope if isinstance(scope, str) else (scope.width, scope.description)
+
+
 def _scope(who: Principal, product: ProductContract, grant: Grant) -> _Scope | str:
     """The rows ``grant`` gives ``who`` in ``product``, or why it gives none."""
     scope = grant.rows

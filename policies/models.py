@@ -56,7 +56,8 @@ def parse_treatment(value: str) -> tuple[str, str | None]:
     return kind, (mask or None)
 
 
-def _check_treatment(value: str) -> str:
+def check_treatment(value: str) -> str:
+    """The treatment as written, or ValueError saying what is wrong with it."""
     kind, mask = parse_treatment(value)
     if kind not in TREATMENT_RANK:
         raise ValueError(f"unknown treatment {value!r} (known: {', '.join(TREATMENT_RANK)})")
@@ -68,7 +69,7 @@ def _check_treatment(value: str) -> str:
 
 
 # clear | masked | masked:<mask> | token | year_only | withheld
-Treatment = Annotated[str, AfterValidator(_check_treatment)]
+Treatment = Annotated[str, AfterValidator(check_treatment)]
 
 
 class Principal(BaseModel):

@@ -17,6 +17,7 @@ from pydantic import BaseModel, Field
 from pipelines.access_steps import decide_request, request_access
 from policies.access_requests import AccessRequest, AccessRequestRefused
 from policies.api_permissions import may_see_request
+from policies.models import RowScope
 from service.auth import DecidesAccess, ReadsProducts, RequestsAccess
 from service.call_record import mark_audited
 from service.context import context_of
@@ -31,10 +32,20 @@ class RequestBody(BaseModel):
     purpose: str = Field(min_length=1, max_length=500, description="用途")
     until: dt.date = Field(description="截止日期（最长一年）")
     justification: str = Field(default="", max_length=500, description="申请理由（供审批人参考）")
+    rows: RowScope | None = Field(
+        default=None, description="申请的数据行范围（默认：本辖区；部门为全区）"
+    )
 
 
 class DecisionBody(BaseModel):
     reason: str = Field(min_length=1, max_length=500, description="理由（记入审计）")
+    # Approval only: narrower than the request, never wider (policies.grant_narrowing).
+    rows: RowScope | None = Field(default=None, description="批准的数据行范围（不得宽于申请）")
+    treatments: dict[str, str] = Field(
+        default_factory=dict,
+        max_length=100,
+        description="按列或级别（L1..L4）收紧的处理方式：withheld、token、year_only、masked",
+    )
 
 
 def _plain(request: AccessRequest) -> dict[str, object]:
@@ -65,6 +76,7 @@ def create_request(body: RequestBody, request: Request, identity: RequestsAccess
             purpose=body.purpose,
             until=body.until,
             justification=body.justification,
+            rows=body.rows,
         )
     except AccessRequestRefused as refusal:
         raise ApiError(403, "refused", str(refusal)) from None
@@ -83,7 +95,13 @@ def decide(
     mark_audited(request)
     try:
         outcome = decide_request(
-            hub, action, request_id, steward=identity.principal, reason=body.reason
+            hub,
+            action,
+            request_id,
+            steward=identity.principal,
+            reason=body.reason,
+            rows=body.rows,
+            treatments=body.treatments,
         )
     except AccessRequestRefused as refusal:
         raise ApiError(403, "refused", str(refusal)) from None

@@ -9,6 +9,7 @@ a stuck or dropped cursor, a record with other fields), and ``claimed_total`` /
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import threading
 import time
@@ -65,6 +66,9 @@ class FakeApi:
     claimed_total: int | None = None  # the "total" sent instead of the true count
     claimed_total_pages: int | None = None  # the "total_pages" sent instead of the true one
     faults: dict[int, PageFault] = field(default_factory=dict)
+    # (query parameter, record field): asked with the parameter, the API serves only the
+    # records whose field is after its value (ISO timestamps, compared as times).
+    changed_after: tuple[str, str] | None = None
     seen: list[SeenRequest] = field(default_factory=list)
     base_url: str = ""
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -84,28 +88,37 @@ class FakeApi:
             return Misbehaviour(step.status, step.headers, b'{"error": "scripted"}')
         return Misbehaviour(200, body=json.dumps(self.page(params), ensure_ascii=False).encode())
 
+    def served_records(self, params: dict[str, str]) -> list[dict[str, Any]]:
+        """The records a request covers: all, or those changed after the asked watermark."""
+        if self.changed_after is None or self.changed_after[0] not in params:
+            return self.records
+        param, name = self.changed_after
+        after = dt.datetime.fromisoformat(params[param])
+        return [r for r in self.records if dt.datetime.fromisoformat(r[name]) > after]
+
     def page(self, params: dict[str, str]) -> dict[str, Any]:
         size = int(params.get("page_size", "100"))
         if self.max_page_size:
             size = min(size, self.max_page_size)
-        total = len(self.records)
+        records = self.served_records(params)
+        total = len(records)
         served: dict[str, Any]
         if self.style == "page":
             number = int(params.get("page", "1"))
             start = (number - 1) * size
-            served = {"data": self.records[start : start + size]}
+            served = {"data": records[start : start + size]}
             if self.send_total_pages:
                 served["total_pages"] = self._claimed_pages(-(-total // size))
         elif self.style == "offset":
             start = int(params.get("offset", "0"))
             number = start // size + 1
-            served = {"data": self.records[start : start + size]}
+            served = {"data": records[start : start + size]}
         else:
             start = int(params["cursor"].removeprefix("after-")) if "cursor" in params else 0
             number = start // size + 1
             end = start + size
             served = {
-                "data": self.records[start:end],
+                "data": records[start:end],
                 "next_cursor": f"after-{end}" if end < total else None,
             }
         if self.send_total:

@@ -90,7 +90,7 @@ def test_concurrent_rotations_agree_on_one_version(store: KeyStore, tmp_path: Pa
         worker.start()
     for worker in workers:
         worker.join(60)
-    assert {results.get(timeout=5) for _ in workers} == {2}
+    assert {results.get(timeout=60) for _ in workers} == {2}  # a bound, not a timing
 
 
 def test_reseal_moves_only_stale_values_and_is_idempotent(store: KeyStore) -> None:

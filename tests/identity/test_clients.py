@@ -22,7 +22,13 @@ from policies.client_approval import ClientApprovalRefused
 
 OP = "operator tester"
 STEWARD = Identity("operator", "tester", "steward_district", "cli")
-NOW = dt.datetime.now(dt.UTC)
+
+
+def _now() -> dt.datetime:
+    """The time after a key was issued: a time taken when the module was collected could
+    be hours before a test runs in a long session, and 'three hours later' with it would
+    fall inside a two-hour overlap."""
+    return dt.datetime.now(dt.UTC)
 
 
 @pytest.fixture
@@ -86,7 +92,7 @@ def test_expired_key_refused(hub: Hub) -> None:
     client_id = _registered(hub)
     issued = approve_client(hub, client_id, approver=STEWARD, reason="r", expires_days=1)
     with pytest.raises(AuthenticationFailed, match="expired"):
-        authenticate_bearer(hub, issued.key, now=NOW + dt.timedelta(days=2))
+        authenticate_bearer(hub, issued.key, now=_now() + dt.timedelta(days=2))
 
 
 def test_rotation_keeps_the_old_key_only_for_the_overlap(hub: Hub) -> None:
@@ -95,7 +101,7 @@ def test_rotation_keeps_the_old_key_only_for_the_overlap(hub: Hub) -> None:
     new = rotate_client_key(hub, client_id, actor=OP, overlap_hours=2).key
     assert authenticate_bearer(hub, old).id == client_id
     assert authenticate_bearer(hub, new).id == client_id
-    later = NOW + dt.timedelta(hours=3)
+    later = _now() + dt.timedelta(hours=3)
     with pytest.raises(AuthenticationFailed, match="expired"):
         authenticate_bearer(hub, old, now=later)
     assert authenticate_bearer(hub, new, now=later).id == client_id

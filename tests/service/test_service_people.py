@@ -327,6 +327,47 @@ def test_only_an_authenticated_approver_of_the_steward_office_approves(served: S
     assert all(r["principal"] == "street_donghu" for r in mine)
 
 
+def test_an_approver_may_narrow_the_rows_and_treatments_asked_for(served: Served) -> None:
+    body = {"product": "proactive_turning_sixty", "purpose": "养老告知", "until": "2027-03-31"}
+    with served.client(served.sign_in("donghu_requester")) as client:
+        made = client.post("/api/v1/access-requests", json=body)
+    assert made.status_code == 201, made.text
+    assert made.json()["rows"] == "own_jurisdiction"
+    request_id = made.json()["id"]
+    narrower = {
+        "reason": "职责所需",
+        "rows": "own_street",
+        "treatments": {"community_name": "masked"},
+    }
+    with served.client(served.sign_in("steward_approver")) as client:
+        approved = client.post(f"/api/v1/access-requests/{request_id}/approve", json=narrower)
+    assert approved.status_code == 200, approved.text
+    assert approved.json()["granted_rows"] == "own_street"
+    assert approved.json()["granted_treatments"] == {"community_name": "masked"}
+
+
+def test_an_approver_may_not_widen_the_rows_asked_for(served: Served) -> None:
+    body = {"product": "proactive_elderly_alone", "purpose": "独居老人走访", "until": "2027-03-31"}
+    with served.client(served.sign_in("civil_requester")) as client:
+        made = client.post("/api/v1/access-requests", json={**body, "rows": "own_street"})
+    # A department has no street: asking for its own street is refused at once.
+    assert made.status_code == 403 and "has no street" in made.json()["message"]
+    with served.client(served.sign_in("donghu_requester")) as client:
+        made = client.post(
+            "/api/v1/access-requests", json={**body, "product": "proactive_disabled_unvisited"}
+        )
+    assert made.status_code == 201, made.text
+    request_id = made.json()["id"]
+    with served.client(served.sign_in("steward_approver")) as client:
+        wider = client.post(
+            f"/api/v1/access-requests/{request_id}/approve",
+            json={"reason": "职责所需", "rows": "district"},
+        )
+    assert wider.status_code == 403
+    assert "rows district are wider than the own_jurisdiction asked for" in wider.json()["message"]
+    assert served.hub.access_requests.get(request_id).state == "requested"
+
+
 def test_metrics_are_prometheus_text(served: Served) -> None:
     with served.client() as client:
         client.get("/healthz")

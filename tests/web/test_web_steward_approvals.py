@@ -191,3 +191,47 @@ def test_a_stewards_viewer_may_not_approve_a_client(served: Served) -> None:
                               data={"csrf_token": token, "reason": "职责所需"})  # fmt: skip
     assert refused.status_code == 403
     assert get_client(served.hub, client_made.id).state == "pending"
+
+
+# --- approving narrower than asked, through the engine's one rule (policies.grant_narrowing) ---
+
+
+def _decide_narrowed(
+    client: httpx.Client, request_id: str, rows: str, treatments: str
+) -> httpx.Response:
+    token = csrf_token_in(client.get("/steward/approvals").text)
+    return client.post(
+        f"/steward/approvals/requests/{request_id}/approve",
+        data={"csrf_token": token, "reason": "职责所需", "rows": rows, "treatments": treatments},
+    )
+
+
+def test_the_approval_form_grants_narrower_rows_and_treatments_than_asked(
+    served: Served,
+) -> None:
+    with served.client(served.sign_in("donghu_requester")) as client:
+        made = client.post(
+            "/api/v1/access-requests",
+            json={"product": "proactive_disabled_unvisited", "purpose": "残疾人走访排期",
+                  "until": "2027-06-30", "rows": "district"},
+        )  # fmt: skip
+    assert made.status_code == 201, made.text
+    request_id = made.json()["id"]
+    with signed_in(served, "steward_approver") as client:
+        form = client.get("/steward/approvals").text
+        row = form.split(f'<tr id="{request_id}">')[1].split("</tr>")[0]
+        assert 'name="rows"' in row and "district" in row  # the asked rows, shown to narrow
+        approved = _decide_narrowed(client, request_id, "own_street", "community_name=masked")
+    assert approved.status_code == 303, approved.text
+    grant = served.hub.access_requests.get(request_id).grant
+    assert grant is not None and grant.rows == "own_street"
+    assert grant.column_treatments == {"community_name": "masked"}
+
+
+def test_the_approval_form_refuses_a_weaker_treatment_than_asked(served: Served) -> None:
+    request_id = _ask(served, "重复投诉核实", "street_repeat_complaints", "hotline_requester")
+    with signed_in(served, "steward_approver") as client:
+        refused = _decide_narrowed(client, request_id, "", "L4=clear")
+    assert refused.status_code == 403
+    assert "L4: clear shows more than the withheld the request asked for" in refused.text
+    assert _state(served, request_id) == "requested"

@@ -11,7 +11,7 @@ own audit event (service.call_record) names the person who decided.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Literal, cast, get_args
 
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import RedirectResponse, Response
@@ -25,6 +25,7 @@ from identity.clients import (
 from pipelines.access_steps import decide_request
 from policies.access_requests import AccessRequestRefused, UnknownRequest
 from policies.client_approval import ClientApprovalRefused
+from policies.models import RowScope
 from service.context import context_of
 from service.errors import ApiError, forbidden, not_found
 from web.page_auth import PostedForm
@@ -38,6 +39,23 @@ MISSING_REASON = "请写明理由：每个审批决定都需要理由，并记�
 MAX_REASON = 500
 RequestId = Annotated[str, Path(pattern=r"^req-[0-9]{4,}$")]
 ClientId = Annotated[str, Path(pattern=r"^c-[0-9]{4,}$")]
+
+
+def _narrowing(form: dict[str, str]) -> tuple[RowScope | None, dict[str, str]] | str:
+    """The approval form's rows and ``column=treatment, L3=withheld`` list, or what is
+    wrong with them (the engine judges whether they are narrower than the request)."""
+    rows = form.get("rows", "") or None
+    if rows is not None and rows not in get_args(RowScope):
+        return f"未知的数据行范围 {rows!r} (unknown row scope)"
+    treatments: dict[str, str] = {}
+    for pair in form.get("treatments", "").replace("，", ",").split(","):
+        if not pair.strip():
+            continue
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip() or not value.strip():
+            return f"处理方式应写作 列=处理方式：{pair.strip()!r} (write column=treatment)"
+        treatments[key.strip()] = value.strip()
+    return cast("RowScope | None", rows), treatments
 
 
 def _reason(form: dict[str, str]) -> str:
@@ -67,9 +85,23 @@ def decide(
     reason = _reason(form)
     if not reason:
         return approvals_page(request, identity, failed=(request_id, MISSING_REASON))
+    narrowing = _narrowing(form) if action == "approve" else (None, {})
+    if isinstance(narrowing, str):
+        return approvals_page(
+            request, identity, failed=(request_id, narrowing), typed_reason=reason
+        )
+    rows, treatments = narrowing
     hub = context_of(request).hub
     try:
-        decide_request(hub, action, request_id, steward=identity.principal, reason=reason)
+        decide_request(
+            hub,
+            action,
+            request_id,
+            steward=identity.principal,
+            reason=reason,
+            rows=rows,
+            treatments=treatments,
+        )
     except AccessRequestRefused as refusal:
         raise forbidden(str(refusal)) from None
     except UnknownRequest:
