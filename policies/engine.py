@@ -313,9 +313,19 @@ def _column(col: ProductColumn, product: ProductContract, grants: list[Grant]) -
     return ColumnDecision(col.name, level, "withheld", because)
 
 
+def _pseudonymisable(col: ProductColumn) -> bool:
+    """A column a room can show under ``token``: it has a token domain, or it holds a
+    pseudonym already (``*_token``, as staged identifiers are named)."""
+    return bool(col.token_domain) or col.name.endswith("_token")
+
+
 def _resolve(given: str, col: ProductColumn) -> tuple[str, str | None, str]:
     """A grant's treatment for a column: (treatment, mask, how to explain it)."""
     treatment, grant_mask = parse_treatment(given)
+    if treatment == "token" and not _pseudonymisable(col):
+        # A room shows a token column as it is: without a domain to pseudonymise with,
+        # "token" would show the clear value of a column that is not a pseudonym already.
+        return "withheld", None, "token, but the column has no token_domain → withheld"
     if treatment != "masked":
         return treatment, None, treatment
     if grant_mask:

@@ -33,8 +33,13 @@ def product(name: str = "street_case_stats", sharing: str = "unconditional") -> 
                 {"name": "street_code", "level": "L1"},
                 {"name": "community_code", "level": "L1"},
                 {"name": "cases", "level": "L2"},
-                {"name": "reporter_phone", "level": "L3", "mask": "keep_first3_last4"},
-                {"name": "reporter_id", "level": "L4"},
+                {
+                    "name": "reporter_phone",
+                    "level": "L3",
+                    "mask": "keep_first3_last4",
+                    "token_domain": "phone",
+                },
+                {"name": "reporter_id", "level": "L4", "token_domain": "resident_id"},
             ],
         }
     )

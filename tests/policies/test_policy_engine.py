@@ -284,6 +284,29 @@ def test_l4_column_declared_shareable_by_its_steward_follows_the_grant() -> None
     assert decide("street_a", product(), rules, day=DAY).columns[-1].treatment == "withheld"
 
 
+def test_token_on_a_column_with_no_token_domain_is_withheld_and_on_a_pseudonym_shown() -> None:
+    """A room shows a token column as it is: only pseudonyms and columns it can
+    pseudonymise may be shown under token (a grant's L3: token once showed the clear
+    value of an L3 column with no token_domain)."""
+    columns = [
+        *product().columns[:3],
+        product().columns[3].model_copy(update={"token_domain": None}),
+        product()
+        .columns[4]
+        .model_copy(update={"name": "reporter_token", "level": "L3", "token_domain": None}),
+    ]
+    plain = product().model_copy(update={"columns": columns})
+    rules = with_rules(
+        [grant("g-tok", treatments={"L1": "clear", "L3": "token", "L4": "token"})], replace=True
+    )
+    decided = {c.name: c for c in decide("street_a", plain, rules, day=DAY).columns}
+    assert decided["reporter_phone"].treatment == "withheld"
+    assert "no token_domain" in decided["reporter_phone"].because
+    assert decided["reporter_token"].treatment == "token"
+    with_domain = {c.name: c for c in decide("street_a", product(), rules, day=DAY).columns}
+    assert with_domain["reporter_phone"].treatment == "token"
+
+
 def test_l3_column_needs_a_grant_naming_the_product() -> None:
     named = grant("g-named", to={"kind": "steward"}, treatments={"L1": "clear", "L3": "token"})
     # the steward's own grant is a wildcard: the conditional L3 column stays withheld
