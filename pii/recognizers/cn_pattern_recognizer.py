@@ -121,8 +121,8 @@ class CnPatternRecognizer(PatternRecognizer):
             pattern.name,
             pattern.regex,
             pattern.score,
-            validation,
-            flags,  # type: ignore[arg-type]
+            validation,  # type: ignore[arg-type]  # Presidio passes None too
+            flags,
         )
         result = RecognizerResult(
             entity_type=self.supported_entities[0],
