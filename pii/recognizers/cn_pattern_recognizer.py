@@ -77,6 +77,8 @@ class CnPatternRecognizer(PatternRecognizer):
             supported_language=supported_language,
             name=name or type(self).__name__,
         )
+        # Each context word with its lower case, for the look-up on every match.
+        self._lowered_context = [(word, word.lower()) for word in self.context]
 
     def analyze(
         self,
@@ -167,9 +169,14 @@ class CnPatternRecognizer(PatternRecognizer):
 
     def supporting_context_word(self, window: str, extra_context: list[str]) -> str:
         """The first context word found in the window or in a caller's context words."""
-        haystacks = [window.lower(), *(word.lower() for word in extra_context)]
-        for word in self.context:
-            needle = word.lower()
+        window = window.lower()
+        if not extra_context:  # the common case, kept to one substring test per word
+            for word, needle in self._lowered_context:
+                if needle in window:
+                    return word
+            return ""
+        haystacks = [window, *(word.lower() for word in extra_context)]
+        for word, needle in self._lowered_context:
             if any(needle in haystack for haystack in haystacks):
                 return word
         return ""
