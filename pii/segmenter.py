@@ -35,6 +35,8 @@ from functools import lru_cache
 
 import jieba
 
+from pii.jieba_cut import cut_run
+
 # A word and its part-of-speech flag, and where it starts (a Python string index).
 Token = tuple[str, str, int]
 
@@ -107,7 +109,7 @@ def _segment_run(run: str) -> tuple[Token, ...]:
     tokenizer = _load()
     tokens: list[Token] = []
     position = 0
-    for word in tokenizer.cut(run, HMM=True):
+    for word in cut_run(tokenizer, run):  # jieba.cut's words (see pii.jieba_cut)
         tokens.append((word, _flag(word), position))
         position += len(word)
     return tuple(tokens)
