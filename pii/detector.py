@@ -127,7 +127,7 @@ class Detector:
         kept = [r for r in enhanced if r.score >= self.threshold]
         return resolve_overlaps(
             Finding(entity=r.entity_type, start=r.start, end=r.end, score=r.score)
-            for r in EntityRecognizer.remove_duplicates(kept)
+            for r in _remove_duplicates(kept)
         )
 
 
@@ -139,6 +139,20 @@ def resolve_overlaps(findings: Iterable[Finding]) -> list[Finding]:
         if all(finding.end <= other.start or finding.start >= other.end for other in kept):
             kept.append(finding)
     return sorted(kept, key=lambda f: (f.start, f.end))
+
+
+def _remove_duplicates(results: list[RecognizerResult]) -> list[RecognizerResult]:
+    """``EntityRecognizer.remove_duplicates`` as far as ``resolve_overlaps`` can tell.
+
+    Presidio only removes a result contained in another of the same entity, and
+    zero scores. With one result per entity (most texts: a name, a phone, an
+    address) only the zero scores go; what is left is handed on in entity order,
+    the order Presidio's sort gives results that tie on score and span, so that
+    ``resolve_overlaps`` keeps the same one of them.
+    """
+    if len({r.entity_type for r in results}) < len(results):
+        return EntityRecognizer.remove_duplicates(results)
+    return sorted((r for r in results if r.score != 0), key=lambda r: r.entity_type)
 
 
 def analyzer_findings(

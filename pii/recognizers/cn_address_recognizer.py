@@ -78,6 +78,8 @@ ADDRESS_REGEX = (
     f"(?P<unit>{_UNIT})?(?P<floor>{_FLOOR})?(?P<room>{_ROOM})?"
 )
 _ADDRESS_RE = re.compile(ADDRESS_REGEX)
+# What a match holds before its first number (see ``_search``); 〇 lies outside 一-鿿.
+_MATCH_CHAR = re.compile("[一-鿿〇0-9０-９A-Za-zＡ-Ｚａ-ｚ\\-－]")
 
 # Words that lead into an address but are not part of it (住在, 家住, 位于 ...).
 _LEAD_IN_WORDS = frozenset(
@@ -174,7 +176,7 @@ class CnAddressRecognizer(CnPatternRecognizer):
         results = []
         position = 0
         while position < len(text):
-            match = _ADDRESS_RE.search(text, position)
+            match = _search(text, position)
             if match is None:
                 break
             parts = _read(text, match)
@@ -212,6 +214,24 @@ class CnAddressRecognizer(CnPatternRecognizer):
                 RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id,
             },
         )
+
+
+def _search(text: str, position: int) -> re.Match[str] | None:
+    """``_ADDRESS_RE.search(text, position)``, without trying starts that cannot match.
+
+    Every match holds a number before 号, 栋, 幢, 座 or #楼 (the precheck), at or
+    after its start, and before that number only what its parts are made of:
+    Chinese characters, digits, letters and dashes. So no match starts before a
+    blank or a punctuation mark that lies ahead of the first such number; the
+    pattern has no lookbehind, so searching from there finds the same match.
+    """
+    anchor = CnAddressRecognizer._PRECHECK_RE.search(text, position)
+    if anchor is None:
+        return None
+    start = anchor.start()
+    while start > position and _MATCH_CHAR.match(text, start - 1):
+        start -= 1
+    return _ADDRESS_RE.search(text, start)
 
 
 def _read(text: str, match: re.Match[str]) -> _Parts | None:

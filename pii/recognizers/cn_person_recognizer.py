@@ -94,6 +94,11 @@ PLACE_ENDINGS = frozenset(
 _HAN = "一-鿿"
 _SURNAME_FIRST_CHARS = "".join(sorted(set(SURNAMES) | {s[0] for s in COMPOUND_SURNAMES}))
 _SURNAME_AT = re.compile(f"[{_SURNAME_FIRST_CHARS}]")
+# The compound surnames by their first character, in COMPOUND_SURNAMES' order.
+_COMPOUNDS_BY_FIRST: dict[str, tuple[str, ...]] = {
+    first: tuple(s for s in COMPOUND_SURNAMES if s[0] == first)
+    for first in {s[0] for s in COMPOUND_SURNAMES}
+}
 _CUE = re.compile(
     "(" + "|".join(sorted(CUE_WORDS, key=len, reverse=True)) + ")[：:\\s]*(?:是|为|系|叫)?"
 )
@@ -313,6 +318,8 @@ class CnPersonRecognizer(EntityRecognizer):
         )
 
     def _header_word(self, context: list[str]) -> str:
+        if not context:
+            return ""
         for word in self.context:
             needle = word.lower()
             if any(needle in item.lower() for item in context):
@@ -478,7 +485,8 @@ def _is_common_word(name: str) -> bool:
 
 def _surnames_at(text: str, start: int) -> list[str]:
     """The surnames that can start at ``start``: a compound one first (欧阳 before 欧)."""
-    out = [s for s in COMPOUND_SURNAMES if text.startswith(s, start)]
+    compounds = _COMPOUNDS_BY_FIRST.get(text[start], ())
+    out = [s for s in compounds if text.startswith(s, start)]
     if text[start] in SURNAMES:
         out.append(text[start])
     return out
