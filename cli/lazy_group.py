@@ -9,9 +9,11 @@ only when ``get_command`` is asked for it outside the root's own help page.
 from __future__ import annotations
 
 import importlib
+from difflib import get_close_matches
 from typing import Any
 
 import typer
+from typer._click.exceptions import UsageError  # Typer vendors click and exports no UsageError
 from typer.core import TyperCommand, TyperGroup
 from typer.main import get_command_from_info, get_group_from_info
 
@@ -66,3 +68,16 @@ class LazyCommandGroup(TyperGroup):
             super().format_help(ctx, formatter)
         finally:
             self._listing = False
+
+    def resolve_command(self, ctx: Any, args: list[str]) -> Any:
+        try:
+            return super().resolve_command(ctx, args)
+        except UsageError as error:
+            # Typer suggests a name for a typo from the commands built so far; when those
+            # gave none, the suggestion comes from the whole table, worded as Typer words it.
+            if self.suggest_commands and args and not get_close_matches(args[0], self.commands):
+                matches = get_close_matches(args[0], self.list_commands(ctx))
+                if matches:
+                    names = ", ".join(f"{match!r}" for match in matches)
+                    error.message = f"{error.message.rstrip('.')}. Did you mean {names}?"
+            raise
