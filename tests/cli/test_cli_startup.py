@@ -95,10 +95,13 @@ def test_a_query_imports_no_library_it_does_not_use(demo: Any) -> None:
         "--purpose",
         "street_governance",
         "--json",
-        "select count(*) as n from street_case_stats",
+        # No alias: the audited shape would name it name1, and a digit sends the shape
+        # through the personal-data recognizers (Presidio, jieba, spaCy).
+        "select count(*) from street_case_stats",
     )
     assert done.returncode == 0, done.stderr
-    assert json.loads(done.stdout)["rows"][0]["n"] > 0
+    (row,) = json.loads(done.stdout)["rows"]
+    assert row["count_star()"] > 0
     assert not _tops(modules) & HEAVY
     assert "sqlglot" in _tops(modules)  # the statement check, which a query does need
 
