@@ -1,15 +1,6 @@
-"""Append-only, hash-chained audit log: who did what, provably unaltered."""
+"""Append-only, hash-chained audit log: who did what, provably unaltered.
 
-from audit.events import AuditEvent
-from audit.log import AuditLog, AuditLogDamaged
-from audit.plaintext_guard import assert_no_plaintext_identifiers
-from audit.verify import VerifyResult, verify
-
-__all__ = [
-    "AuditEvent",
-    "AuditLog",
-    "AuditLogDamaged",
-    "VerifyResult",
-    "assert_no_plaintext_identifiers",
-    "verify",
-]
+Import from the modules themselves (``audit.log``, ``audit.verify``, ``audit.events``):
+the package imports nothing, so a light module of it (``audit.operator``, which the
+CLI sets at start-up) does not load the event schemas, the log and its crypto.
+"""

@@ -24,26 +24,12 @@ from audit.checkpoints import Checkpointing, CheckpointWriter
 from audit.event_schemas import check_details
 from audit.events import GENESIS_HASH, AuditEvent, canonical_json, seal
 from audit.group_commit import GroupCommit
+from audit.operator import operator_by
+from audit.operator import set_operator as set_operator  # still importable from here
 from audit.plaintext_guard import assert_no_plaintext_identifiers
 from home.private_files import fsync_directory
 
 FILE_MODE = 0o600
-
-# The hub-host operator behind this process (the CLI sets it; the service does not):
-# every event then says who ran the command, whatever principal it acts for.
-_operator: str | None = None
-
-
-def set_operator(name: str | None) -> None:
-    """Record ``operator <name>`` as ``by`` on every event this process appends."""
-    global _operator
-    _operator = name
-
-
-def operator_by() -> str | None:
-    """``operator <name>`` when this process acts for an operator (the CLI), else None."""
-    return None if _operator is None else f"operator {_operator}"
-
 
 _TAIL_CHUNK = 64 * 1024
 
@@ -78,8 +64,9 @@ class AuditLog:
             raise ValueError("actor must be a non-empty string")
         if not isinstance(details, dict):
             raise ValueError("details must be a dict")
-        if _operator is not None and "by" not in details:
-            details = {**details, "by": f"operator {_operator}"}
+        operator = operator_by()
+        if operator is not None and "by" not in details:
+            details = {**details, "by": operator}
         # The actor can be what a user typed after --as.
         assert_no_plaintext_identifiers(actor, where="actor")
         assert_no_plaintext_identifiers(details)

@@ -9,9 +9,9 @@ from __future__ import annotations
 from functools import cached_property
 from pathlib import Path
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from catalog import yaml_text
 from catalog.errors import load_model
 from catalog.time_zones import check_time_zone
 
@@ -89,4 +89,4 @@ class District(BaseModel):
 
 def load_district(config_dir: Path) -> District:
     path = config_dir / "district.yaml"
-    return load_model(District, path, yaml.safe_load(path.read_text(encoding="utf-8")))
+    return load_model(District, path, yaml_text.safe_load(path.read_text(encoding="utf-8")))

@@ -12,6 +12,7 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
+from catalog import yaml_text
 from catalog.errors import ConfigError, load_model
 
 GLOSSARY_FILE = "glossary.yaml"
@@ -42,7 +43,7 @@ def load_glossary(config_dir: Path) -> Glossary:
     if not path.exists():
         return Glossary()
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml_text.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
         raise ConfigError(f"{path}: not valid YAML: {exc}") from None
     glossary = load_model(Glossary, path, data)

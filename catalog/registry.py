@@ -8,6 +8,7 @@ from typing import TypeVar
 
 import yaml
 
+from catalog import yaml_text
 from catalog.categories import load_category_tree
 from catalog.contracts import DatasetContract, ProductContract
 from catalog.district import District, load_district
@@ -25,7 +26,7 @@ PRINCIPALS_FILE = "principals.yaml"
 
 def _read_yaml(path: Path) -> object:
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
+        return yaml_text.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
         raise ConfigError(f"{path}: not valid YAML: {exc}") from None
 

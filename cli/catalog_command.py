@@ -29,6 +29,7 @@ def catalog_entries(hub: Hub | None = None) -> list[dict[str, object]]:
     from catalog.levels import strictest
     from lakehouse import meta
     from lakehouse.connection import lake_tables
+    from lakehouse.sql_text import sql_string
 
     hub = hub or _hub()
     cat = hub.catalog
@@ -42,14 +43,15 @@ def catalog_entries(hub: Hub | None = None) -> list[dict[str, object]]:
         def count(table: str | None, source: str | None = None) -> int | None:
             if table is None or tuple(table.split(".")) not in existing:
                 return None
-            where, params = "", []
+            where = ""
             if source is not None and len(cat.sources_for(table.split(".")[1])) > 1:
                 # a channel's share of its dataset's raw table: the rows of its batches
+                # (the source's name written in: a bound parameter would import pandas)
                 where = (
-                    " WHERE _batch_id IN (SELECT batch_id FROM lake.meta.batches WHERE source = ?)"
+                    " WHERE _batch_id IN (SELECT batch_id FROM lake.meta.batches "
+                    f"WHERE source = {sql_string(source)})"
                 )
-                params = [source]
-            row = con.execute(f"SELECT count(*) FROM lake.{table}{where}", params).fetchone()
+            row = con.execute(f"SELECT count(*) FROM lake.{table}{where}").fetchone()
             return int(row[0]) if row else 0
 
         for asset in catalogue_assets(cat):

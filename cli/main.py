@@ -8,29 +8,9 @@ import sys
 
 import typer
 
-from audit.log import set_operator
-from cli import (
-    access_command,
-    api_command,
-    audit_command,
-    bench_command,
-    cases_command,
-    catalog_command,
-    demo_command,
-    keys_command,
-    lake_command,
-    pii_command,
-    principals_command,
-    products_command,
-    quality_command,
-    query_command,
-    reveal_command,
-    run_command,
-    serve_command,
-    sources_command,
-    users_command,
-)
+from audit.operator import set_operator
 from cli.errors import one_line
+from cli.lazy_group import LazyCommandGroup
 from home.permissions import keep_new_files_private
 
 app = typer.Typer(
@@ -39,26 +19,15 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    # Each command is imported when it runs: cli/command_table.py lists them.
+    cls=LazyCommandGroup,
 )
-app.command("demo")(demo_command.demo)
-app.command("query")(query_command.query)
-app.command("reveal")(reveal_command.reveal)
-app.command("run")(run_command.run)
-app.command("bench")(bench_command.bench)
-app.command("serve")(serve_command.serve)
-app.add_typer(catalog_command.app, name="catalog")
-app.add_typer(quality_command.app, name="quality")
-app.add_typer(principals_command.app, name="principals")
-app.add_typer(products_command.app, name="products")
-app.add_typer(audit_command.app, name="audit")
-app.add_typer(sources_command.app, name="sources")
-app.add_typer(cases_command.app, name="cases")
-app.add_typer(pii_command.app, name="pii")
-app.add_typer(keys_command.app, name="keys")
-app.add_typer(access_command.app, name="access")
-app.add_typer(lake_command.app, name="lake")
-app.add_typer(users_command.app, name="users")
-app.add_typer(api_command.app, name="api")
+
+
+@app.callback()
+def _root() -> None:
+    # A Typer app with no command of its own becomes a group only through a callback.
+    pass
 
 
 def run() -> None:

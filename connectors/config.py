@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from catalog.source_mapping import SourceMapping
 from catalog.time_zones import check_time_zone
+from connectors.cron import is_cron_expression
 from connectors.watermark import WatermarkKind
 
 SourceName = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
@@ -48,10 +49,9 @@ class Schedule(BaseModel):
     @field_validator("cron")
     @classmethod
     def _cron(cls, value: str) -> str:
-        # Dagster runs the schedule, so its own parser decides what is valid.
-        from dagster._utils.schedules import is_valid_cron_string
-
-        if not is_valid_cron_string(value):
+        # Dagster runs the schedule; connectors.cron accepts only what Dagster accepts,
+        # without importing Dagster to read a contract.
+        if not is_cron_expression(value):
             raise ValueError(f"{value!r} is not a cron expression (minute hour day month weekday)")
         return value
 

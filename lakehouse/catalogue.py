@@ -68,6 +68,10 @@ def _default_catalogue(home: Home) -> str:
     return f"duckdb:{current}"
 
 
+# The session variable that carries the catalogue's key into its ATTACH, for an instant.
+_KEY_VARIABLE = "shuzhi_catalogue_key"
+
+
 def attach_lake(
     con: duckdb.DuckDBPyConnection, settings: LakeSettings, keystore: KeyStore | None
 ) -> None:
@@ -88,10 +92,12 @@ def attach_lake(
             folder = os.path.dirname(settings.catalog.removeprefix("sqlite:"))
             os.makedirs(folder, mode=0o700, exist_ok=True)
         options, target = "", f"ducklake:{settings.catalog}"
+    # No bound parameters on this path: DuckDB's Python client imports pandas to convert
+    # any parameter (seconds of start-up for every command that opens the lake).
     con.execute(
         f"ATTACH {_literal(target)} AS {LAKE} "
-        f"({options}DATA_PATH ?, ENCRYPTED, DATA_INLINING_ROW_LIMIT 0)",
-        [settings.data_path],
+        f"({options}DATA_PATH {_literal(settings.data_path)}, ENCRYPTED, "
+        "DATA_INLINING_ROW_LIMIT 0)"
     )
     for schema in SCHEMAS:
         con.execute(f"CREATE SCHEMA IF NOT EXISTS {LAKE}.{schema}")
@@ -108,12 +114,18 @@ def _attach_encrypted_metadata(
             f"{keystore.path} does not hold; restore the key store from its backup"
         )
     try:
-        # The key goes as a parameter: DuckDB echoes statement text in some errors, and an
-        # option attached this way is not listed in duckdb_databases() either.
-        con.execute(
-            f"ATTACH {_literal(str(catalogue))} AS {METADATA} (ENCRYPTION_KEY ?)",
-            [base64.b64encode(key).decode("ascii")],
-        )
+        # The key never appears in the ATTACH statement: DuckDB echoes statement text in
+        # some errors. It goes through a session variable, dropped at once, rather than a
+        # bound parameter, which would import pandas (see attach_lake). The variable's
+        # statement cannot fail on its text: base64 needs no quoting.
+        con.execute(f"SET VARIABLE {_KEY_VARIABLE} = '{base64.b64encode(key).decode('ascii')}'")
+        try:
+            con.execute(
+                f"ATTACH {_literal(str(catalogue))} AS {METADATA} "
+                f"(ENCRYPTION_KEY getvariable('{_KEY_VARIABLE}'))"
+            )
+        finally:
+            con.execute(f"RESET VARIABLE {_KEY_VARIABLE}")
     except duckdb.Error as error:
         if "encryption key" not in str(error).lower():
             raise

@@ -130,8 +130,9 @@ def table_exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> boo
 
 def lake_tables(con: duckdb.DuckDBPyConnection) -> set[tuple[str, str]]:
     """Every (schema, table) of the lake, in one look (``table_exists`` asks one at a time)."""
+    # LAKE is a constant, written in: a bound parameter would import pandas (attach_lake).
     rows = con.execute(
-        "SELECT schema_name, table_name FROM duckdb_tables() WHERE database_name = ?", [LAKE]
+        f"SELECT schema_name, table_name FROM duckdb_tables() WHERE database_name = '{LAKE}'"
     ).fetchall()
     return {(str(schema), str(table)) for schema, table in rows}
 

@@ -10,6 +10,7 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
+from catalog import yaml_text
 from catalog.errors import ConfigError, load_model
 from policies.models import Deny, Grant, PolicySet, Principal, RevealGrant
 from policies.purposes import PURPOSES_FILE, Purpose, PurposesFile
@@ -31,7 +32,7 @@ def _read(path: Path) -> object:
     if not path.exists():
         raise ConfigError(f"{path}: missing")
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        return yaml_text.safe_load(path.read_text(encoding="utf-8")) or {}
     except yaml.YAMLError as exc:
         raise ConfigError(f"{path}: not valid YAML: {exc}") from None
 
