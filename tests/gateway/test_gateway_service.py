@@ -123,6 +123,19 @@ def test_statement_shape_drops_every_literal() -> None:
     assert shaped.count("?") == 3
 
 
+def test_statement_shape_names_made_up_names_without_digits() -> None:
+    """Aliases and CTE names become name_a, name_b…: a digit in the shape made the audit
+    guard run the personal-data recognizers (Presidio) on every aliased query."""
+    shaped = statement_shape(
+        "with mine as (select cases as 张伟 from street_case_stats) select 张伟 from mine",
+        ["street_case_stats", "cases"],
+    )
+    assert shaped == (
+        "WITH name_a AS (SELECT cases AS name_b FROM street_case_stats) SELECT name_b FROM name_a"
+    )
+    assert not any(ch.isdigit() for ch in shaped)
+
+
 # --- purposes: a read is answered only for a purpose its grant accepts ---------------
 
 READ = "select * from street_case_stats"
