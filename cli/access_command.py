@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from cli.errors import CliError, Refused
+from cli.errors import CliError, Refused, known_principals, naming_known_principals
 from cli.output import print_json, print_table
 
 if TYPE_CHECKING:
@@ -55,7 +55,8 @@ def _decide(action: str, request_id: str, steward: str, reason: str) -> AccessOu
             reason=reason,
         )
     except AccessRequestRefused as refusal:
-        raise Refused(str(refusal)) from None
+        with naming_known_principals(hub.config_policies, steward):
+            raise Refused(str(refusal)) from None
     except UnknownRequest as missing:
         raise CliError(str(missing.args[0])) from None
     request = outcome.request
@@ -87,7 +88,8 @@ def request(
             hub, principal=principal, product=product, purpose=purpose, until=_date(until)
         )
     except AccessRequestRefused as refusal:
-        raise Refused(str(refusal)) from None
+        with naming_known_principals(hub.config_policies, principal):
+            raise Refused(str(refusal)) from None
     typer.echo(
         f"{made.id}: {principal} asks for {product} until {made.until}; "
         f"a steward decides with `shuzhi access approve {made.id}` or `deny`"
@@ -138,7 +140,9 @@ def list_(
     if principal:
         who = hub.config_policies.principal(principal)
         if who is None:
-            raise Refused(f"unknown principal {principal!r}")
+            raise Refused(
+                f"unknown principal {principal!r}; {known_principals(hub.config_policies)}"
+            )
         if who.kind != "steward":
             requests = [r for r in requests if r.principal == principal]
     entries = [r.summary(today) for r in requests]
@@ -193,6 +197,13 @@ def explain(
     }
     # The principal and product are as typed, and the reasons may quote them.
     hub.audit.append("decision", clean_free_text(principal), clean_details(details))
+    # Nothing to explain about a name that is not there: say so, and exit non-zero
+    # (a refusal for the principal, as a query's; not found for the product, as elsewhere).
+    if hub.config_policies.principal(principal) is None:
+        raise Refused(f"unknown principal {principal!r}; {known_principals(hub.config_policies)}")
+    if product not in hub.catalog.products:
+        known = ", ".join(sorted(hub.catalog.products))
+        raise CliError(f"no product {product!r} in the catalogue (known products: {known})")
     if json_out:
         print_json(found.as_json())
         return

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from cli.errors import CliError, Refused
+from cli.errors import CliError, Refused, naming_known_principals
 from cli.output import print_json, print_table
 
 app = typer.Typer(
@@ -91,7 +91,8 @@ def _override(action: str, dataset: str, records: list[str], principal: str, rea
                 hub, dataset, records[0], records[1], principal, reason
             )
     except StewardActionRefused as refusal:
-        raise Refused(str(refusal)) from None
+        with naming_known_principals(hub.config_policies, principal):
+            raise Refused(str(refusal)) from None
     except (UnknownRecord, ValueError) as problem:
         raise CliError(str(problem)) from None
     print(

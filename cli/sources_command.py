@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from cli.errors import CliError, Refused
+from cli.errors import CliError, Refused, naming_known_principals
 from cli.output import print_json, print_table
 
 app = typer.Typer(
@@ -208,7 +208,8 @@ def accept(
     try:
         recorded = accept_source_change(hub, name, change, principal, reason)
     except StewardActionRefused as refusal:
-        raise Refused(str(refusal)) from None
+        with naming_known_principals(hub.config_policies, principal):
+            raise Refused(str(refusal)) from None
     except ValueError as problem:
         raise CliError(str(problem)) from None
     print(f"{name}: the next sync may commit the {change} ({principal}: {recorded})")

@@ -1,0 +1,89 @@
+"""Rough edges a new user met on the demo district: each answer says what exists, and a
+name that does not exist is never a quiet success."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from typing import Any
+
+import pytest
+
+pytestmark = pytest.mark.slow
+
+PRINCIPALS = ("street_donghu", "steward_district", "dept_civil_affairs")
+
+
+def _json(done: subprocess.CompletedProcess[str]) -> Any:
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
+def _one_line(done: subprocess.CompletedProcess[str], code: int) -> str:
+    assert done.returncode == code, (done.stdout, done.stderr)
+    assert len(done.stderr.strip().splitlines()) == 1 and "unexpected" not in done.stderr
+    return done.stderr
+
+
+# --- catalog columns takes a product as well as a dataset ---------------------------------
+
+
+def test_catalog_columns_of_a_product_gives_level_sharing_and_protection(demo: Any) -> None:
+    found = _json(demo.shuzhi("catalog", "columns", "street_enterprise_roster", "--json"))
+    assert found["product"] == "street_enterprise_roster"
+    columns = {c["column"]: c for c in found["columns"]}
+    assert columns["legal_rep_phone"]["level"] == "L4"
+    assert columns["legal_rep_phone"]["protection"].startswith("sealed from ")
+    table = demo.shuzhi("catalog", "columns", "street_enterprise_roster")
+    assert table.returncode == 0 and "legal_rep_phone" in table.stdout
+
+
+def test_catalog_columns_of_a_dataset_still_shows_what_was_detected(demo: Any) -> None:
+    found = _json(demo.shuzhi("catalog", "columns", "population", "--json"))
+    assert found["dataset"] == "population" and "detected" in found["columns"][0]
+
+
+def test_catalog_columns_of_an_unknown_name_lists_datasets_and_products(demo: Any) -> None:
+    line = _one_line(demo.shuzhi("catalog", "columns", "nosuch"), 1)
+    assert "'nosuch'" in line and "population" in line and "street_case_stats" in line
+
+
+# --- an unknown principal is told which principals exist ----------------------------------
+
+
+def test_a_query_as_an_unknown_principal_lists_the_known_ones(demo: Any) -> None:
+    line = _one_line(demo.shuzhi("query", "--as", "nosuch", "select 1"), 2)
+    assert line.startswith("refused: unknown principal")
+    assert "known principals (10): " in line and all(p in line for p in PRINCIPALS)
+
+
+def test_a_known_principal_is_refused_without_the_list(demo: Any) -> None:
+    line = _one_line(demo.shuzhi("query", "--as", "street_donghu", "select * from nosuch"), 2)
+    assert "known principals" not in line
+
+
+def test_access_list_as_an_unknown_principal_lists_the_known_ones(demo: Any) -> None:
+    line = _one_line(demo.shuzhi("access", "list", "--as", "nosuch"), 2)
+    assert "'nosuch'" in line and all(p in line for p in PRINCIPALS)
+
+
+# --- access explain of a name that does not exist fails ------------------------------------
+
+
+def test_explain_of_an_unknown_product_exits_1_naming_it_and_the_products(demo: Any) -> None:
+    line = _one_line(demo.shuzhi("access", "explain", "nosuch", "--as", "street_donghu"), 1)
+    assert "'nosuch'" in line and "street_case_stats" in line and "street_enterprise_roster" in line
+    as_json = demo.shuzhi("access", "explain", "nosuch", "--as", "street_donghu", "--json")
+    assert as_json.returncode == 1 and as_json.stdout == ""
+
+
+def test_explain_for_an_unknown_principal_is_refused_listing_the_known_ones(demo: Any) -> None:
+    line = _one_line(demo.shuzhi("access", "explain", "street_case_stats", "--as", "nosuch"), 2)
+    assert "'nosuch'" in line and all(p in line for p in PRINCIPALS)
+
+
+def test_explain_of_a_known_product_for_a_known_principal_still_exits_0(demo: Any) -> None:
+    found = _json(
+        demo.shuzhi("access", "explain", "street_case_stats", "--as", "street_donghu", "--json")
+    )
+    assert found["allowed"] is True
