@@ -83,7 +83,8 @@ def approve(
         issued = approve_client(
             Hub.from_env(), client_id, approver=approver, reason=reason, expires_days=expires_days
         )
-    typer.echo(f"{client_id}: approved; key valid until {issued.expires_at:%Y-%m-%d %H:%M} UTC")
+    until = issued.expires_at.isoformat(timespec="minutes")
+    typer.echo(f"{client_id}: approved; key valid until {until}")
     _print_key(issued.key)
 
 

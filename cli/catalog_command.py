@@ -64,7 +64,7 @@ def catalog_entries(hub: Hub | None = None) -> list[dict[str, object]]:
                     "steward": ds.steward,
                     "level": ds.level,
                     "sharing": ds.sharing,
-                    "last_sync": str(last) if last else None,
+                    "last_sync": meta.utc_iso(last),
                     "sources": [asset.source]
                     if asset.source
                     else [s.name for s in cat.sources_for(ds.name)],
@@ -81,7 +81,7 @@ def catalog_entries(hub: Hub | None = None) -> list[dict[str, object]]:
                     "level": product.level,
                     "downgraded_by": product.downgrade.by if product.downgrade else None,
                     "sharing": product.sharing,
-                    "last_sync": str(min(known)) if known else None,
+                    "last_sync": meta.utc_iso(min(known, default=None)),
                 }
             else:  # the data rooms: every product, each principal's share of it
                 freshness = None
@@ -740,7 +740,7 @@ def lifecycle_(
         f"life cycle of {dataset} (owner {register.owner}, steward {register.steward})",
         ["stage", "first", "last", "events", "actors", "note"],
         [
-            [s.name, (s.first or "-")[:19], (s.last or "-")[:19], s.events,
+            [s.name, s.first or "-", s.last or "-", s.events,
              ", ".join(sorted(s.actors)) or "-", s.note]
             for s in register.stages
         ],

@@ -36,7 +36,7 @@ def report(
     if as_json:
         print_json(
             [
-                {**p.__dict__, "at": p.at.isoformat(), "title": titles.get(p.rule, "")}
+                {**p.__dict__, "at": meta.utc_iso(p.at), "title": titles.get(p.rule, "")}
                 for p in points
             ]
         )
@@ -46,7 +46,7 @@ def report(
             ["checked at", "rule", "title", "on fail", "ok", "rows", "failing", "share"],
             [
                 (
-                    p.at.strftime("%Y-%m-%d %H:%M"),
+                    meta.utc_iso(p.at.replace(microsecond=0)),
                     p.rule,
                     titles.get(p.rule, ""),
                     p.on_fail,

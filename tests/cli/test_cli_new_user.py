@@ -87,3 +87,24 @@ def test_explain_of_a_known_product_for_a_known_principal_still_exits_0(demo: An
         demo.shuzhi("access", "explain", "street_case_stats", "--as", "street_donghu", "--json")
     )
     assert found["allowed"] is True
+
+
+# --- timestamps carry their zone --------------------------------------------------------
+
+ZONED = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?\+00:00$"
+
+
+def test_sync_and_check_times_are_printed_with_their_zone(demo: Any) -> None:
+    import re
+
+    statuses = _json(demo.shuzhi("sources", "list", "--json"))
+    assert all(re.match(ZONED, s["last_sync"]) for s in statuses)
+    batches = _json(demo.shuzhi("sources", "batches", "ps_population", "--json"))
+    assert batches and all(re.match(ZONED, b["finished_at"]) for b in batches)
+    shown = _json(demo.shuzhi("catalog", "show", "population", "--json"))
+    assert re.match(ZONED, shown["quality"]["checked_at"])
+    assert re.match(ZONED, shown["freshness"]["last_update"])
+    entries = _json(demo.shuzhi("catalog", "list", "--json"))
+    assert all(re.match(ZONED, e["last_sync"]) for e in entries if e["last_sync"])
+    trend = _json(demo.shuzhi("quality", "report", "population", "--json"))
+    assert trend and all(re.match(ZONED, p["at"]) for p in trend)
