@@ -41,7 +41,12 @@ def _date(text: str) -> dt.date:
         raise CliError(f"--until {text!r} is not a date (YYYY-MM-DD)") from None
 
 
-def _decide(action: str, request_id: str, steward: str, reason: str) -> AccessOutcome:
+JSON = typer.Option(False, "--json", help="Print JSON: the request as `access list --json`.")
+
+
+def _decide(
+    action: str, request_id: str, steward: str, reason: str, json_out: bool
+) -> AccessOutcome:
     from pipelines.access_steps import decide_request
     from policies.access_requests import AccessRequestRefused, UnknownRequest
 
@@ -60,6 +65,15 @@ def _decide(action: str, request_id: str, steward: str, reason: str) -> AccessOu
     except UnknownRequest as missing:
         raise CliError(str(missing.args[0])) from None
     request = outcome.request
+    if json_out:
+        room = outcome.room
+        print_json(
+            {
+                **request.summary(dt.date.today()),
+                "room_rebuilt": None if room is None else sorted(room.products),
+            }
+        )
+        return outcome
     line = f"{request.id}: {request.state} by {steward}"
     if request.grant is not None and action == "approve":
         line += f"; grant {request.grant.id} lets {request.principal} see {request.product}"
@@ -77,6 +91,7 @@ def request(
     principal: str = typer.Option(..., "--as", help="The principal asking."),
     purpose: str = typer.Option(..., "--purpose", help="Why the data is needed (audited)."),
     until: str = typer.Option(..., "--until", help="Last day of access, YYYY-MM-DD."),
+    json_out: bool = JSON,
 ) -> None:
     """Ask for PRODUCT for a stated purpose until a date; a steward then decides."""
     from pipelines.access_steps import request_access
@@ -90,6 +105,9 @@ def request(
     except AccessRequestRefused as refusal:
         with naming_known_principals(hub.config_policies, principal):
             raise Refused(str(refusal)) from None
+    if json_out:
+        print_json(made.summary(dt.date.today()))
+        return
     typer.echo(
         f"{made.id}: {principal} asks for {product} until {made.until}; "
         f"a steward decides with `shuzhi access approve {made.id}` or `deny`"
@@ -101,9 +119,10 @@ def approve(
     request_id: str = typer.Argument(..., help="The request, e.g. req-0001."),
     steward: str = typer.Option(..., "--as", help="The steward deciding."),
     reason: str = typer.Option(..., "--reason", help="Why it is approved (audited)."),
+    json_out: bool = JSON,
 ) -> None:
     """Approve a request: a grant is created and the principal's room rebuilt."""
-    _decide("approve", request_id, steward, reason)
+    _decide("approve", request_id, steward, reason, json_out)
 
 
 @app.command("deny")
@@ -111,9 +130,10 @@ def deny(
     request_id: str = typer.Argument(..., help="The request, e.g. req-0001."),
     steward: str = typer.Option(..., "--as", help="The steward deciding."),
     reason: str = typer.Option(..., "--reason", help="Why it is denied (audited)."),
+    json_out: bool = JSON,
 ) -> None:
     """Deny a request, with the reason the requester will read."""
-    _decide("deny", request_id, steward, reason)
+    _decide("deny", request_id, steward, reason, json_out)
 
 
 @app.command("revoke")
@@ -121,9 +141,10 @@ def revoke(
     request_id: str = typer.Argument(..., help="The approved request, e.g. req-0001."),
     steward: str = typer.Option(..., "--as", help="The steward revoking."),
     reason: str = typer.Option(..., "--reason", help="Why it is revoked (audited)."),
+    json_out: bool = JSON,
 ) -> None:
     """Revoke an approved request: its grant ends now and leaves the room at once."""
-    _decide("revoke", request_id, steward, reason)
+    _decide("revoke", request_id, steward, reason, json_out)
 
 
 @app.command("list")

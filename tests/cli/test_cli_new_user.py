@@ -9,6 +9,9 @@ from typing import Any
 
 import pytest
 
+from catalog.registry import load_catalog
+from home.layout import DEFAULT_CONFIG_DIR
+
 pytestmark = pytest.mark.slow
 
 PRINCIPALS = ("street_donghu", "steward_district", "dept_civil_affairs")
@@ -32,7 +35,9 @@ def test_catalog_columns_of_a_product_gives_level_sharing_and_protection(demo: A
     found = _json(demo.shuzhi("catalog", "columns", "street_enterprise_roster", "--json"))
     assert found["product"] == "street_enterprise_roster"
     columns = {c["column"]: c for c in found["columns"]}
-    assert columns["legal_rep_phone"]["level"] == "L4"
+    contract = load_catalog(DEFAULT_CONFIG_DIR).products["street_enterprise_roster"]
+    assert list(columns) == [c.name for c in contract.columns]
+    assert all(columns[c.name]["level"] == c.level for c in contract.columns)
     assert columns["legal_rep_phone"]["protection"].startswith("sealed from ")
     table = demo.shuzhi("catalog", "columns", "street_enterprise_roster")
     assert table.returncode == 0 and "legal_rep_phone" in table.stdout
