@@ -103,3 +103,28 @@ def test_version_prints_the_version_and_exits_0(tmp_path: Path) -> None:
     done = _run(tmp_path, "--version")
     assert done.returncode == 0, done.stderr
     assert done.stdout == f"shuzhi {version('shuzhi')}\n"
+
+
+def test_audit_verify_json_says_ok_or_what_is_wrong(tmp_path: Path) -> None:
+    import json
+
+    done = _run(tmp_path, "audit", "verify", "--json")
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) | {"log": None} == {
+        "log": None,
+        "ok": True,
+        "events": 0,
+        "head": None,
+        "checkpoints": 0,
+        "unsealed": 0,
+        "against": None,
+        "problems": [],
+        "line": None,
+        "history": [],
+    }
+    (tmp_path / "keys").mkdir(parents=True)
+    (tmp_path / "keys" / "keystore.json").write_text("{}", encoding="utf-8")
+    missing = _run(tmp_path, "audit", "verify", "--json")
+    assert missing.returncode == 1 and "has history (key store)" in missing.stderr
+    found = json.loads(missing.stdout)
+    assert found["ok"] is False and found["history"] == ["key store"]
