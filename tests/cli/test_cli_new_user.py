@@ -113,3 +113,32 @@ def test_sync_and_check_times_are_printed_with_their_zone(demo: Any) -> None:
     assert all(re.match(ZONED, e["last_sync"]) for e in entries if e["last_sync"])
     trend = _json(demo.shuzhi("quality", "report", "population", "--json"))
     assert trend and all(re.match(ZONED, p["at"]) for p in trend)
+
+
+# --- SHOW TABLES and DESCRIBE in a room (the engine decides each table) -------------------
+
+
+def test_show_tables_in_a_room_lists_its_products(demo: Any) -> None:
+    shown = _json(demo.shuzhi("query", "--as", "street_donghu", "--json", "show tables"))
+    names = [row["name"] for row in shown["rows"]]
+    assert "street_case_stats" in names and "street_enterprise_roster" in names
+
+
+def test_show_tables_of_an_office_without_the_roster_leaves_it_out(demo: Any) -> None:
+    shown = _json(demo.shuzhi("query", "--as", "dept_civil_affairs", "--json", "show tables"))
+    assert "street_enterprise_roster" not in [row["name"] for row in shown["rows"]]
+
+
+def test_describe_of_a_granted_product_gives_its_columns(demo: Any) -> None:
+    described = _json(
+        demo.shuzhi("query", "--as", "street_donghu", "--json", "describe street_case_stats")
+    )
+    assert "category" in [row["column_name"] for row in described["rows"]]
+    assert described["products"] == ["street_case_stats"]
+
+
+def test_describe_of_a_product_not_granted_is_refused(demo: Any) -> None:
+    line = _one_line(
+        demo.shuzhi("query", "--as", "dept_civil_affairs", "describe street_enterprise_roster"), 2
+    )
+    assert line.startswith("refused: street_enterprise_roster: ")
