@@ -514,7 +514,12 @@ AS_HELP = "The contract's steward (principal id); the decision is the policy eng
 REASON_HELP = "Why (audited, cleaned of personal data)."
 
 
-def _steward_change(act: Any, hub: Hub, *args: object, principal: str) -> None:
+JSON_HELP = "Print JSON: the contract file, whether it changed, and the diff."
+
+
+def _steward_change(
+    act: Any, hub: Hub, *args: object, principal: str, json_out: bool = False
+) -> None:
     """``act(hub, *args)``; ``principal`` is the steward among ``args``, named in refusals."""
     from catalog.errors import ConfigError
     from catalog.steward import ContractChange
@@ -528,6 +533,9 @@ def _steward_change(act: Any, hub: Hub, *args: object, principal: str) -> None:
             raise Refused(str(refusal)) from None
     except (ValueError, ConfigError) as problem:
         raise CliError(str(problem)) from None
+    if json_out:
+        print_json({"path": str(change.path), "changed": change.changed, "diff": change.diff})
+        return
     if not change.changed:
         print(f"{change.path}: already so; nothing changed (the decision is audited)")
         return
@@ -554,6 +562,7 @@ def classify(
     ),
     principal: str = typer.Option(..., "--as", help=AS_HELP),
     reason: str = typer.Option(..., "--reason", help=REASON_HELP),
+    json_out: bool = typer.Option(False, "--json", help=JSON_HELP),
 ) -> None:
     """Confirm or override a column's detected personal data in its contract: steward only,
     audited, shown as a diff."""
@@ -582,6 +591,7 @@ def set_level(
     level: str = typer.Argument(..., help="L1, L2, L3 or L4."),
     principal: str = typer.Option(..., "--as", help=AS_HELP),
     reason: str = typer.Option(..., "--reason", help=REASON_HELP),
+    json_out: bool = typer.Option(False, "--json", help=JSON_HELP),
 ) -> None:
     """Set a column's level (分级) in its contract: steward only, audited, shown as a diff."""
     from catalog.steward import set_column_level
@@ -600,6 +610,7 @@ def set_sharing_(
     refusal_reason: str = typer.Option(
         "", "--refusal-reason", help="For none: the reason every refused reader is given."
     ),
+    json_out: bool = typer.Option(False, "--json", help=JSON_HELP),
 ) -> None:
     """Change a sharing type (共享类型) in the contract: steward only, audited, as a diff."""
     from catalog.steward import set_sharing
@@ -615,6 +626,7 @@ def downgrade(
     level: str = typer.Argument(..., help="The level it is published at, e.g. L1."),
     principal: str = typer.Option(..., "--as", help=AS_HELP),
     reason: str = typer.Option(..., "--reason", help="Why it is safe at that level (audited)."),
+    json_out: bool = typer.Option(False, "--json", help=JSON_HELP),
 ) -> None:
     """Record a product's downgrade below its inputs' level: steward only, audited, as a diff."""
     from catalog.steward import record_downgrade
@@ -700,6 +712,7 @@ def retire(
     dataset: str = typer.Argument(..., help="A dataset name."),
     principal: str = typer.Option(..., "--as", help=AS_HELP),
     reason: str = typer.Option(..., "--reason", help=REASON_HELP),
+    json_out: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Retire a dataset (the end of its life cycle): steward only, audited. Its data stays
     until shredded (`shuzhi keys shred`)."""
@@ -715,6 +728,9 @@ def retire(
             raise Refused(str(refusal)) from None
     except ValueError as problem:
         raise CliError(str(problem)) from None
+    if json_out:
+        print_json({"dataset": dataset, "retired_by": principal})
+        return
     print(f"{dataset} retired by {principal} (audited); shred its data with `shuzhi keys shred`")
 
 

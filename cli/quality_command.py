@@ -107,10 +107,16 @@ def scores(
 
 
 @app.command("docs")
-def docs(out: Path = typer.Option(..., "--out", help="folder for the static HTML site")) -> None:
+def docs(
+    out: Path = typer.Option(..., "--out", help="folder for the static HTML site"),
+    json_out: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
     """Build Great Expectations Data Docs of every dataset's suite and latest results."""
     from pipelines.hub import Hub
     from quality.data_docs import build_data_docs
 
     index = build_data_docs(Hub.from_env(), out)
+    if json_out:
+        print_json({"index": str(index)})
+        return
     typer.echo(f"Data Docs: {index}")
