@@ -207,7 +207,9 @@ class CheckedStatement:
     """A statement that passed the check, and the room tables sqlglot sees in it.
 
     The gateway decides from DuckDB's plan (gateway.plan_reads), not from these:
-    they serve only the checks above, which refuse early and explain why.
+    they serve only the checks above, which refuse early and explain why. For
+    SHOW TABLES and DESCRIBE (``catalogue``), which never run as written, they are
+    the one table DESCRIBE names, for the engine to decide.
     """
 
     sql: str
@@ -264,16 +266,22 @@ def _catalogue_statement(tokens: list[Token], sql: str) -> CheckedStatement | No
     """SHOW TABLES, or DESCRIBE of one plain room table name (``main.`` allowed); None
     for anything else, which the checks below then refuse or admit as a query."""
     words = [token.text.upper() for token in tokens]
-    if words == ["SHOW", "TABLES"]:
+    first = tokens[0].token_type
+    if (
+        first == TokenType.SHOW
+        and words == ["SHOW", "TABLES"]
+        and tokens[1].token_type == TokenType.VAR
+    ):
         return CheckedStatement(sql=sql.strip(), tables=[], catalogue="show_tables")
-    if words[0] != "DESCRIBE":
+    if first != TokenType.DESCRIBE:
         return None
     named = tokens[1:]
     if len(named) == 3 and words[1] == "MAIN" and named[1].token_type == TokenType.DOT:
         named = named[2:]
     if len(named) != 1 or named[0].token_type not in (TokenType.VAR, TokenType.IDENTIFIER):
         return None
-    name = named[0].text
+    # DuckDB folds an unquoted name's case; a quoted one is taken as written.
+    name = named[0].text.lower() if named[0].token_type == TokenType.VAR else named[0].text
     if not name or _PATH_LIKE.search(name):
         return None
     return CheckedStatement(sql=sql.strip(), tables=[name], catalogue="describe")

@@ -304,6 +304,7 @@ def test_only_single_read_queries_get_through(text: str) -> None:
         ("DESCRIBE street_case_stats", "describe", ["street_case_stats"]),
         ("describe main.street_case_stats", "describe", ["street_case_stats"]),
         ('DESCRIBE "street_case_stats"', "describe", ["street_case_stats"]),
+        ("DESCRIBE Street_Case_Stats", "describe", ["street_case_stats"]),
     ],
 )
 def test_show_tables_and_describe_of_one_table_are_admitted(
