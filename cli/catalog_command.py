@@ -581,6 +581,7 @@ def classify(
         principal,
         reason,
         principal=principal,
+        json_out=json_out,
     )
 
 
@@ -597,7 +598,15 @@ def set_level(
     from catalog.steward import set_column_level
 
     _steward_change(
-        set_column_level, _hub(), dataset, column, level, principal, reason, principal=principal
+        set_column_level,
+        _hub(),
+        dataset,
+        column,
+        level,
+        principal,
+        reason,
+        principal=principal,
+        json_out=json_out,
     )
 
 
@@ -616,7 +625,15 @@ def set_sharing_(
     from catalog.steward import set_sharing
 
     _steward_change(
-        set_sharing, _hub(), name, sharing, principal, reason, refusal_reason, principal=principal
+        set_sharing,
+        _hub(),
+        name,
+        sharing,
+        principal,
+        reason,
+        refusal_reason,
+        principal=principal,
+        json_out=json_out,
     )
 
 
@@ -632,7 +649,14 @@ def downgrade(
     from catalog.steward import record_downgrade
 
     _steward_change(
-        record_downgrade, _hub(), product, level, principal, reason, principal=principal
+        record_downgrade,
+        _hub(),
+        product,
+        level,
+        principal,
+        reason,
+        principal=principal,
+        json_out=json_out,
     )
 
 

@@ -183,7 +183,7 @@ def test_request_and_decision_as_json(home: tuple[Path, Shuzhi]) -> None:
     asker = "dept_public_security"
     made = _json(shuzhi("access", "request", "--as", asker, ROSTER, "--purpose", "治安核查",
                         "--until", until, "--json"))  # fmt: skip
-    assert isinstance(made, dict) and made["state"] == "pending" and made["until"] == until
+    assert isinstance(made, dict) and made["state"] == "requested" and made["until"] == until
     assert (made["principal"], made["product"]) == (asker, ROSTER)
     denied = _json(shuzhi("access", "deny", made["id"], "--as", STEWARD, "--reason", "不需要",
                           "--json"))  # fmt: skip
