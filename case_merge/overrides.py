@@ -42,11 +42,14 @@ def load_overrides(con: duckdb.DuckDBPyConnection, dataset: str) -> list[Overrid
     """The dataset's overrides, oldest first."""
     ensure_overrides_table(con)
     rows = con.execute(
-        "SELECT override_id, dataset, action, records, steward, reason, made_at::VARCHAR "
+        "SELECT override_id, dataset, action, records, steward, reason, made_at "
         "FROM lake.meta.merge_overrides WHERE dataset = ? ORDER BY made_at, override_id",
         [dataset],
     ).fetchall()
-    return [Override(r[0], r[1], r[2], tuple(json.loads(r[3])), r[4], r[5], r[6]) for r in rows]
+    return [
+        Override(r[0], r[1], r[2], tuple(json.loads(r[3])), r[4], r[5], meta.utc_iso(r[6]) or "")
+        for r in rows
+    ]
 
 
 def record_override(
@@ -65,4 +68,6 @@ def record_override(
         "INSERT INTO lake.meta.merge_overrides VALUES (?, ?, ?, ?, ?, ?, ?)",
         [override_id, dataset, action, json.dumps(list(records)), steward, reason, made_at],
     )
-    return Override(override_id, dataset, action, records, steward, reason, str(made_at))
+    return Override(
+        override_id, dataset, action, records, steward, reason, meta.utc_iso(made_at) or ""
+    )

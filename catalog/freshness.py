@@ -19,6 +19,7 @@ from typing import Literal
 
 from catalog.contracts import UpdateSpec
 from catalog.registry import Catalog
+from lakehouse.meta import utc_iso
 
 State = Literal["fresh", "stale", "never"]
 STATE_LABELS: dict[str, str] = {"fresh": "及时", "stale": "过期", "never": "从未同步"}
@@ -64,7 +65,7 @@ class Freshness:
             "state": self.state,
             "label": self.label,
             "expected_hours": self.expected_hours,
-            "last_update": self.last_update.isoformat(sep=" ") if self.last_update else None,
+            "last_update": utc_iso(self.last_update),
             "age_hours": None if self.age_hours is None else round(self.age_hours, 2),
             "stale_because": list(self.stale_because),
         }

@@ -56,11 +56,13 @@ def detected_pii(con: duckdb.DuckDBPyConnection, dataset: str) -> dict[str, tupl
 
     if not table_exists(con, "meta", "pii_columns"):
         return {}
+    from lakehouse.meta import utc_iso
+
     return {
-        row[0]: row[1:]
+        row[0]: (*row[1:6], utc_iso(row[6]))
         for row in con.execute(
             "SELECT column_name, entity, score, matched, sampled, also_seen, "
-            "classified_at::VARCHAR FROM lake.meta.pii_columns WHERE dataset = ?",
+            "classified_at FROM lake.meta.pii_columns WHERE dataset = ?",
             [dataset],
         ).fetchall()
     }
@@ -112,12 +114,13 @@ def product_columns(product: ProductContract, traced: dict[str, list[str]]) -> l
 
 def last_quality(con: duckdb.DuckDBPyConnection, dataset: str) -> dict | None:
     """The dataset's latest check run, whole-dataset rows only (quality.results)."""
+    from lakehouse.meta import utc_iso
     from quality.results import ensure_results
 
     ensure_results(con)
     rows = con.execute(
         """SELECT rule, "column", on_fail, success, rows_checked, failing_rows, failing_share,
-                  checked_at::VARCHAR, batch_id
+                  checked_at, batch_id
            FROM lake.meta.quality_results
            WHERE dataset = ? AND community IS NULL AND checked_at = (
                SELECT max(checked_at) FROM lake.meta.quality_results WHERE dataset = ?)
@@ -127,7 +130,7 @@ def last_quality(con: duckdb.DuckDBPyConnection, dataset: str) -> dict | None:
     if not rows:
         return None
     return {
-        "checked_at": rows[0][7],
+        "checked_at": utc_iso(rows[0][7]),
         "batch_id": rows[0][8],
         "passed": all(r[3] for r in rows),
         "rules": [

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, cast, get_args
 
 import typer
 
-from cli.errors import CliError, Refused
+from cli.errors import CliError, Refused, known_principals, naming_known_principals
 from cli.output import print_json, print_table
 
 if TYPE_CHECKING:
@@ -40,6 +40,9 @@ def _date(text: str) -> dt.date:
         return dt.date.fromisoformat(text)
     except ValueError:
         raise CliError(f"--until {text!r} is not a date (YYYY-MM-DD)") from None
+
+
+JSON = typer.Option(False, "--json", help="Print JSON: the request as `access list --json`.")
 
 
 def _rows(text: str) -> RowScope | None:
@@ -75,6 +78,7 @@ def _decide(
     *,
     rows: RowScope | None = None,
     treatments: dict[str, str] | None = None,
+    json_out: bool = False,
 ) -> AccessOutcome:
     from pipelines.access_steps import decide_request
     from policies.access_requests import AccessRequestRefused, UnknownRequest
@@ -91,10 +95,20 @@ def _decide(
             treatments=treatments,
         )
     except AccessRequestRefused as refusal:
-        raise Refused(str(refusal)) from None
+        with naming_known_principals(hub.config_policies, steward):
+            raise Refused(str(refusal)) from None
     except UnknownRequest as missing:
         raise CliError(str(missing.args[0])) from None
     request = outcome.request
+    if json_out:
+        room = outcome.room
+        print_json(
+            {
+                **request.summary(dt.date.today()),
+                "room_rebuilt": None if room is None else sorted(room.products),
+            }
+        )
+        return outcome
     line = f"{request.id}: {request.state} by {steward}"
     if request.grant is not None and action == "approve":
         line += f"; grant {request.grant.id} lets {request.principal} see {request.product}"
@@ -118,6 +132,7 @@ def request(
         help="Rows asked for: own_street, own_community, own_jurisdiction or district "
         "(default: your own jurisdiction; district for a department).",
     ),
+    json_out: bool = JSON,
 ) -> None:
     """Ask for PRODUCT for a stated purpose until a date; a steward then decides."""
     from pipelines.access_steps import request_access
@@ -134,7 +149,11 @@ def request(
             rows=_rows(rows),
         )
     except AccessRequestRefused as refusal:
-        raise Refused(str(refusal)) from None
+        with naming_known_principals(hub.config_policies, principal):
+            raise Refused(str(refusal)) from None
+    if json_out:
+        print_json(made.summary(dt.date.today()))
+        return
     typer.echo(
         f"{made.id}: {principal} asks for {product} until {made.until}; "
         f"a steward decides with `shuzhi access approve {made.id}` or `deny`"
@@ -158,10 +177,19 @@ def approve(
         help="A stricter treatment than asked, COLUMN=TREATMENT or L1..L4=TREATMENT "
         "(withheld, token, year_only, masked); repeatable.",
     ),
+    json_out: bool = JSON,
 ) -> None:
     """Approve a request, as asked or narrower: a grant is created and the principal's
     room rebuilt."""
-    _decide("approve", request_id, steward, reason, rows=_rows(rows), treatments=_treatments(treat))
+    _decide(
+        "approve",
+        request_id,
+        steward,
+        reason,
+        rows=_rows(rows),
+        treatments=_treatments(treat),
+        json_out=json_out,
+    )
 
 
 @app.command("deny")
@@ -169,9 +197,10 @@ def deny(
     request_id: str = typer.Argument(..., help="The request, e.g. req-0001."),
     steward: str = typer.Option(..., "--as", help="The steward deciding."),
     reason: str = typer.Option(..., "--reason", help="Why it is denied (audited)."),
+    json_out: bool = JSON,
 ) -> None:
     """Deny a request, with the reason the requester will read."""
-    _decide("deny", request_id, steward, reason)
+    _decide("deny", request_id, steward, reason, json_out=json_out)
 
 
 @app.command("revoke")
@@ -179,9 +208,10 @@ def revoke(
     request_id: str = typer.Argument(..., help="The approved request, e.g. req-0001."),
     steward: str = typer.Option(..., "--as", help="The steward revoking."),
     reason: str = typer.Option(..., "--reason", help="Why it is revoked (audited)."),
+    json_out: bool = JSON,
 ) -> None:
     """Revoke an approved request: its grant ends now and leaves the room at once."""
-    _decide("revoke", request_id, steward, reason)
+    _decide("revoke", request_id, steward, reason, json_out=json_out)
 
 
 @app.command("list")
@@ -198,7 +228,9 @@ def list_(
     if principal:
         who = hub.config_policies.principal(principal)
         if who is None:
-            raise Refused(f"unknown principal {principal!r}")
+            raise Refused(
+                f"unknown principal {principal!r}; {known_principals(hub.config_policies)}"
+            )
         if who.kind != "steward":
             requests = [r for r in requests if r.principal == principal]
     entries = [r.summary(today) for r in requests]
@@ -253,6 +285,13 @@ def explain(
     }
     # The principal and product are as typed, and the reasons may quote them.
     hub.audit.append("decision", clean_free_text(principal), clean_details(details))
+    # Nothing to explain about a name that is not there: say so, and exit non-zero
+    # (a refusal for the principal, as a query's; not found for the product, as elsewhere).
+    if hub.config_policies.principal(principal) is None:
+        raise Refused(f"unknown principal {principal!r}; {known_principals(hub.config_policies)}")
+    if product not in hub.catalog.products:
+        known = ", ".join(sorted(hub.catalog.products))
+        raise CliError(f"no product {product!r} in the catalogue (known products: {known})")
     if json_out:
         print_json(found.as_json())
         return

@@ -83,12 +83,15 @@ def approve(
         issued = approve_client(
             Hub.from_env(), client_id, approver=approver, reason=reason, expires_days=expires_days
         )
-    typer.echo(f"{client_id}: approved; key valid until {issued.expires_at:%Y-%m-%d %H:%M} UTC")
+    until = issued.expires_at.isoformat(timespec="minutes")
+    typer.echo(f"{client_id}: approved; key valid until {until}")
     _print_key(issued.key)
 
 
 @clients.command("list")
-def list_() -> None:
+def list_(
+    json_out: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
     """Client systems with their principal, scopes, state and key expiry."""
     from identity.clients import all_clients
     from identity.users import utc_now
@@ -96,6 +99,24 @@ def list_() -> None:
 
     now = utc_now()
     found = all_clients(Hub.from_env())
+    if json_out:
+        from cli.output import print_json
+
+        print_json(
+            [
+                {
+                    "id": c.id,
+                    "principal": c.principal,
+                    "name": c.name,
+                    "scopes": list(c.scopes),
+                    "state": c.state,
+                    "live_keys": len(c.live_keys(now)),
+                    "expires_at": max((k.expires_at for k in c.live_keys(now)), default=None),
+                }
+                for c in found
+            ]
+        )
+        return
     rows = []
     for c in found:
         live = c.live_keys(now)

@@ -31,6 +31,9 @@ def verify(
         "--against",
         help="An exported copy of the checkpoints (`audit checkpoint export`) kept elsewhere.",
     ),
+    json_out: bool = typer.Option(
+        False, "--json", help="Print JSON (a damaged log too, before its error line)."
+    ),
 ) -> None:
     """Exit 0 when every entry is intact, chained, and matches every signed checkpoint."""
     from audit.sealed_verify import verify_sealed
@@ -45,15 +48,32 @@ def verify(
     except SigningKeyError as problem:
         raise CliError(str(problem)) from None
     result = verify_sealed(path, keys, against=against)
+    history = signs_of_history(home.root)
+    if json_out:
+        print_json(
+            {
+                "log": str(path),
+                "ok": result.ok and not (result.events == 0 and history),
+                "events": result.events,
+                "head": result.head_hash,
+                "checkpoints": result.checkpoints,
+                "unsealed": result.unsealed,
+                "against": None if against is None else str(against),
+                "problems": result.problems,
+                "line": result.line,
+                "history": history,
+            }
+        )
     if not result.ok:
         raise CliError(f"audit log {path} is damaged: {'; '.join(result.problems)}")
-    history = signs_of_history(home.root)
     if result.events == 0 and history:
         state = "empty" if path.exists() else "missing"
         raise CliError(
             f"audit log {path} is {state}, but this hub has history ({', '.join(history)}): "
             "the log was removed or replaced; restore it from its backup"
         )
+    if json_out:
+        return
     checked = f", checked against {against}" if against else ""
     print(
         f"audit log intact: {result.events} events, head {result.head_hash or '-'}; "
@@ -65,6 +85,7 @@ def verify(
 @checkpoint_app.command("export")
 def checkpoint_export(
     out: Path = typer.Option(..., "--out", help="File to write (keep it off this hub)."),
+    json_out: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Write every checkpoint and the public keys that signed them, to keep elsewhere."""
     import json
@@ -78,12 +99,19 @@ def checkpoint_export(
     document = export_document(lines, trusted_public_keys(home.keys))
     out.write_text(json.dumps(document, ensure_ascii=False, indent=1) + "\n", "utf-8")
     last = document["checkpoints"][-1] if document["checkpoints"] else None
+    if json_out:
+        print_json(
+            {"out": str(out), "checkpoints": len(lines), "last_seq": last["seq"] if last else None}
+        )
+        return
     upto = f", the last at seq {last['seq']}" if last else ""
     print(f"wrote {len(lines)} checkpoints{upto} to {out}")
 
 
 @checkpoint_app.command("rotate-key")
-def checkpoint_rotate_key() -> None:
+def checkpoint_rotate_key(
+    json_out: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
     """Sign new checkpoints with a new key; the old public key stays trusted."""
     from audit.signing_key import SigningKeyError, rotate_signing_key
     from home.layout import Home
@@ -92,6 +120,9 @@ def checkpoint_rotate_key() -> None:
         key = rotate_signing_key(Home.from_env().keys)
     except SigningKeyError as problem:
         raise CliError(str(problem)) from None
+    if json_out:
+        print_json({"key_id": key.key_id})
+        return
     print(f"new audit signing key {key.key_id}; export the checkpoints again to carry its key")
 
 
@@ -265,6 +296,7 @@ def report(
     since: str = typer.Option(..., "--since", help="Start: ISO date or datetime (zone: Asia/Shanghai unless given)."),
     until: str = typer.Option("", "--until", help="End: ISO date (inclusive) or datetime; default now."),
     out: Path = typer.Option(..., "--out", help="Folder for report.json, report.html and the PNG charts."),
+    json_out: bool = typer.Option(False, "--json", help="Print JSON: counts and the files written."),
 ) -> None:  # fmt: skip
     """The access review of a period: personal data accessed per principal and purpose,
     grants about to expire or unused, unusual access with the events behind each finding.
@@ -294,6 +326,15 @@ def report(
     }
     built = build_report(hub.audit.events(), period, hub.policies, levels, settings)
     written = write_report(built, out)
+    if json_out:
+        print_json(
+            {
+                "events": built["events"],
+                "findings": len(built["findings"]),
+                "written": [str(path) for path in written],
+            }
+        )
+        return
     print(
         f"{built['events']} events reviewed, {len(built['findings'])} findings; wrote "
         + ", ".join(str(path) for path in written)

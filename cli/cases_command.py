@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from cli.errors import CliError, Refused
+from cli.errors import CliError, Refused, naming_known_principals
 from cli.output import print_json, print_table
 
 app = typer.Typer(
@@ -77,7 +77,9 @@ def explain(
     print(f"rules: {rules}")
 
 
-def _override(action: str, dataset: str, records: list[str], principal: str, reason: str) -> None:
+def _override(
+    action: str, dataset: str, records: list[str], principal: str, reason: str, json_out: bool
+) -> None:
     from case_merge.steward import UnknownRecord, merge_records, split_record
     from pipelines.hub import Hub
     from policies.steward_actions import StewardActionRefused
@@ -91,9 +93,24 @@ def _override(action: str, dataset: str, records: list[str], principal: str, rea
                 hub, dataset, records[0], records[1], principal, reason
             )
     except StewardActionRefused as refusal:
-        raise Refused(str(refusal)) from None
+        with naming_known_principals(hub.config_policies, principal):
+            raise Refused(str(refusal)) from None
     except (UnknownRecord, ValueError) as problem:
         raise CliError(str(problem)) from None
+    if json_out:
+        print_json(
+            {
+                "override": override.override_id,
+                "action": action,
+                "records": records,
+                "by": principal,
+                "reason": override.reason,
+                "made_at": override.made_at,
+                "merged_records": result.merged_records,
+                "merged_cases": result.merged_cases,
+            }
+        )
+        return
     print(
         f"{override.override_id}: {action} {', '.join(records)} ({principal}: {override.reason}); "
         f"applied now and at every merge: {result.merged_records:,} records merged into "
@@ -108,9 +125,10 @@ def split(
     principal: str = typer.Option(..., "--as", help="The dataset's steward (principal id)."),
     reason: str = typer.Option(..., "--reason", help="Why these are not one case (audited)."),
     dataset: str = typer.Option("cases", "--dataset", help=DATASET_HELP),
+    json_out: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Take a record out of the case it was merged into: steward only, audited, kept."""
-    _override("split", dataset, [record], principal, reason)
+    _override("split", dataset, [record], principal, reason, json_out)
 
 
 @app.command("merge")
@@ -120,6 +138,7 @@ def merge(
     principal: str = typer.Option(..., "--as", help="The dataset's steward (principal id)."),
     reason: str = typer.Option(..., "--reason", help="Why these are one case (audited)."),
     dataset: str = typer.Option("cases", "--dataset", help=DATASET_HELP),
+    json_out: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Force two records into one case: steward only, audited, kept."""
-    _override("merge", dataset, [first, second], principal, reason)
+    _override("merge", dataset, [first, second], principal, reason, json_out)

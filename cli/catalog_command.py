@@ -66,7 +66,7 @@ def catalog_entries(hub: Hub | None = None) -> list[dict[str, object]]:
                     "steward": ds.steward,
                     "level": ds.level,
                     "sharing": ds.sharing,
-                    "last_sync": str(last) if last else None,
+                    "last_sync": meta.utc_iso(last),
                     "sources": [asset.source]
                     if asset.source
                     else [s.name for s in cat.sources_for(ds.name)],
@@ -83,7 +83,7 @@ def catalog_entries(hub: Hub | None = None) -> list[dict[str, object]]:
                     "level": product.level,
                     "downgraded_by": product.downgrade.by if product.downgrade else None,
                     "sharing": product.sharing,
-                    "last_sync": str(min(known)) if known else None,
+                    "last_sync": meta.utc_iso(min(known, default=None)),
                 }
             else:  # the data rooms: every product, each principal's share of it
                 freshness = None
@@ -236,27 +236,41 @@ def import_(
 
 @app.command("columns")
 def columns(
-    dataset: str = typer.Argument(..., help="A dataset name, e.g. cases."),
+    name: str = typer.Argument(..., help="A dataset or product name, e.g. cases."),
     json_out: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
-    """A dataset's columns: declared level and protection beside the personal data detected."""
-    from catalog.contracts import LEVELS, SHARING_LABELS
-    from catalog.show import dataset_columns, detected_pii
-    from cli.errors import CliError
-    from pipelines.hub import Hub
+    """A dataset's columns (declared level and protection beside the personal data
+    detected) or a product's (level, sharing and protection, as `catalog show` gives them)."""
+    from catalog.contracts import LEVELS, SHARING_LABELS, DatasetContract
+    from catalog.show import dataset_columns, detected_pii, product_columns
 
-    hub = Hub.from_env()
-    contract = hub.catalog.datasets.get(dataset)
-    if contract is None:
-        known = ", ".join(sorted(hub.catalog.datasets))
-        raise CliError(f"no dataset {dataset!r} in the catalogue (known: {known})")
+    hub, contract = _contract_named(name)
+    if not isinstance(contract, DatasetContract):
+        entries = product_columns(contract, {})
+        for entry in entries:
+            del entry["reads"]  # the column lineage is `catalog show`'s (a sqlglot trace)
+        if json_out:
+            print_json({"product": name, "columns": entries})
+            return
+        print_table(
+            f"{name}: {contract.title}",
+            ["column", "title", "level", "sharing", "protection"],
+            [
+                [e["column"], e["title"], f"{e['level']} {e['grade']}",
+                 SHARING_LABELS[e["sharing"]], e["protection"]]
+                for e in entries
+            ],
+            caption="the treatment each principal gets: `shuzhi access explain "
+            f"{name} --as PRINCIPAL`",
+        )  # fmt: skip
+        return
     with hub.lake() as con:
-        entries = dataset_columns(contract, detected_pii(con, dataset))
+        entries = dataset_columns(contract, detected_pii(con, name))
     if json_out:
-        print_json({"dataset": dataset, "columns": entries})
+        print_json({"dataset": name, "columns": entries})
         return
     print_table(
-        f"{dataset}: {contract.title}",
+        f"{name}: {contract.title}",
         ["column", "title", "type", "level", "protection", "detected", "confidence", "also seen"],
         [
             [
@@ -502,18 +516,28 @@ AS_HELP = "The contract's steward (principal id); the decision is the policy eng
 REASON_HELP = "Why (audited, cleaned of personal data)."
 
 
-def _steward_change(act: Any, *args: object) -> None:
+JSON_HELP = "Print JSON: the contract file, whether it changed, and the diff."
+
+
+def _steward_change(
+    act: Any, hub: Hub, *args: object, principal: str, json_out: bool = False
+) -> None:
+    """``act(hub, *args)``; ``principal`` is the steward among ``args``, named in refusals."""
     from catalog.errors import ConfigError
     from catalog.steward import ContractChange
-    from cli.errors import CliError, Refused
+    from cli.errors import CliError, Refused, naming_known_principals
     from policies.steward_actions import StewardActionRefused
 
     try:
-        change: ContractChange = act(*args)
+        change: ContractChange = act(hub, *args)
     except StewardActionRefused as refusal:
-        raise Refused(str(refusal)) from None
+        with naming_known_principals(hub.config_policies, principal):
+            raise Refused(str(refusal)) from None
     except (ValueError, ConfigError) as problem:
         raise CliError(str(problem)) from None
+    if json_out:
+        print_json({"path": str(change.path), "changed": change.changed, "diff": change.diff})
+        return
     if not change.changed:
         print(f"{change.path}: already so; nothing changed (the decision is audited)")
         return
@@ -540,6 +564,7 @@ def classify(
     ),
     principal: str = typer.Option(..., "--as", help=AS_HELP),
     reason: str = typer.Option(..., "--reason", help=REASON_HELP),
+    json_out: bool = typer.Option(False, "--json", help=JSON_HELP),
 ) -> None:
     """Confirm or override a column's detected personal data in its contract: steward only,
     audited, shown as a diff."""
@@ -548,7 +573,18 @@ def classify(
 
     if confirm == override:
         raise CliError("give exactly one of --confirm and --override")
-    _steward_change(classify_column, _hub(), dataset, column, entity, confirm, principal, reason)
+    _steward_change(
+        classify_column,
+        _hub(),
+        dataset,
+        column,
+        entity,
+        confirm,
+        principal,
+        reason,
+        principal=principal,
+        json_out=json_out,
+    )
 
 
 @app.command("set-level")
@@ -558,11 +594,22 @@ def set_level(
     level: str = typer.Argument(..., help="L1, L2, L3 or L4."),
     principal: str = typer.Option(..., "--as", help=AS_HELP),
     reason: str = typer.Option(..., "--reason", help=REASON_HELP),
+    json_out: bool = typer.Option(False, "--json", help=JSON_HELP),
 ) -> None:
     """Set a column's level (分级) in its contract: steward only, audited, shown as a diff."""
     from catalog.steward import set_column_level
 
-    _steward_change(set_column_level, _hub(), dataset, column, level, principal, reason)
+    _steward_change(
+        set_column_level,
+        _hub(),
+        dataset,
+        column,
+        level,
+        principal,
+        reason,
+        principal=principal,
+        json_out=json_out,
+    )
 
 
 @app.command("set-sharing")
@@ -574,11 +621,22 @@ def set_sharing_(
     refusal_reason: str = typer.Option(
         "", "--refusal-reason", help="For none: the reason every refused reader is given."
     ),
+    json_out: bool = typer.Option(False, "--json", help=JSON_HELP),
 ) -> None:
     """Change a sharing type (共享类型) in the contract: steward only, audited, as a diff."""
     from catalog.steward import set_sharing
 
-    _steward_change(set_sharing, _hub(), name, sharing, principal, reason, refusal_reason)
+    _steward_change(
+        set_sharing,
+        _hub(),
+        name,
+        sharing,
+        principal,
+        reason,
+        refusal_reason,
+        principal=principal,
+        json_out=json_out,
+    )
 
 
 @app.command("downgrade")
@@ -587,11 +645,21 @@ def downgrade(
     level: str = typer.Argument(..., help="The level it is published at, e.g. L1."),
     principal: str = typer.Option(..., "--as", help=AS_HELP),
     reason: str = typer.Option(..., "--reason", help="Why it is safe at that level (audited)."),
+    json_out: bool = typer.Option(False, "--json", help=JSON_HELP),
 ) -> None:
     """Record a product's downgrade below its inputs' level: steward only, audited, as a diff."""
     from catalog.steward import record_downgrade
 
-    _steward_change(record_downgrade, _hub(), product, level, principal, reason)
+    _steward_change(
+        record_downgrade,
+        _hub(),
+        product,
+        level,
+        principal,
+        reason,
+        principal=principal,
+        json_out=json_out,
+    )
 
 
 def current_assessment(hub: Hub) -> list[DepartmentAssessment]:
@@ -670,19 +738,25 @@ def retire(
     dataset: str = typer.Argument(..., help="A dataset name."),
     principal: str = typer.Option(..., "--as", help=AS_HELP),
     reason: str = typer.Option(..., "--reason", help=REASON_HELP),
+    json_out: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Retire a dataset (the end of its life cycle): steward only, audited. Its data stays
     until shredded (`shuzhi keys shred`)."""
     from catalog.retirement import retire_dataset
-    from cli.errors import CliError, Refused
+    from cli.errors import CliError, Refused, naming_known_principals
     from policies.steward_actions import StewardActionRefused
 
+    hub = _hub()
     try:
-        retire_dataset(_hub(), dataset, principal, reason)
+        retire_dataset(hub, dataset, principal, reason)
     except StewardActionRefused as refusal:
-        raise Refused(str(refusal)) from None
+        with naming_known_principals(hub.config_policies, principal):
+            raise Refused(str(refusal)) from None
     except ValueError as problem:
         raise CliError(str(problem)) from None
+    if json_out:
+        print_json({"dataset": dataset, "retired_by": principal})
+        return
     print(f"{dataset} retired by {principal} (audited); shred its data with `shuzhi keys shred`")
 
 
@@ -708,7 +782,7 @@ def lifecycle_(
         f"life cycle of {dataset} (owner {register.owner}, steward {register.steward})",
         ["stage", "first", "last", "events", "actors", "note"],
         [
-            [s.name, (s.first or "-")[:19], (s.last or "-")[:19], s.events,
+            [s.name, s.first or "-", s.last or "-", s.events,
              ", ".join(sorted(s.actors)) or "-", s.note]
             for s in register.stages
         ],

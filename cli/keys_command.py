@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import getpass
+import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import typer
@@ -13,6 +15,12 @@ from cli.output import print_json, print_table
 app = typer.Typer(help="Data, token and master keys.", no_args_is_help=True)
 
 BY = typer.Option(None, "--by", help="Who is acting (audited); default: the login name.")
+JSON = typer.Option(False, "--json", help="Print JSON (progress goes to stderr).")
+
+
+def _progress(json_out: bool) -> Callable[[str], None]:
+    """Progress lines: on stdout for people, on stderr when stdout carries JSON."""
+    return (lambda line: print(line, file=sys.stderr)) if json_out else print
 
 
 def _actor(by: str | None) -> str:
@@ -78,6 +86,7 @@ def rotate(
         None, "--new-key-file", help="With --master: re-wrap under this key (env/KMS providers)."
     ),
     by: str | None = BY,
+    json_out: bool = JSON,
 ) -> None:
     """New data key versions and every value re-encrypted (or, with --master, every key
     re-wrapped). Readers keep working; a stopped rotation completes when run again."""
@@ -89,11 +98,26 @@ def rotate(
         if dataset:
             raise CliError("--master re-wraps every key; it takes no --dataset")
         count = rotate_master_step(hub, _actor(by), new_key_file)
+        if json_out:
+            print_json({"master_key_rotated": True, "keys_rewrapped": count})
+            return
         print(f"master key rotated: {count} keys re-wrapped; no data rewritten")
         return
     if new_key_file is not None:
         raise CliError("--new-key-file goes with --master")
-    report = rotate_keys_step(hub, _actor(by), _datasets(dataset), progress=print)
+    report = rotate_keys_step(hub, _actor(by), _datasets(dataset), progress=_progress(json_out))
+    if json_out:
+        print_json(
+            {
+                "keys": [
+                    {"dataset": ds, "column": col, "current": version}
+                    for (ds, col), version in report.targets.items()
+                ],
+                "rows_reencrypted": report.rows,
+                "tables": [t.__dict__ for t in report.tables],
+            }
+        )
+        return
     print(
         f"{len(report.targets)} data keys rotated, {report.rows:,} rows re-encrypted; "
         "old versions stay readable until `shuzhi keys retire`"
@@ -104,6 +128,7 @@ def rotate(
 def retire(
     dataset: list[str] = typer.Option(None, "--dataset", help="Only these datasets."),
     by: str | None = BY,
+    json_out: bool = JSON,
 ) -> None:
     """Destroy old data key versions that no value in the lake uses any more (and, without
     --dataset, old token key versions no token uses; their old→new maps stay)."""
@@ -111,6 +136,9 @@ def retire(
     from pipelines.key_steps import retire_keys_step
 
     outcomes = retire_keys_step(Hub.from_env(), _actor(by), _datasets(dataset))
+    if json_out:
+        print_json([o.__dict__ for o in outcomes])
+        return
     print_table(
         "old key versions",
         ["key", "version", "outcome"],
@@ -132,6 +160,7 @@ def shred(
     reason: str = typer.Option(..., "--reason", help="Why (kept in the key store and audit)."),
     yes: bool = typer.Option(False, "--yes", help="Confirm: the values become unrecoverable."),
     by: str | None = BY,
+    json_out: bool = JSON,
 ) -> None:
     """Crypto-shredding: unlink DATASET's rows from their people (tokens and identifying
     columns emptied in every layer; products and rooms rebuilt; older snapshots expired),
@@ -142,8 +171,13 @@ def shred(
 
     if not yes:
         raise CliError(f"shredding {dataset} cannot be undone; add --yes to confirm")
-    destroyed = shred_step(Hub.from_env(), _actor(by), dataset, reason, progress=print)
+    destroyed = shred_step(
+        Hub.from_env(), _actor(by), dataset, reason, progress=_progress(json_out)
+    )
     versions = sum(len(v) for v in destroyed.values())
+    if json_out:
+        print_json({"dataset": dataset, "destroyed": destroyed, "key_versions": versions})
+        return
     print(f"{dataset}: {versions} key versions of {len(destroyed)} columns destroyed")
 
 
@@ -152,6 +186,7 @@ def rotate_tokens(
     domain: str = typer.Option(..., "--domain", help="Identifier domain, e.g. resident_id."),
     apply: bool = typer.Option(False, "--apply", help="Carry out the plan."),
     by: str | None = BY,
+    json_out: bool = JSON,
 ) -> None:
     """Plan (default) or apply a token key rotation: every token column of the domain
     moves at once, an old→new map is kept in lake.meta.token_maps, products and rooms
@@ -161,13 +196,39 @@ def rotate_tokens(
 
     hub = Hub.from_env()
     if apply:
-        result = apply_tokens_step(hub, _actor(by), domain, progress=print)
+        result = apply_tokens_step(hub, _actor(by), domain, progress=_progress(json_out))
+        if json_out:
+            print_json(
+                {
+                    "domain": domain,
+                    "applied": True,
+                    "version": result.plan.to_version,
+                    "rows_changed": result.rows_changed,
+                    "tokens_mapped": result.tokens_mapped,
+                }
+            )
+            return
         print(
             f"{domain}: tokens now v{result.plan.to_version}; {result.tokens_mapped:,} old "
             "tokens mapped in lake.meta.token_maps"
         )
         return
     plan = plan_tokens_step(hub, _actor(by), domain)
+    if json_out:
+        print_json(
+            {
+                "domain": domain,
+                "applied": False,
+                "current": plan.current,
+                "to_version": plan.to_version,
+                "columns": [
+                    {"column": loc.column.where, "rows": loc.rows, "to_change": loc.to_change}
+                    for loc in plan.locations
+                ],
+                "products": plan.products,
+            }
+        )
+        return
     print_table(
         f"token rotation plan: {domain} v{plan.current} → v{plan.to_version}",
         ["column", "rows with tokens", "rows to change"],

@@ -17,6 +17,7 @@ def vacuum(
     older_than_minutes: int = typer.Option(
         60, "--older-than-minutes", min=0, help="Spare files younger than this."
     ),
+    json_out: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Delete data files left behind by killed syncs (never while a sync runs)."""
     from lakehouse.vacuum import vacuum as vacuum_lake
@@ -30,15 +31,20 @@ def vacuum(
             older_than=dt.timedelta(minutes=older_than_minutes),
             dry_run=dry_run,
         )
-    verb = "would delete" if dry_run else "deleted"
-    for path in report.files:
-        print(f"{verb} {path}")
-    print(f"{verb} {len(report.files)} orphaned data file(s)")
     hub.audit.append(
         "lake_vacuum",
         "shuzhi-cli",
         {"files": len(report.files), "dry_run": dry_run},
     )
+    if json_out:
+        from cli.output import print_json
+
+        print_json({"dry_run": dry_run, "files": [str(path) for path in report.files]})
+        return
+    verb = "would delete" if dry_run else "deleted"
+    for path in report.files:
+        print(f"{verb} {path}")
+    print(f"{verb} {len(report.files)} orphaned data file(s)")
 
 
 @app.command("retention")

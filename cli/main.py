@@ -30,6 +30,27 @@ def _root() -> None:
     pass
 
 
+def _print_version(asked: bool) -> None:
+    if asked:
+        from importlib.metadata import version
+
+        typer.echo(f"shuzhi {version('shuzhi')}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    version: bool = typer.Option(
+        False,
+        "--version",
+        is_eager=True,
+        callback=_print_version,
+        help="Print the version and exit.",
+    ),
+) -> None:
+    """Options of ``shuzhi`` itself, before the command."""
+
+
 def run() -> None:
     """Console entry point: every failure becomes one clear line on stderr."""
     keep_new_files_private()  # before any command writes into the home
@@ -46,10 +67,14 @@ def run() -> None:
         print("aborted", file=sys.stderr)
         sys.exit(130)
     except Exception as exc:
-        import click
+        # Typer 0.29 bundles its own click: the installed click's classes never match.
+        from typer._click.exceptions import ClickException, NoArgsIsHelpError
 
-        if isinstance(exc, click.ClickException):
-            exc.show()
+        if isinstance(exc, ClickException):
+            # A usage error (typo, missing option) shows click's usage message, exit 2;
+            # a group without its command has already printed its help (rich does).
+            if not isinstance(exc, NoArgsIsHelpError) or exc.format_message():
+                exc.show()
             sys.exit(exc.exit_code)
         if os.environ.get("SHUZHI_DEBUG"):
             raise

@@ -11,6 +11,9 @@ from typing import Any
 
 
 def _plain(value: Any) -> Any:
+    if isinstance(value, dt.datetime) and value.tzinfo is None:
+        # The hub's own timestamps are kept naive in UTC (lakehouse.meta.utcnow).
+        return value.replace(tzinfo=dt.UTC).isoformat()
     if isinstance(value, (dt.date, dt.datetime, dt.time)):
         return value.isoformat()
     if isinstance(value, decimal.Decimal):

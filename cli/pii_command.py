@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from cli.output import print_json, print_table
+
+if TYPE_CHECKING:
+    from pii.evaluation.scoring import EntityScore, Report
 
 app = typer.Typer(help="Personal-data detection (offline, Presidio).", no_args_is_help=True)
 
@@ -85,6 +89,7 @@ def evaluate_command(
     generated: int = typer.Option(1_500, "--generated", min=0, help="Generated texts to add."),
     seed: int = typer.Option(20261201, "--seed", help="Seed of the generated texts."),
     errors: int = typer.Option(0, "--errors", min=0, help="Also list this many errors."),
+    json_out: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Precision and recall per entity on the labelled set (hand-written hard cases + generated)."""
     from pii.evaluation.generated import generate
@@ -94,7 +99,34 @@ def evaluate_command(
 
     texts = load_hard_cases() + generate(generated, seed=seed)
     report = evaluate(texts, find)
+    if json_out:
+        print_json(_report_json(report, errors))
+        return
     print(format_table(report))
     if errors:
         print()
         print(format_errors(report, limit=errors))
+
+
+def _report_json(report: Report, errors: int) -> dict[str, object]:
+    """Counts, precision and recall per entity and overall; the first ``errors`` errors."""
+
+    def score(s: EntityScore) -> dict[str, object]:
+        return {
+            "labelled": s.labelled,
+            "predicted": s.predicted,
+            "true_positives": s.true_positives,
+            "false_positives": s.false_positives,
+            "false_negatives": s.false_negatives,
+            "boundary": s.boundary,
+            "precision": s.precision,
+            "recall": s.recall,
+            "relaxed": s.relaxed,
+        }
+
+    return {
+        "texts": report.text_count,
+        "entities": {name: score(s) for name, s in report.scores.items()},
+        "overall": score(report.overall),
+        "errors": [e.__dict__ for e in report.errors[:errors]],
+    }

@@ -27,6 +27,7 @@ def chart(
         "--purpose",
         help="A purpose your grant accepts: code or Chinese name (config/purposes.yaml); audited.",
     ),
+    json_out: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Draw product NAME from PRINCIPAL's data room, as its contract's chart block says.
 
@@ -65,4 +66,11 @@ def chart(
         write_chart(data, out, family)
     except ChartError as problem:
         raise CliError(str(problem)) from None
+    if json_out:
+        from cli.output import print_json
+
+        print_json(
+            {"out": str(out), "product": name, "principal": principal, "grants": answer.grants}
+        )
+        return
     typer.echo(f"wrote {out}: {product.title} ({name}) from {principal}'s data room")

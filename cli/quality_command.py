@@ -36,7 +36,7 @@ def report(
     if as_json:
         print_json(
             [
-                {**p.__dict__, "at": p.at.isoformat(), "title": titles.get(p.rule, "")}
+                {**p.__dict__, "at": meta.utc_iso(p.at), "title": titles.get(p.rule, "")}
                 for p in points
             ]
         )
@@ -46,7 +46,7 @@ def report(
             ["checked at", "rule", "title", "on fail", "ok", "rows", "failing", "share"],
             [
                 (
-                    p.at.strftime("%Y-%m-%d %H:%M"),
+                    meta.utc_iso(p.at.replace(microsecond=0)),
                     p.rule,
                     titles.get(p.rule, ""),
                     p.on_fail,
@@ -107,10 +107,16 @@ def scores(
 
 
 @app.command("docs")
-def docs(out: Path = typer.Option(..., "--out", help="folder for the static HTML site")) -> None:
+def docs(
+    out: Path = typer.Option(..., "--out", help="folder for the static HTML site"),
+    json_out: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
     """Build Great Expectations Data Docs of every dataset's suite and latest results."""
     from pipelines.hub import Hub
     from quality.data_docs import build_data_docs
 
     index = build_data_docs(Hub.from_env(), out)
+    if json_out:
+        print_json({"index": str(index)})
+        return
     typer.echo(f"Data Docs: {index}")

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from cli.errors import Refused
+from cli.errors import Refused, naming_known_principals
 from cli.output import print_json, print_table
 
 if TYPE_CHECKING:
@@ -35,7 +35,8 @@ def operator_query(
             delivery_format=download,
         )
     except (AccessRefused, StatementRefused) as refusal:
-        raise Refused(str(refusal)) from None
+        with naming_known_principals(hub.policies, principal):
+            raise Refused(str(refusal)) from None
 
 
 def query(

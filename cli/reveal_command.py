@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from cli.errors import CliError, Refused
+from cli.errors import CliError, Refused, naming_known_principals
 from cli.output import print_json, print_table
 
 
@@ -43,7 +43,7 @@ def reveal(
             reason=f"{type(error).__name__}: {error}",
         )
         raise
-    with hub.lake() as con:
+    with hub.lake() as con, naming_known_principals(hub.policies, principal):
         try:
             result = reveal_rows(
                 con,

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
+
 import typer
 
 from cli.errors import CliError
+from cli.output import print_json
 
 
 def run(
@@ -13,6 +16,7 @@ def run(
         "--job",
         help="Dagster job: refresh_district (everything) or sync_<source> (one source onward).",
     ),
+    json_out: bool = typer.Option(False, "--json", help="Print JSON (progress stays on stderr)."),
 ) -> None:
     """Run a pipeline job once, showing each step; fails if any step or blocking check fails."""
     from pipelines.hub import Hub
@@ -21,6 +25,9 @@ def run(
     hub = Hub.from_env()
     hub.keystore  # noqa: B018 -- a missing or wrong master key fails here, before any run starts
     outcome = run_job(hub, job, show_progress=True)
+    if json_out:  # a failed run too, before its one line on stderr
+        print_json({"job": job, **asdict(outcome)})
     if not outcome.success:
         raise CliError(f"run {outcome.run_id} failed: " + "; ".join(outcome.failures[:5]))
-    print(f"run {outcome.run_id} succeeded")
+    if not json_out:
+        print(f"run {outcome.run_id} succeeded")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from cli.errors import CliError, Refused
+from cli.errors import CliError, Refused, naming_known_principals
 from cli.output import print_json, print_table
 
 app = typer.Typer(
@@ -122,7 +122,10 @@ def batches(
 
 
 @app.command("check")
-def check(name: str = typer.Argument(..., help="Source name (see `shuzhi sources list`).")) -> None:
+def check(
+    name: str = typer.Argument(..., help="Source name (see `shuzhi sources list`)."),
+    json_out: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
     """Connect to the source and report what it holds. Changes nothing."""
     from connectors.factory import connector_for
     from connectors.files import FileDropConnector
@@ -138,13 +141,20 @@ def check(name: str = typer.Argument(..., help="Source name (see `shuzhi sources
         report = connector.check(done)
     else:
         report = connector.check()
-    print_json({"source": name, "kind": source.kind, **report})  # type: ignore[attr-defined]
+    found = {"source": name, "kind": source.kind, **report}  # type: ignore[attr-defined]
+    if json_out:
+        print_json(found)
+        return
+    for key, value in found.items():
+        shown = ", ".join(map(str, value)) or "-" if isinstance(value, list) else value
+        print(f"{key}: {'-' if shown is None else shown}")
 
 
 @app.command("sync")
 def sync(
     name: str = typer.Argument(..., help="Source name (see `shuzhi sources list`)."),
     full: bool = typer.Option(False, "--full", help="Ignore the watermark: read everything."),
+    json_out: bool = typer.Option(False, "--json", help="Print JSON (progress stays on stderr)."),
 ) -> None:
     """Sync one source now: land it raw, then standardise it, showing progress."""
     from rich.console import Console
@@ -170,6 +180,32 @@ def sync(
         staging = bar.add_task(f"standardise {dataset}", total=result.rows_raw or None)
         staged = steps.stage_dataset(hub, dataset, progress=lambda n: bar.advance(staging, n))
     steps.record_cli_materializations(hub, name, result, staged)
+    if json_out:
+        print_json(
+            {
+                "source": name,
+                "dataset": dataset,
+                "batch_id": result.batch_id,
+                "mode": result.mode,
+                "rows_read": result.rows_read,
+                "watermark": str(result.watermark) if result.watermark else None,
+                "files_quarantined": [
+                    {"file": file_name, "reason": why}
+                    for file_name, why in result.files_quarantined
+                ],
+                "notes": result.notes,
+                "staged": [
+                    {
+                        "batch_id": s.batch_id,
+                        "rows_read": s.rows_read,
+                        "rows_loaded": s.rows_loaded,
+                        "rows_quarantined": s.rows_quarantined,
+                    }
+                    for s in staged
+                ],
+            }
+        )
+        return
     for file_name, why in result.files_quarantined:
         print(quarantined_file_line(file_name, why))
     for note in result.notes:
@@ -197,6 +233,7 @@ def accept(
     ),
     principal: str = typer.Option(..., "--as", help="The dataset's steward (principal id)."),
     reason: str = typer.Option(..., "--reason", help="Why the change is real (audited)."),
+    json_out: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Accept, for the next sync only, a change the sync refused: audited, steward only."""
     from pipelines.hub import Hub
@@ -208,7 +245,11 @@ def accept(
     try:
         recorded = accept_source_change(hub, name, change, principal, reason)
     except StewardActionRefused as refusal:
-        raise Refused(str(refusal)) from None
+        with naming_known_principals(hub.config_policies, principal):
+            raise Refused(str(refusal)) from None
     except ValueError as problem:
         raise CliError(str(problem)) from None
+    if json_out:
+        print_json({"source": name, "change": change, "by": principal, "recorded": recorded})
+        return
     print(f"{name}: the next sync may commit the {change} ({principal}: {recorded})")

@@ -8,7 +8,7 @@ import sys
 import typer
 
 from cli.errors import CliError, Refused
-from cli.output import print_table
+from cli.output import print_json, print_table
 
 app = typer.Typer(help="People who sign in: add, list, disable, reset.", no_args_is_help=True)
 
@@ -59,7 +59,9 @@ def add(
 
 
 @app.command("list")
-def list_() -> None:
+def list_(
+    json_out: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
     """Users with their principal, role, and whether disabled or locked."""
     from identity.users import users_of, utc_now
     from pipelines.hub import Hub
@@ -67,6 +69,22 @@ def list_() -> None:
     store = users_of(Hub.from_env())
     now = utc_now()
     users = store.all()
+    if json_out:
+        print_json(
+            [
+                {
+                    "id": u.id,
+                    "login": u.login,
+                    "name": store.display_name(u),
+                    "principal": u.principal,
+                    "role": u.role,
+                    "disabled": u.disabled,
+                    "locked": u.locked(now),
+                }
+                for u in users
+            ]
+        )
+        return
     print_table(
         "Users",
         ["id", "login", "name", "principal", "role", "disabled", "locked"],

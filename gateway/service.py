@@ -30,9 +30,10 @@ from audit.free_text import clean_free_text
 from audit.log import AuditLog, operator_by
 from catalog.registry import Catalog
 from gateway.delivery import deliver
+from gateway.room_catalogue import answer_catalogue
 from gateway.room_connection import QueryFailed, QueryResult, QueryStopped, run_query
 from gateway.room_worker import RoomLimits
-from gateway.statement import StatementRefused, check_statement
+from gateway.statement import CheckedStatement, StatementRefused, check_statement
 from gateway.statement_shape import statement_shape
 from policies.engine import Decision, decide
 from policies.models import PolicySet
@@ -209,6 +210,9 @@ class QueryGateway:
         room = room_path(self.rooms_dir, principal)
         if not room.exists():
             self._explain_without_room(principal, sql, day)
+        checked = check_statement(sql)
+        if checked.catalogue is not None:
+            return self._catalogue(principal, checked, room, day)
         products: list[str] = []
         grants: list[str] = []
 
@@ -240,6 +244,37 @@ class QueryGateway:
             # else can read the room again through the gateway.
             self._prune_lapsed(principal, day)
         return GatewayAnswer(result, products, grants)
+
+    def _catalogue(
+        self, principal: str, checked: CheckedStatement, room: Path, day: dt.date | None
+    ) -> GatewayAnswer:
+        """SHOW TABLES / DESCRIBE <table>: names and columns, no rows. The engine decides
+        each table as for a query, for any purpose (no row is read)."""
+        decisions: dict[str, Decision] = {}
+
+        def allowed(table: str) -> bool:
+            if table == MANIFEST_TABLE:
+                return True
+            product = self.catalog.products.get(table)
+            if product is None:
+                return False
+            decisions[table] = decide(principal, product, self.policies, day=day)
+            return decisions[table].allowed
+
+        try:
+            result = answer_catalogue(room, checked, allowed)
+        except LookupError:
+            [table] = checked.tables
+            refused = decisions.get(table)
+            if refused is not None and not refused.allowed:
+                reasons = "; ".join(refused.reasons)
+                raise AccessRefused(f"{table}: {reasons}", product=table) from None
+            raise AccessRefused(f"{table!r} is not a product in {principal}'s data room") from None
+        finally:
+            self._prune_lapsed(principal, day)
+        described = [table for table in checked.tables if table in decisions]
+        grants = [g for table in described for g in decisions[table].grants]
+        return GatewayAnswer(result, described, list(dict.fromkeys(grants)))
 
     def _explain_without_room(self, principal: str, sql: str, day: dt.date | None) -> None:
         """Nothing can run without a room; say why with the engine's words where they apply."""

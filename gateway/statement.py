@@ -4,6 +4,11 @@ Deny by default. A statement passes only if sqlglot (DuckDB dialect) reads it
 as exactly one SELECT / WITH … SELECT / set operation / VALUES / FROM-first
 query whose every table is a plain name in the room and whose functions stay
 inside the room. Every refusal is one sentence that never echoes data.
+
+Two statements about the room's own catalogue pass as well, exactly as written
+here: ``SHOW TABLES`` and ``DESCRIBE <table>``. They name tables and columns,
+never rows; the gateway answers them itself, with the engine deciding each table
+(gateway.room_catalogue), and never lets DuckDB's system views run.
 """
 
 from __future__ import annotations
@@ -11,6 +16,7 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass
+from typing import Literal
 
 import sqlglot
 from sqlglot import exp
@@ -58,7 +64,12 @@ for _words, _reason in (
         "Transaction statements are not allowed; each query runs on its own.",
     ),
     (
-        ("DESCRIBE", "SHOW", "SUMMARIZE", "EXPLAIN", "PIVOT", "UNPIVOT"),
+        ("DESCRIBE", "SHOW"),
+        "Of the catalogue statements only SHOW TABLES and DESCRIBE <table> are allowed; "
+        "write anything else as a SELECT.",
+    ),
+    (
+        ("SUMMARIZE", "EXPLAIN", "PIVOT", "UNPIVOT"),
         "Only plain read queries are allowed; write it as a SELECT.",
     ),
 ):
@@ -196,11 +207,15 @@ class CheckedStatement:
     """A statement that passed the check, and the room tables sqlglot sees in it.
 
     The gateway decides from DuckDB's plan (gateway.plan_reads), not from these:
-    they serve only the checks above, which refuse early and explain why.
+    they serve only the checks above, which refuse early and explain why. For
+    SHOW TABLES and DESCRIBE (``catalogue``), which never run as written, they are
+    the one table DESCRIBE names, for the engine to decide.
     """
 
     sql: str
     tables: list[str]
+    # SHOW TABLES or DESCRIBE <table>: answered by the gateway, not run as written.
+    catalogue: Literal["show_tables", "describe"] | None = None
 
 
 def check_statement(sql: str) -> CheckedStatement:
@@ -224,6 +239,9 @@ def check_statement(sql: str) -> CheckedStatement:
         raise StatementRefused("The statement is empty.")
     if len(statements) > 1:
         raise StatementRefused("Only one statement may be run at a time.")
+    catalogue = _catalogue_statement(statements[0], sql)
+    if catalogue is not None:
+        return catalogue
     first = statements[0][0]
     # Decide on the first keyword before parsing, so no other kind of statement
     # reaches sqlglot's fallback parser (which logs the statement's text).
@@ -242,6 +260,31 @@ def check_statement(sql: str) -> CheckedStatement:
     _check_table_functions(nodes)
     tables = _check_tables(nodes, sql)
     return CheckedStatement(sql=sql.strip(), tables=tables)
+
+
+def _catalogue_statement(tokens: list[Token], sql: str) -> CheckedStatement | None:
+    """SHOW TABLES, or DESCRIBE of one plain room table name (``main.`` allowed); None
+    for anything else, which the checks below then refuse or admit as a query."""
+    words = [token.text.upper() for token in tokens]
+    first = tokens[0].token_type
+    if (
+        first == TokenType.SHOW
+        and words == ["SHOW", "TABLES"]
+        and tokens[1].token_type == TokenType.VAR
+    ):
+        return CheckedStatement(sql=sql.strip(), tables=[], catalogue="show_tables")
+    if first != TokenType.DESCRIBE:
+        return None
+    named = tokens[1:]
+    if len(named) == 3 and words[1] == "MAIN" and named[1].token_type == TokenType.DOT:
+        named = named[2:]
+    if len(named) != 1 or named[0].token_type not in (TokenType.VAR, TokenType.IDENTIFIER):
+        return None
+    # DuckDB folds an unquoted name's case; a quoted one is taken as written.
+    name = named[0].text.lower() if named[0].token_type == TokenType.VAR else named[0].text
+    if not name or _PATH_LIKE.search(name):
+        return None
+    return CheckedStatement(sql=sql.strip(), tables=[name], catalogue="describe")
 
 
 def _tokenize(sql: str) -> list[Token]:

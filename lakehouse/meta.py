@@ -120,6 +120,14 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
+def utc_iso(value: dt.datetime | None) -> str | None:
+    """A timestamp the lake holds (naive, in UTC: ``utcnow``) as ISO 8601 with its zone,
+    e.g. 2026-12-07T06:41:21+00:00, so no reader takes it for local time."""
+    if value is None:
+        return None
+    return (value if value.tzinfo else value.replace(tzinfo=dt.UTC)).isoformat()
+
+
 def record_sync_run(
     con: duckdb.DuckDBPyConnection,
     source: str,

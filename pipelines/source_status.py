@@ -53,7 +53,7 @@ def source_statuses(hub: Hub, *, wait_s: float | None = None) -> list[SourceStat
         batches = {
             row[0]: row[1:]
             for row in con.execute(
-                """SELECT source, batch_id, finished_at::VARCHAR, rows_read
+                """SELECT source, batch_id, finished_at, rows_read
                    FROM lake.meta.batches
                    QUALIFY row_number() OVER (PARTITION BY source ORDER BY finished_at DESC) = 1"""
             ).fetchall()
@@ -94,7 +94,7 @@ def source_statuses(hub: Hub, *, wait_s: float | None = None) -> list[SourceStat
                 dataset=source.dataset,
                 kind=source.kind,
                 schedule=_schedule_text(source),
-                last_sync=finished,
+                last_sync=meta.utc_iso(finished),
                 last_batch=batch_id,
                 watermark=str(watermarks[name]) if watermarks.get(name) else None,
                 rows_read=rows_read,
@@ -144,7 +144,7 @@ def batch_history(
     with hub.lake(wait_s=wait_s) as con:
         meta.ensure_meta(con)
         rows = con.execute(
-            """SELECT b.batch_id, b.mode, b.finished_at::VARCHAR, b.rows_read,
+            """SELECT b.batch_id, b.mode, b.finished_at, b.rows_read,
                       r.rows_loaded, r.rows_quarantined, b.watermark, b.origins,
                       b.declared_rows, b.notes
                FROM lake.meta.batches b
@@ -164,7 +164,7 @@ def batch_history(
         BatchRecord(
             row[0],
             row[1],
-            row[2],
+            meta.utc_iso(row[2]) or "",
             row[3],
             row[4],
             row[5],

@@ -175,3 +175,23 @@ def test_personal_data_typed_into_a_request_reaches_neither_log_nor_state(
     stored += (root / "state" / "access_requests.json").read_text(encoding="utf-8")
     for value in typed:
         assert value not in stored
+
+
+def test_request_and_decision_as_json(home: tuple[Path, Shuzhi]) -> None:
+    _, shuzhi = home
+    until = (dt.date.today() + dt.timedelta(days=30)).isoformat()
+    asker = "dept_public_security"
+    made = _json(shuzhi("access", "request", "--as", asker, ROSTER, "--purpose", "治安核查",
+                        "--until", until, "--json"))  # fmt: skip
+    assert isinstance(made, dict) and made["state"] == "requested" and made["until"] == until
+    assert (made["principal"], made["product"]) == (asker, ROSTER)
+    denied = _json(shuzhi("access", "deny", made["id"], "--as", STEWARD, "--reason", "不需要",
+                          "--json"))  # fmt: skip
+    assert isinstance(denied, dict) and denied["id"] == made["id"]
+    assert (denied["state"], denied["decided_by"], denied["reason"]) == (
+        "denied",
+        STEWARD,
+        "不需要",
+    )
+    assert denied["room_rebuilt"] is None
+    assert str(denied["decided_at"]).endswith("+00:00")

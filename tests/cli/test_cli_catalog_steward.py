@@ -63,6 +63,12 @@ def test_set_level_steward_may_street_office_may_not(setup: Setup) -> None:
     assert events[1]["details"]["reason"] == "性别与救助类别合看可识别个人"
     assert events[1]["details"]["by"].startswith("operator ")
     assert shuzhi("audit", "verify").returncode == 0
+    again = shuzhi("catalog", "set-level", "assistance", "sex", "L3", "--as", STEWARD,
+                   "--reason", "再确认", "--json")  # fmt: skip
+    assert again.returncode == 0, again.stderr
+    unchanged = json.loads(again.stdout)
+    assert (unchanged["changed"], unchanged["diff"]) == (False, "")
+    assert Path(unchanged["path"]).resolve() == path.resolve()
 
 
 def test_classify_override_and_confirm(setup: Setup) -> None:

@@ -69,3 +69,62 @@ def test_bad_demo_scale_is_a_usage_error(tmp_path: Path) -> None:
     done = _run(tmp_path, "demo", "--scale", "0")
     assert done.returncode == 1
     assert done.stderr.strip() == "error: --scale must be greater than 0"
+
+
+def _usage_error(done: subprocess.CompletedProcess[str], message: str) -> None:
+    """click's usage message on stderr, exit 2, and none of the 'unexpected' wrapping."""
+    assert done.returncode == 2, (done.stdout, done.stderr)
+    assert "Usage: shuzhi" in done.stderr and f"Error: {message}" in done.stderr
+    assert "unexpected" not in done.stderr and "Traceback" not in done.stderr
+
+
+def test_a_mistyped_command_is_a_usage_error(tmp_path: Path) -> None:
+    _usage_error(_run(tmp_path, "querry"), "No such command 'querry'")
+
+
+def test_a_missing_option_is_a_usage_error(tmp_path: Path) -> None:
+    done = _run(tmp_path, "access", "approve", "req-0001", "--as", "steward_district")
+    _usage_error(done, "Missing option '--reason'")
+
+
+def test_an_unknown_option_is_a_usage_error(tmp_path: Path) -> None:
+    _usage_error(_run(tmp_path, "--bogus"), "No such option: --bogus")
+
+
+def test_a_group_without_its_subcommand_shows_its_help_and_exits_2(tmp_path: Path) -> None:
+    done = _run(tmp_path, "catalog")
+    assert done.returncode == 2
+    assert "Usage: shuzhi catalog" in done.stdout + done.stderr and "unexpected" not in done.stderr
+
+
+def test_version_prints_the_version_and_exits_0(tmp_path: Path) -> None:
+    from importlib.metadata import version
+
+    done = _run(tmp_path, "--version")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == f"shuzhi {version('shuzhi')}\n"
+
+
+def test_audit_verify_json_says_ok_or_what_is_wrong(tmp_path: Path) -> None:
+    import json
+
+    done = _run(tmp_path, "audit", "verify", "--json")
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) | {"log": None} == {
+        "log": None,
+        "ok": True,
+        "events": 0,
+        "head": None,
+        "checkpoints": 0,
+        "unsealed": 0,
+        "against": None,
+        "problems": [],
+        "line": None,
+        "history": [],
+    }
+    (tmp_path / "keys").mkdir(parents=True)
+    (tmp_path / "keys" / "keystore.json").write_text("{}", encoding="utf-8")
+    missing = _run(tmp_path, "audit", "verify", "--json")
+    assert missing.returncode == 1 and "has history (key store)" in missing.stderr
+    found = json.loads(missing.stdout)
+    assert found["ok"] is False and found["history"] == ["key store"]

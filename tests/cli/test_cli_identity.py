@@ -55,6 +55,10 @@ def test_users_add_list_disable_reset(cli: tuple[Path, Shuzhi]) -> None:
     assert "u-0001" in out and "requester" in out and NAME in out
     assert _run(shuzhi, "users", "disable", "zhangsan")[0] == 0
     assert "yes" in _run(shuzhi, "users", "list")[1]
+    code, out, err = _run(shuzhi, "users", "list", "--json")
+    assert code == 0, err
+    [listed] = json.loads(out)
+    assert (listed["id"], listed["login"], listed["disabled"]) == ("u-0001", "zhangsan", True)
     code, out, err = _run(shuzhi, "users", "reset", "zhangsan", "--password-stdin", stdin="short\n")
     assert code == 2 and "at least" in err
     code, out, err = _run(shuzhi, "users", "reset", "zhangsan", "--password-stdin", stdin=PASSWORD)
@@ -127,6 +131,12 @@ def test_api_clients_register_approve_rotate_revoke(cli: tuple[Path, Shuzhi]) ->
     assert key.startswith("szk_c-0001_") and "shown once" in err
     code, out, _ = _run(shuzhi, "api", "clients", "list")
     assert "c-0001" in out and "active" in out and key not in out
+    code, out, err = _run(shuzhi, "api", "clients", "list", "--json")
+    assert code == 0, err
+    assert key not in out
+    [client] = json.loads(out)
+    assert (client["id"], client["state"], client["live_keys"]) == ("c-0001", "active", 1)
+    assert client["expires_at"].endswith("+00:00")
     code, out, _ = _run(shuzhi, "api", "clients", "rotate", "c-0001", "--overlap-hours", "1")
     new_key = out.splitlines()[-1]
     assert code == 0 and new_key.startswith("szk_c-0001_") and new_key != key

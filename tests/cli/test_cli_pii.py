@@ -104,3 +104,16 @@ def test_evaluate_prints_precision_and_recall_for_every_entity() -> None:
     for entity in ENTITIES:
         assert any(line.startswith(entity) for line in lines), entity
     assert any(line.startswith("overall") for line in lines)
+
+
+def test_evaluate_json_gives_counts_precision_and_recall_for_every_entity() -> None:
+    from pii.entities import ENTITIES
+
+    done = _run("evaluate", "--generated", "40", "--errors", "2", "--json")
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    assert set(ENTITIES) <= set(report["entities"]) and report["texts"] > 40
+    overall = report["overall"]
+    assert overall["labelled"] == overall["true_positives"] + overall["false_negatives"]
+    assert 0.0 <= overall["precision"] <= 1.0 and 0.0 <= overall["recall"] <= 1.0
+    assert len(report["errors"]) <= 2

@@ -77,23 +77,26 @@ def test_list_before_any_sync_shows_every_source_never_synced(cli: Cli) -> None:
 
 
 def test_check_reports_what_each_kind_of_source_holds(cli: Cli) -> None:
-    sql = cli.json("sources", "check", "ps_population")
+    sql = cli.json("sources", "check", "ps_population", "--json")
     assert isinstance(sql, dict) and sql["kind"] == "sql"
     planted = json.loads((cli.home.departments / "manifest.json").read_text(encoding="utf-8"))
     [population] = [m for m in planted["sources"].values() if m["dataset"] == "population"]
     assert sql["rows"] == population["rows_written"]
     assert "id_number" in sql["columns"]
-    api = cli.json("sources", "check", "mr_enterprises")
+    api = cli.json("sources", "check", "mr_enterprises", "--json")
     assert isinstance(api, dict) and "uscc" in api["fields"]
-    drop = cli.json("sources", "check", "hl_cases")
+    drop = cli.json("sources", "check", "hl_cases", "--json")
     assert isinstance(drop, dict) and len(drop["ready_files"]) == 3
     assert drop["processed_files"] == []
-    wechat = cli.json("sources", "check", "wx_cases")
+    wechat = cli.json("sources", "check", "wx_cases", "--json")
     assert isinstance(wechat, dict) and {"ticket_id", "category_code"} <= set(wechat["fields"])
-    grid = cli.json("sources", "check", "gd_cases")
+    grid = cli.json("sources", "check", "gd_cases", "--json")
     assert isinstance(grid, dict) and grid["table"] == "grid_events" and grid["watermark"]
-    feed = cli.json("sources", "check", "wb_cases")
+    feed = cli.json("sources", "check", "wb_cases", "--json")
     assert isinstance(feed, dict) and [Path(f).suffix for f in feed["ready_files"]] == [".jsonl"]
+    people = cli("sources", "check", "ps_population")
+    assert people.returncode == 0 and "kind: sql" in people.stdout
+    assert f"rows: {population['rows_written']}" in people.stdout
 
 
 def test_sync_lands_and_stages_then_list_and_batches_show_it(cli: Cli) -> None:
@@ -104,7 +107,7 @@ def test_sync_lands_and_stages_then_list_and_batches_show_it(cli: Cli) -> None:
     status = _statuses(cli)["hl_cases"]
     assert status["status"] == "ok" and status["last_sync"]
     assert status["rows_read"] == status["rows_loaded"] + status["rows_quarantined"]
-    drop = cli.json("sources", "check", "hl_cases")
+    drop = cli.json("sources", "check", "hl_cases", "--json")
     assert isinstance(drop, dict)
     assert drop["ready_files"] == [] and len(drop["processed_files"]) == 3
 
@@ -126,9 +129,14 @@ def test_second_sync_of_a_sql_source_is_incremental_and_adds_nothing(cli: Cli) -
     again = cli("sources", "sync", "ps_population")
     assert again.returncode == 0, again.stderr
     assert "read 0 = loaded 0 + quarantined 0" in again.stdout
+    # The same as a program reads it: stdout is one JSON document, progress on stderr.
+    third = cli.json("sources", "sync", "ps_population", "--json")
+    assert isinstance(third, dict) and third["source"] == "ps_population"
+    assert third["mode"] == "incremental" and third["rows_read"] == 0
+    assert [s["rows_loaded"] for s in third["staged"]] in ([], [0])
     history = cli.json("sources", "batches", "ps_population", "--json")
-    assert isinstance(history, list) and len(history) == 2
-    assert [b["mode"] for b in history] == ["incremental", "full"]
+    assert isinstance(history, list) and len(history) == 3
+    assert [b["mode"] for b in history] == ["incremental", "incremental", "full"]
     assert history[0]["rows_read"] == 0 and history[0]["watermark"] in (None, watermark)
 
 
@@ -198,5 +206,6 @@ def test_run_names_unknown_jobs_and_missing_inputs_then_refreshes(cli: Cli) -> N
     assert "succeeded" in done.stdout
     assert "build product street_case_stats" in done.stderr
     assert (cli.home.rooms / "street_donghu.duckdb").exists()
-    again = cli("run", "--job", "sync_hl_cases")
-    assert again.returncode == 0, again.stderr
+    again = cli.json("run", "--job", "sync_hl_cases", "--json")
+    assert isinstance(again, dict) and again["job"] == "sync_hl_cases"
+    assert again["success"] is True and again["run_id"] and again["failures"] == []

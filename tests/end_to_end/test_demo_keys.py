@@ -102,8 +102,10 @@ def test_rotate_then_retire_keeps_every_value_of_the_whole_lake(
     assert all(v == {2} for v in _versions(hub).values()), _versions(hub)
     assert _clear_values(hub) == clear_before
 
-    retired = demo.shuzhi("keys", "retire")
+    retired = demo.shuzhi("keys", "retire", "--json")
     assert retired.returncode == 0, retired.stderr
+    outcomes = json.loads(retired.stdout)
+    assert outcomes and all(o["retired"] and o["version"] == 1 for o in outcomes)
     status = json.loads(demo.shuzhi("keys", "status", "--json").stdout)
     data_keys = [row for row in status if row["kind"] == "data"]
     assert data_keys and all(row["held"] == [2] and row["destroyed"] == [1] for row in data_keys)
@@ -131,8 +133,10 @@ def test_a_rotation_killed_midway_completes_when_run_again(
     assert "unfinished" in status
     assert _clear_values(hub) == clear_before  # mid-rotation, every value still opens
 
-    rerun = demo.shuzhi("keys", "rotate")
+    rerun = demo.shuzhi("keys", "rotate", "--json")
     assert rerun.returncode == 0, rerun.stderr
+    rotated = json.loads(rerun.stdout)  # progress went to stderr
+    assert rotated["keys"] and all(k["current"] == 3 for k in rotated["keys"])
     hub = Hub(Home(demo.home))
     assert all(v == {3} for v in _versions(hub).values())
     assert "unfinished" not in demo.shuzhi("keys", "status").stdout
@@ -198,7 +202,11 @@ def test_a_token_rotation_killed_midway_changes_nothing_and_completes_when_run_a
     with Hub(Home(demo.home)).lake() as con:
         before = con.execute(join).fetchone()
     assert before and before[0] > 0
-    assert demo.shuzhi("keys", "rotate-tokens", "--domain", "phone").returncode == 0
+    planned = demo.shuzhi("keys", "rotate-tokens", "--domain", "phone", "--json")
+    assert planned.returncode == 0, planned.stderr
+    plan = json.loads(planned.stdout)
+    assert plan["applied"] is False and (plan["current"], plan["to_version"]) == (1, 2)
+    assert "protected.cases.reporter_phone_token" in [c["column"] for c in plan["columns"]]
     killed = subprocess.run(
         [sys.executable, str(HERE / "killable_rotation.py"), str(demo.home), "2", "phone"],
         env={**os.environ, "SHUZHI_HOME": str(demo.home)},

@@ -180,3 +180,37 @@ def test_a_statement_reading_no_product_needs_no_purpose(gateway: QueryGateway) 
     assert (
         gateway.query("street_donghu", "select 1 as one", day=IN_FORCE).result.table.num_rows == 1
     )
+
+
+# --- SHOW TABLES and DESCRIBE: the engine decides each table, as for a query ------------
+
+
+def test_show_tables_lists_the_products_the_engine_allows_now(gateway: QueryGateway) -> None:
+    shown = gateway.query("street_donghu", "show tables", day=IN_FORCE)
+    assert shown.result.table.to_pylist() == [{"name": "street_case_stats"}]
+    details = _events(gateway)[-1]["details"]
+    assert details["outcome"] == "answered" and details["statement"].upper() == "SHOW TABLES"
+
+
+def test_show_tables_leaves_out_a_product_whose_grant_lapsed(gateway: QueryGateway) -> None:
+    shown = gateway.query("street_donghu", "show tables", day=EXPIRED)
+    assert shown.result.table.num_rows == 0
+
+
+def test_describe_gives_the_columns_of_an_allowed_table(gateway: QueryGateway) -> None:
+    described = gateway.query("street_donghu", "describe street_case_stats", day=IN_FORCE)
+    rows = described.result.table.to_pylist()
+    assert [r["column_name"] for r in rows] == ["street_code", "category", "cases"]
+    assert described.products == ["street_case_stats"] and described.grants
+    assert _events(gateway)[-1]["details"]["products"] == ["street_case_stats"]
+
+
+def test_describe_of_a_table_whose_grant_lapsed_is_refused(gateway: QueryGateway) -> None:
+    with pytest.raises(AccessRefused, match="not valid"):
+        gateway.query("street_donghu", "describe street_case_stats", day=EXPIRED)
+    assert _events(gateway)[-1]["details"]["outcome"] == "refused"
+
+
+def test_describe_of_a_table_outside_the_room_is_refused(gateway: QueryGateway) -> None:
+    with pytest.raises(AccessRefused, match="not a product in street_donghu"):
+        gateway.query("street_donghu", "describe staged_population", day=IN_FORCE)

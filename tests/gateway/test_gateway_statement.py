@@ -76,7 +76,14 @@ def test_read_queries_are_admitted(sql: str, tables: list[str]) -> None:
         ("BEGIN TRANSACTION", "Transaction"),
         ("COMMIT", "Transaction"),
         ("ROLLBACK", "Transaction"),
-        ("DESCRIBE street_case_stats", "read queries"),
+        ("DESCRIBE SELECT 1", "SHOW TABLES"),
+        ("DESCRIBE 'outside.csv'", "SHOW TABLES"),
+        ('DESCRIBE "../outside.csv"', "SHOW TABLES"),
+        ("DESCRIBE other.main.street_case_stats", "SHOW TABLES"),
+        ("SHOW ALL TABLES", "SHOW TABLES"),
+        ("SHOW DATABASES", "SHOW TABLES"),
+        ("SHOW street_case_stats", "SHOW TABLES"),
+        ("SUMMARIZE street_case_stats", "read queries"),
         ("EXPLAIN SELECT 1", "read queries"),
         ("SELECT 1; SELECT 2", "one statement"),
         ("SELECT 1; DROP TABLE street_case_stats", "one statement"),
@@ -284,3 +291,28 @@ def test_only_single_read_queries_get_through(text: str) -> None:
     except duckdb.Error:
         return
     assert [s.type for s in statements] == [duckdb.StatementType.SELECT]
+
+
+# --- the room's own catalogue: SHOW TABLES and DESCRIBE <table> (names, never rows) ------
+
+
+@pytest.mark.parametrize(
+    ("sql", "kind", "tables"),
+    [
+        ("SHOW TABLES", "show_tables", []),
+        ("show tables;", "show_tables", []),
+        ("DESCRIBE street_case_stats", "describe", ["street_case_stats"]),
+        ("describe main.street_case_stats", "describe", ["street_case_stats"]),
+        ('DESCRIBE "street_case_stats"', "describe", ["street_case_stats"]),
+        ("DESCRIBE Street_Case_Stats", "describe", ["street_case_stats"]),
+    ],
+)
+def test_show_tables_and_describe_of_one_table_are_admitted(
+    sql: str, kind: str, tables: list[str]
+) -> None:
+    checked = check_statement(sql)
+    assert (checked.catalogue, checked.tables) == (kind, tables)
+
+
+def test_a_plain_query_is_no_catalogue_statement() -> None:
+    assert check_statement("SELECT * FROM street_case_stats").catalogue is None
