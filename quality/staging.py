@@ -458,11 +458,13 @@ def _judge_keys(
             f"""WITH old AS (
                     SELECT {key_list}, _row_hash AS old_hash,
                            replace(_batch_id, ?, '') AS old_batch
-                    FROM {table} WHERE _source = ? AND _batch_id <> ?
+                    FROM {table} SEMI JOIN incoming_keys USING ({key_list})
+                    WHERE _source = ? AND _batch_id <> ?
                     QUALIFY row_number() OVER (PARTITION BY {key_list}) = 1),
                 this_run AS (
                     SELECT {key_list}, min(_source_pos) AS seen_pos
-                    FROM {table} WHERE _source = ? AND _batch_id = ? GROUP BY ALL),
+                    FROM {table} SEMI JOIN incoming_keys USING ({key_list})
+                    WHERE _source = ? AND _batch_id = ? GROUP BY ALL),
                 joined AS (
                     SELECT i._ord, i._source_pos, t.seen_pos, o.old_batch,
                            o.old_hash IS NOT NULL AS has_old,
