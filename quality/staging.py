@@ -1,7 +1,10 @@
 """raw → staged: standardise every value, keep each row or quarantine it with a reason.
 
-Works one raw record batch at a time (bounded memory). Identifiers become join
-tokens plus sealed canonical values before anything is written. A row's
+Works one raw record batch at a time (bounded memory), a column at a time
+(``quality.batch_rows``); which rows are duplicates or newer versions is asked of
+the lakehouse, so no key is held in Python between batches. Identifiers become join
+tokens plus sealed canonical values before anything is written: each is tokenised
+once, and a canonical value that is the text as read keeps its raw ciphertext. A row's
 identity is the source's primary key (the contract key when the source has
 none): a second row with the same identity in one batch is a duplicate, a
 newer version from a later batch replaces the older. The contract key must
