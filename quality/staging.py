@@ -1,7 +1,10 @@
 """raw → staged: standardise every value, keep each row or quarantine it with a reason.
 
-Works one raw record batch at a time (bounded memory). Identifiers become join
-tokens plus sealed canonical values before anything is written. A row's
+Works one raw record batch at a time (bounded memory), a column at a time
+(``quality.batch_rows``); which rows are duplicates or newer versions is asked of
+the lakehouse, so no key is held in Python between batches. Identifiers become join
+tokens plus sealed canonical values before anything is written: each is tokenised
+once, and a canonical value that is the text as read keeps its raw ciphertext. A row's
 identity is the source's primary key (the contract key when the source has
 none): a second row with the same identity in one batch is a duplicate, a
 newer version from a later batch replaces the older. The contract key must
@@ -28,20 +31,22 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import duckdb
+import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from catalog.contracts import ColumnSpec, DatasetContract
 from catalog.district import District
 from catalog.source_mapping import SourceMapping, channel_fields
 from encryption.keystore import KeyStore
+from encryption.tokens import tokenise_column
 from lakehouse import meta
 from lakehouse.connection import add_missing_columns, lake_transaction, table_exists
 from metering.costs import CRYPTO, metered
-from protection.fields import is_protected, open_raw, protect_staged
+from protection.fields import is_protected, open_raw_columns, protect_staged
+from quality.batch_rows import BatchStandardiser
 from quality.channel_rules import ChannelRules
-from quality.row_rules import derive, id_consistency
-from quality.rule_rows import RowRules
-from quality.standardise import Standardiser, ValueProblem, arrow_type
+from quality.standardise import arrow_type
 
 READ_ROWS = 50_000
 ROW_FINGERPRINT_DOMAIN = "row_fingerprint"
@@ -126,6 +131,8 @@ def ensure_staged_table(con: duckdb.DuckDBPyConnection, contract: DatasetContrac
 
 
 class _Stager:
+    """One staging run's compiled rules and its fingerprint key."""
+
     def __init__(
         self,
         contract: DatasetContract,
@@ -137,98 +144,68 @@ class _Stager:
         self.contract = contract
         self.keystore = keystore
         self.rules = rules
-        std = Standardiser(district, today, rules.clock)
-        self.parsers: dict[str, Callable[[str], object]] = {
-            c.name: _memoised(std.for_column(c)) if c.type in REPEATING_TYPES else std.for_column(c)
-            for c in contract.columns
-            if not c.derived_from
-        }
+        self.batches = BatchStandardiser(contract, district, today, rules)
         self.fingerprint_columns = [c.name for c in contract.columns]
-        self.street_of_community = {c.code: s.code for s, c in district.communities}
-        self.rules_by_row = RowRules(contract, district)
-        self.seen_keys: dict[tuple, str] = {}
         self._fingerprint_mac = hmac.new(
             keystore.token_key(ROW_FINGERPRINT_DOMAIN), digestmod=hashlib.sha256
         )
 
-    def row(self, values: dict[str, str | None]) -> tuple[dict[str, object] | None, str, str]:
-        """(clean row, "", "") or (None, field, reason)."""
-        clean: dict[str, object] = {}
-        for spec in self.contract.columns:
-            if spec.derived_from:
-                continue
-            text = values.get(spec.name)
-            if text is None or (isinstance(text, str) and not text.strip()):
-                if spec.required:
-                    return None, spec.name, "required value is missing"
-                clean[spec.name] = None
-                continue
-            try:
-                if spec.name in self.rules.codes:
-                    text = self.rules.codes[spec.name].decode(text)
-                clean[spec.name] = self.parsers[spec.name](text)
-                if spec.name in self.rules.vocabularies:
-                    self.rules.vocabularies[spec.name].check(clean[spec.name])
-            except ValueProblem as problem:
-                return None, spec.name, str(problem)
-        for spec in self.contract.columns:
-            if spec.derived_from:
-                derive(clean, spec.name, spec.derived_from, self.street_of_community)
-                if clean.get(spec.name) is None and spec.required:
-                    return None, spec.name, f"cannot be derived from {spec.derived_from}"
-        if "street_code" in clean and "community_code" in clean:
-            community = clean["community_code"]
-            if community and self.street_of_community.get(str(community)) != clean["street_code"]:
-                return None, "community_code", "community does not belong to the row's street"
-        mismatch = id_consistency(clean)
-        if mismatch:
-            return None, *mismatch
-        broken = self.rules_by_row.first_failure(clean)
-        if broken:
-            return None, *broken
-        return clean, "", ""
+    def fill(self, plain: dict[str, pa.Array], rows: int) -> pa.Array | None:
+        """The channel's own columns (constants, located communities, categories) set in
+        ``plain``; per row the ``field\\0reason`` that stops it (None: no channel rules)."""
+        rules = self.rules
+        if not (rules.constants or rules.locate or rules.classify):
+            return None
+        reads = []
+        if rules.locate is not None:
+            reads.append(rules.locate[0].text)
+        if rules.classify is not None:
+            reads.append(rules.classify[1])
+        lists: dict[str, list[str | None]] = {
+            name: plain[name].to_pylist() for name in reads if name in plain
+        }
+        problems = rules.fill(lists, rows)
+        for name, values in lists.items():
+            if name not in reads:
+                plain[name] = pa.array(values, pa.string())
+        return pa.array([None if p is None else f"{p[0]}\0{p[1]}" for p in problems], pa.string())
 
-    def fingerprint(self, clean: dict[str, object]) -> str:
-        canonical = json.dumps(
-            [str(clean.get(name)) for name in self.fingerprint_columns], ensure_ascii=False
-        ).encode()
-        mac = self._fingerprint_mac.copy()  # the keyed state, without re-keying per row
-        mac.update(canonical)
-        return mac.hexdigest()[:32]
+    def fingerprints(
+        self, clean: dict[str, pa.Array], said: dict[str, pa.Array], rows: int
+    ) -> list[str]:
+        """Each row's keyed fingerprint over str() of its values, as JSON (the form rows
+        were always fingerprinted in, so a repeat export is still recognised)."""
+        parts = []
+        for name in self.fingerprint_columns:
+            values = said.get(name, clean.get(name))
+            parts.append(_json_texts(values, rows))
+        joined = pc.binary_join_element_wise(*parts, ", ") if parts else pa.array([""] * rows)
+        base = self._fingerprint_mac
+        out = []
+        for text in joined.to_pylist():
+            mac = base.copy()  # the keyed state, without re-keying per row
+            mac.update(f"[{text}]".encode())
+            out.append(mac.hexdigest()[:32])
+        return out
 
 
-# Columns whose values repeat across rows (dates, codes, categories): each distinct
-# spelling is parsed once per batch run. Identifiers and names are unique; no cache.
-REPEATING_TYPES = {
-    "date",
-    "datetime",
-    "sex",
-    "enum",
-    "community_code",
-    "community_name",
-    "street_code",
-}
-MEMO_LIMIT = 200_000
+_NEEDS_JSON_ESCAPE = r'[\x00-\x1f"\\]'
 
 
-def _memoised(parse: Callable[[str], object]) -> Callable[[str], object]:
-    cache: dict[str, object] = {}
-
-    def parse_once(text: str) -> object:
-        try:
-            return cache[text]
-        except KeyError:
-            pass
-        value = parse(text)  # a bad value raises and is not cached; bad values are rare
-        if len(cache) < MEMO_LIMIT:
-            cache[text] = value
-        return value
-
-    return parse_once
-
-
-def _typed_array(spec: ColumnSpec, values: list[object]) -> pa.Array:
-    return pa.array(values, type=arrow_type(spec))
+def _json_texts(values: pa.Array | None, rows: int) -> pa.Array:
+    """json.dumps(str(value), ensure_ascii=False) for every value (None → "None")."""
+    if values is None:
+        return pa.array(['"None"'] * rows, pa.string())
+    text = values if pa.types.is_string(values.type) else pc.cast(values, pa.string())
+    quoted = pc.binary_join_element_wise('"', text, '"', "")
+    odd = pc.fill_null(pc.match_substring_regex(text, _NEEDS_JSON_ESCAPE), False)
+    if pc.any(odd).as_py():
+        escaped = [
+            None if t is None else json.dumps(t, ensure_ascii=False)
+            for t in pc.if_else(odd, text, pa.scalar(None, pa.string())).to_pylist()
+        ]
+        quoted = pc.if_else(odd, pa.array(escaped, pa.string()), quoted)
+    return pc.fill_null(quoted, '"None"')
 
 
 def stage(
@@ -260,20 +237,11 @@ def stage(
     key_specs = [contract.column(k) for k in identity]
     key_label = "/".join(identity)
 
-    if not replace:
-        # Rows already staged by earlier batches: same key + same content is a repeat export.
-        existing = con.execute(
-            f"SELECT {', '.join(keys)}, _row_hash, _batch_id FROM lake.staged.{contract.name} "
-            "WHERE _source = ?",
-            [source],
-        ).fetchall()
-        existing_hash = {tuple(r[: len(keys)]): (r[-2], r[-1]) for r in existing}
-    else:
-        existing_hash = {}
-
     with lake_transaction(con):
         if replace:
             con.execute(f"DELETE FROM lake.staged.{contract.name} WHERE _source = ?", [source])
+        else:
+            _set_aside_earlier_run(con, contract, source, batch_id, back=False)
         # A cursor of its own: a statement on ``con`` would close a reader opened on it.
         reader = (
             con.cursor()
@@ -281,69 +249,17 @@ def stage(
             .fetch_record_batch(READ_ROWS)
         )
         for raw in reader:
-            plain = open_raw(raw, contract, keystore)
-            filled = rules.fill(plain, raw.num_rows)
-            positions = raw.column("_source_pos").to_pylist()
-            origins = raw.column("_origin").to_pylist()
-            good: list[dict[str, object]] = []
-            good_pos: list[str] = []
-            good_hash: list[str] = []
-            bad: list[tuple[str, str, str, str]] = []
-            replaced_keys: list[tuple] = []
-            parsed: list[tuple[int, dict[str, object]]] = []
-            for i in range(raw.num_rows):
-                problem = filled[i]
-                if problem is not None:
-                    bad.append((positions[i], origins[i], problem[0], problem[1]))
-                    continue
-                values = {name: col[i] for name, col in plain.items()}
-                clean, fld, reason = stager.row(values)
-                if clean is None:
-                    bad.append((positions[i], origins[i], fld, reason))
-                else:
-                    parsed.append((i, clean))
-            row_keys = _key_tuples(key_specs, [clean for _, clean in parsed], keystore)
-            for (i, clean), key in zip(parsed, row_keys, strict=True):
-                fingerprint = stager.fingerprint(clean)
-                if any(part is None for part in key):
-                    bad.append((positions[i], origins[i], ",".join(identity), "key is missing"))
-                    continue
-                if key in stager.seen_keys:
-                    first = stager.seen_keys[key]
-                    bad.append(
-                        (
-                            positions[i],
-                            origins[i],
-                            ",".join(identity),
-                            f"duplicate: same {key_label} as {first}",
-                        )
-                    )
-                    continue
-                if key in existing_hash:
-                    old_hash, old_batch = existing_hash[key]
-                    if old_hash == fingerprint:
-                        bad.append(
-                            (
-                                positions[i],
-                                origins[i],
-                                ",".join(identity),
-                                f"duplicate: identical row already loaded in batch {old_batch}",
-                            )
-                        )
-                        continue
-                    replaced_keys.append(key)  # a newer version of a row: it replaces the old
-                stager.seen_keys[key] = positions[i]
-                good.append(clean)
-                good_pos.append(positions[i])
-                good_hash.append(fingerprint)
+            chunk = _stage_chunk(
+                con, stager, raw, identity, keys, key_specs, key_label, batch_id, source
+            )
             result.rows_read += raw.num_rows
-            table = _staged_table(contract, keystore, good, good_pos, good_hash, batch_id, source)
-            _write(con, contract, keys, table, bad, batch_id, replaced_keys, source)
-            result.rows_loaded += table.num_rows
-            result.rows_quarantined += len(bad)
-            result.reasons.update(reason_kind(b[3]) for b in bad)
+            result.rows_loaded += chunk.loaded
+            result.rows_quarantined += len(chunk.bad)
+            result.reasons.update(reason_kind(b[3]) for b in chunk.bad)
             if progress:
                 progress(raw.num_rows)
+        if not replace:
+            _set_aside_earlier_run(con, contract, source, batch_id, back=True)
 
         if identity != list(contract.key):
             _quarantine_key_conflicts(con, contract, keys, batch_id, result, source)
@@ -359,6 +275,230 @@ def stage(
             result.reasons["unreadable row"] += n_rejected
         _reconcile(con, contract, batch_id, result)
     return result
+
+
+# Rows an earlier, unfinished run left under this batch's id are set aside under this
+# name while the batch stages, so they count as rows already loaded, not as this run's.
+_EARLIER_RUN = "(set aside: earlier run) "
+
+
+def _set_aside_earlier_run(
+    con: duckdb.DuckDBPyConnection,
+    contract: DatasetContract,
+    source: str,
+    batch_id: str,
+    *,
+    back: bool,
+) -> None:
+    old, new = (_EARLIER_RUN + batch_id, batch_id) if back else (batch_id, _EARLIER_RUN + batch_id)
+    found = con.execute(
+        f"SELECT count(*) FROM lake.staged.{contract.name} WHERE _source = ? AND _batch_id = ?",
+        [source, old],
+    ).fetchone()
+    if not found or not found[0]:
+        return
+    con.execute(
+        f"UPDATE lake.staged.{contract.name} SET _batch_id = ? WHERE _source = ? AND _batch_id = ?",
+        [new, source, old],
+    )
+
+
+@dataclass
+class _Chunk:
+    loaded: int
+    bad: list[tuple[str, str, str, str]]
+
+
+def _stage_chunk(
+    con: duckdb.DuckDBPyConnection,
+    stager: _Stager,
+    raw: pa.RecordBatch,
+    identity: list[str],
+    keys: list[str],
+    key_specs: list[ColumnSpec],
+    key_label: str,
+    batch_id: str,
+    source: str,
+) -> _Chunk:
+    """Standardise, judge, deduplicate and write one raw record batch."""
+    contract, keystore = stager.contract, stager.keystore
+    rows = raw.num_rows
+    opened = open_raw_columns(raw, contract, keystore)
+    plain = dict(opened)
+    filled = stager.fill(plain, rows)
+    outcome = stager.batches.batch(plain, rows)
+    positions = raw.column("_source_pos")
+    origins = raw.column("_origin")
+    field, reason = outcome.field, outcome.reason
+    if filled is not None:
+        stopped = pc.is_valid(filled)
+        parts = pc.split_pattern(filled, "\0")
+        field = pc.if_else(stopped, pc.list_element(parts, 0), field)
+        reason = pc.if_else(stopped, pc.list_element(parts, 1), reason)
+    failed = np.asarray(pc.is_valid(reason))
+    bad = _bad_rows(positions, origins, field, reason, np.flatnonzero(failed))
+
+    parsed = pa.array(np.flatnonzero(~failed))
+    clean = {name: values.take(parsed) for name, values in outcome.clean.items()}
+    said = {name: values.take(parsed) for name, values in outcome.fingerprint_texts.items()}
+    tokens = _key_tokens(key_specs, clean, keystore)
+    key_values: list[pa.Array] = []
+    for spec in key_specs:
+        values = tokens.get(spec.name, clean.get(spec.name))
+        key_values.append(pa.nulls(len(parsed), pa.string()) if values is None else values)
+    complete = np.ones(len(parsed), dtype=bool)
+    for values in key_values:
+        complete &= np.asarray(pc.is_valid(values))
+    missing = np.flatnonzero(~complete)
+    identity_field = ",".join(identity)
+    at = parsed.to_numpy()
+    missing_at = {int(at[i]) for i in missing}  # quarantined in row order with the others
+
+    keyed = pa.array(np.flatnonzero(complete))
+    hashes = stager.fingerprints(
+        {n: v.take(keyed) for n, v in clean.items()},
+        {n: v.take(keyed) for n, v in said.items()},
+        len(keyed),
+    )
+    incoming = pa.table(
+        {
+            "_ord": pa.array(np.arange(len(keyed), dtype=np.int64)),
+            **{k: v.take(keyed) for k, v in zip(keys, key_values, strict=True)},
+            "_source_pos": positions.take(pa.array(at[keyed.to_numpy()])),
+            "_row_hash": pa.array(hashes, pa.string()),
+        }
+    )
+    verdicts = _judge_keys(con, contract, keys, incoming, batch_id, source)
+    # verdict per keyed row: (kind, detail) with kind "new", "replace", "dup", "identical"
+    kind = verdicts.column("kind").to_numpy(zero_copy_only=False)
+    detail = verdicts.column("detail").to_pylist()
+    keyed_at = at[keyed.to_numpy()]
+    position_list = positions.to_pylist()
+    origin_list = origins.to_pylist()
+    dup_reason: dict[int, str] = {}
+    for j in np.flatnonzero((kind == "dup") | (kind == "identical")):
+        if kind[j] == "dup":
+            dup_reason[int(keyed_at[j])] = f"duplicate: same {key_label} as {detail[j]}"
+        else:
+            dup_reason[int(keyed_at[j])] = (
+                f"duplicate: identical row already loaded in batch {detail[j]}"
+            )
+    for row in sorted(missing_at | set(dup_reason)):
+        why = "key is missing" if row in missing_at else dup_reason[row]
+        bad.append((position_list[row], origin_list[row], identity_field, why))
+
+    staying = np.flatnonzero((kind == "new") | (kind == "replace"))
+    good = pa.array(keyed.to_numpy()[staying])  # into ``clean`` (the parsed rows)
+    good_rows = pa.array(keyed_at[staying])  # into the raw batch
+    replaced = incoming.filter(pa.array(kind == "replace")).select(keys)
+    table = _staged_table(
+        contract,
+        keystore,
+        {n: v.take(good) for n, v in clean.items()},
+        {n: v.take(good) for n, v in tokens.items()},
+        raw.take(good_rows),
+        {n: v.take(good_rows) for n, v in opened.items()},
+        positions.take(good_rows),
+        pa.array(hashes, pa.string()).take(pa.array(staying)),
+        batch_id,
+        source,
+    )
+    _write(con, contract, keys, table, bad, batch_id, replaced, source)
+    return _Chunk(table.num_rows, bad)
+
+
+def _bad_rows(
+    positions: pa.Array, origins: pa.Array, field: pa.Array, reason: pa.Array, rows: np.ndarray
+) -> list[tuple[str, str, str, str]]:
+    take = pa.array(rows, pa.int64())
+    return list(
+        zip(
+            positions.take(take).to_pylist(),
+            origins.take(take).to_pylist(),
+            field.take(take).to_pylist(),
+            reason.take(take).to_pylist(),
+            strict=True,
+        )
+    )
+
+
+def _key_tokens(
+    key_specs: list[ColumnSpec], clean: dict[str, pa.Array], keystore: KeyStore
+) -> dict[str, pa.Array]:
+    """Join tokens of the key's protected identifiers, made once: the staged ``_token``
+    column reuses them."""
+    tokens = {}
+    for spec in key_specs:
+        if spec.protection != "token+seal":
+            continue
+        assert spec.token_domain
+        values = clean[spec.name]
+        text = values if pa.types.is_string(values.type) else pc.cast(values, pa.string())
+        with metered(CRYPTO, len(text) - text.null_count):
+            tokens[spec.name] = tokenise_column(text, domain=spec.token_domain, keystore=keystore)
+    return tokens
+
+
+def _judge_keys(
+    con: duckdb.DuckDBPyConnection,
+    contract: DatasetContract,
+    keys: list[str],
+    incoming: pa.Table,
+    batch_id: str,
+    source: str,
+) -> pa.Table:
+    """Per incoming row (by ``_ord``): new, a newer version of a row staged before
+    (replace), a duplicate of a row staged in this run or earlier in this batch (dup, with
+    its position), or the same row as one already loaded (identical, with its batch).
+
+    The first of a key's rows that is not identical to the staged one stays; it is the
+    one a later row of the key is a duplicate of."""
+    key_list = ", ".join(f'"{k}"' for k in keys)
+    table = f"lake.staged.{contract.name}"
+    con.register("incoming_keys", incoming)
+    try:
+        return con.execute(
+            f"""WITH old AS (
+                    SELECT {key_list}, _row_hash AS old_hash,
+                           replace(_batch_id, ?, '') AS old_batch
+                    FROM {table} SEMI JOIN incoming_keys USING ({key_list})
+                    WHERE _source = ? AND _batch_id <> ?
+                    QUALIFY row_number() OVER (PARTITION BY {key_list}) = 1),
+                this_run AS (
+                    SELECT {key_list}, min(_source_pos) AS seen_pos
+                    FROM {table} SEMI JOIN incoming_keys USING ({key_list})
+                    WHERE _source = ? AND _batch_id = ? GROUP BY ALL),
+                joined AS (
+                    SELECT i._ord, i._source_pos, t.seen_pos, o.old_batch,
+                           o.old_hash IS NOT NULL AS has_old,
+                           coalesce(o.old_hash = i._row_hash, false) AS identical,
+                           {", ".join(f'i."{k}"' for k in keys)}
+                    FROM incoming_keys i
+                    LEFT JOIN old o USING ({key_list})
+                    LEFT JOIN this_run t USING ({key_list})),
+                ranked AS (
+                    SELECT *,
+                        first_value(CASE WHEN NOT identical THEN _ord END IGNORE NULLS)
+                            OVER w AS first_ord,
+                        first_value(CASE WHEN NOT identical THEN _source_pos END IGNORE NULLS)
+                            OVER w AS first_pos
+                    FROM joined
+                    WINDOW w AS (PARTITION BY {key_list} ORDER BY _ord
+                                 ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING))
+            SELECT _ord,
+                CASE WHEN seen_pos IS NOT NULL THEN 'dup'
+                     WHEN first_ord < _ord THEN 'dup'
+                     WHEN identical THEN 'identical'
+                     WHEN has_old THEN 'replace'
+                     ELSE 'new' END AS kind,
+                CASE WHEN seen_pos IS NOT NULL THEN seen_pos
+                     WHEN first_ord < _ord THEN first_pos
+                     WHEN identical THEN old_batch END AS detail
+            FROM ranked ORDER BY _ord""",
+            [_EARLIER_RUN, source, batch_id, source, batch_id],
+        ).fetch_arrow_table()
+    finally:
+        con.unregister("incoming_keys")
 
 
 def _batch_source(con: duckdb.DuckDBPyConnection, batch_id: str) -> str:
@@ -429,26 +569,6 @@ def _quarantine_key_conflicts(
         con.unregister("held_back_rows")
 
 
-def _key_tuples(
-    key_specs: list[ColumnSpec], rows: list[dict[str, object]], keystore: KeyStore
-) -> list[tuple]:
-    """Each row's key, with tokens for protected identifiers, tokenised a column at a time."""
-    columns: list[list[object]] = []
-    for spec in key_specs:
-        values = [row[spec.name] for row in rows]
-        if spec.protection == "token+seal":
-            from encryption.tokens import tokenise_column
-
-            assert spec.token_domain
-            text = pa.array([None if v is None else str(v) for v in values], pa.string())
-            with metered(CRYPTO, len(values)):
-                values = tokenise_column(
-                    text, domain=spec.token_domain, keystore=keystore
-                ).to_pylist()
-        columns.append(values)
-    return list(zip(*columns, strict=True)) if columns else [() for _ in rows]
-
-
 def reason_kind(reason: str) -> str:
     """Group reasons for the summary: 'invalid resident ID: check…' → 'invalid resident ID'."""
     return reason.split(":")[0].split(" (")[0]
@@ -457,24 +577,40 @@ def reason_kind(reason: str) -> str:
 def _staged_table(
     contract: DatasetContract,
     keystore: KeyStore,
-    rows: list[dict[str, object]],
-    positions: list[str],
-    hashes: list[str],
+    clean: dict[str, pa.Array],
+    tokens: dict[str, pa.Array],
+    raw: pa.RecordBatch,
+    opened: dict[str, pa.Array],
+    positions: pa.Array,
+    hashes: pa.Array,
     batch_id: str,
     source: str,
 ) -> pa.Table:
+    rows = len(positions)
     arrays: dict[str, pa.Array] = {}
     for spec in contract.columns:
-        values = [r.get(spec.name) for r in rows]
+        values = clean.get(spec.name, pa.nulls(rows, arrow_type(spec)))
         if is_protected(spec):
-            canonical = pa.array([None if v is None else str(v) for v in values], pa.string())
-            arrays.update(protect_staged(spec, canonical, contract.name, keystore))
+            canonical = values if pa.types.is_string(values.type) else pc.cast(values, pa.string())
+            as_read = None
+            if spec.name in opened:
+                as_read = (raw.column(spec.name), opened[spec.name])
+            arrays.update(
+                protect_staged(
+                    spec,
+                    canonical,
+                    contract.name,
+                    keystore,
+                    tokens=tokens.get(spec.name),
+                    as_read=as_read,
+                )
+            )
         else:
-            arrays[spec.name] = _typed_array(spec, values)
-    arrays["_batch_id"] = pa.array([batch_id] * len(rows), pa.string())
-    arrays["_source_pos"] = pa.array(positions, pa.string())
-    arrays["_row_hash"] = pa.array(hashes, pa.string())
-    arrays["_source"] = pa.array([source] * len(rows), pa.string())
+            arrays[spec.name] = values
+    arrays["_batch_id"] = pa.array([batch_id] * rows, pa.string())
+    arrays["_source_pos"] = positions
+    arrays["_row_hash"] = hashes
+    arrays["_source"] = pa.array([source] * rows, pa.string())
     return pa.table(arrays)
 
 
@@ -485,12 +621,11 @@ def _write(
     table: pa.Table,
     bad: list[tuple[str, str, str, str]],
     batch_id: str,
-    replaced_keys: list[tuple],
+    replaced_keys: pa.Table,
     source: str,
 ) -> None:
-    if replaced_keys:
-        old = pa.table({k: [key[i] for key in replaced_keys] for i, k in enumerate(keys)})
-        con.register("replaced_keys", old)
+    if replaced_keys.num_rows:
+        con.register("replaced_keys", replaced_keys)
         try:
             match = " AND ".join(f"s.{k} = r.{k}" for k in keys)
             con.execute(

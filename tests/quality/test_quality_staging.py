@@ -209,3 +209,57 @@ def test_a_batch_larger_than_one_read_is_staged_whole(
     result = hub.stage(hub.land())
     assert (result.rows_read, result.rows_loaded, result.rows_quarantined) == (350, 350, 0)
     assert hub.rows("SELECT count(*) FROM lake.staged.cases") == [(350,)]
+
+
+def test_a_batch_staged_again_finds_every_row_already_loaded_by_itself(
+    hub: StagingHub,
+) -> None:
+    hub.drop_file("monday.csv", [case(1), case(2)])
+    batch = hub.land()
+    hub.stage(batch)
+    again = hub.stage(batch)
+    assert (again.rows_loaded, again.rows_quarantined) == (0, 2)
+    reasons = {reason for _, _, reason in hub.quarantined(batch) if reason.startswith("dup")}
+    assert reasons == {f"duplicate: identical row already loaded in batch {batch}"}
+    staged = hub.rows("SELECT case_no, _batch_id FROM lake.staged.cases ORDER BY case_no")
+    assert staged == [("C0001", batch), ("C0002", batch)]
+
+
+def test_in_one_drop_the_first_changed_version_wins_over_repeats_and_later_ones(
+    hub: StagingHub,
+) -> None:
+    hub.drop_file("monday.csv", [case(1)])
+    first = hub.land()
+    hub.stage(first)
+    hub.drop_file(
+        "tuesday.csv",
+        [case(1), case(1, 满意度="不满意"), case(1, 满意度="基本满意")],
+    )
+    second = hub.land()
+    result = hub.stage(second)
+    assert (result.rows_loaded, result.rows_quarantined) == (1, 2)
+    assert hub.quarantined(second) == [
+        (
+            "tuesday.csv:row 2",
+            "case_no",
+            f"duplicate: identical row already loaded in batch {first}",
+        ),
+        ("tuesday.csv:row 4", "case_no", "duplicate: same case_no as tuesday.csv:row 3"),
+    ]
+    staged = hub.rows("SELECT _source_pos FROM lake.staged.cases")
+    assert staged == [("tuesday.csv:row 3",)]
+
+
+def test_a_duplicate_in_a_later_read_of_the_batch_names_the_first(
+    hub: StagingHub, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import quality.staging
+
+    monkeypatch.setattr(quality.staging, "READ_ROWS", 2)
+    hub.drop_file("a.csv", [case(1), case(2), case(3), case(1)])
+    batch = hub.land()
+    result = hub.stage(batch)
+    assert (result.rows_loaded, result.rows_quarantined) == (3, 1)
+    assert hub.quarantined(batch) == [
+        ("a.csv:row 5", "case_no", "duplicate: same case_no as a.csv:row 2")
+    ]
