@@ -27,6 +27,7 @@ from connectors.sql import SqlConnector
 from connectors.watermark import Watermark
 from encryption.keystore import KeyStore
 from lakehouse import meta, sync_guards
+from lakehouse.arrow_insert import insert_arrow
 from lakehouse.connection import add_missing_columns, lake_transaction, table_exists
 from protection.fields import is_protected, seal_raw, seal_rejected_rows
 
@@ -330,11 +331,7 @@ def _write_batch(
             .append_column("_origin", pa.array([batch.origin] * n))
             .append_column("_ingested_at", pa.array([now] * n, pa.timestamp("us")))
         )
-        con.register("incoming_raw", incoming)
-        try:
-            con.execute(f"INSERT INTO lake.raw.{contract.name} BY NAME SELECT * FROM incoming_raw")
-        finally:
-            con.unregister("incoming_raw")
+        insert_arrow(con, f"lake.raw.{contract.name}", incoming)
         result.rows_raw += n
         result.rows_read += n
     elif batch.records.num_columns:
@@ -352,13 +349,7 @@ def _write_batch(
                 "quarantined_at": pa.array([now] * len(batch.rejected), pa.timestamp("us")),
             }
         )
-        con.register("incoming_rejected", rejected)
-        try:
-            con.execute(
-                f"INSERT INTO lake.quarantine.{contract.name} BY NAME SELECT * FROM incoming_rejected"
-            )
-        finally:
-            con.unregister("incoming_rejected")
+        insert_arrow(con, f"lake.quarantine.{contract.name}", rejected)
         result.rows_rejected += len(batch.rejected)
         result.rows_read += len(batch.rejected)
     if batch.watermark is not None and (

@@ -19,6 +19,7 @@ import pyarrow as pa
 from catalog.contracts import DatasetContract
 from encryption.field_cipher import open_column
 from encryption.keystore import KeyStore
+from lakehouse.arrow_insert import create_from_arrow, insert_arrow
 from lakehouse.connection import lake_transaction
 from metering.costs import CRYPTO, PII, metered
 from protection.pii_census import take_census
@@ -96,21 +97,11 @@ def protect(
                 table = table.append_column(name, redaction.redacted)
                 result.entity_counts.update(redaction.entity_counts)
                 result.rows_redacted += redaction.rows_with_pii
-            con.register("incoming_protected", table)
-            try:
-                if not created:
-                    con.execute(
-                        f"CREATE TABLE lake.protected.{contract.name} AS "
-                        "SELECT * FROM incoming_protected"
-                    )
-                    created = True
-                else:
-                    con.execute(
-                        f"INSERT INTO lake.protected.{contract.name} BY NAME "
-                        "SELECT * FROM incoming_protected"
-                    )
-            finally:
-                con.unregister("incoming_protected")
+            if not created:
+                create_from_arrow(con, f"lake.protected.{contract.name}", table)
+                created = True
+            else:
+                insert_arrow(con, f"lake.protected.{contract.name}", table)
             result.rows += table.num_rows
         if not created:
             con.execute(

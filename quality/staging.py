@@ -41,6 +41,7 @@ from catalog.source_mapping import SourceMapping, channel_fields
 from encryption.keystore import KeyStore
 from encryption.tokens import tokenise_column
 from lakehouse import meta
+from lakehouse.arrow_insert import insert_arrow
 from lakehouse.connection import add_missing_columns, lake_transaction, table_exists
 from metering.costs import CRYPTO, metered
 from protection.fields import is_protected, open_raw_columns, protect_staged
@@ -455,10 +456,12 @@ def _judge_keys(
     one a later row of the key is a duplicate of."""
     key_list = ", ".join(f'"{k}"' for k in keys)
     table = f"lake.staged.{contract.name}"
-    con.register("incoming_keys", incoming)
-    try:
-        return con.execute(
-            f"""WITH old AS (
+    # Read by DuckDB's replacement scan of this local variable, not con.register: a
+    # registered table stays referenced by the open transaction until it commits
+    # (lakehouse.arrow_insert), so every chunk's keys would be held to the end.
+    incoming_keys = incoming  # noqa: F841 (named in the SQL below)
+    return con.execute(
+        f"""WITH old AS (
                     SELECT {key_list}, _row_hash AS old_hash,
                            replace(_batch_id, ?, '') AS old_batch
                     FROM {table} SEMI JOIN incoming_keys USING ({key_list})
@@ -495,10 +498,8 @@ def _judge_keys(
                      WHEN first_ord < _ord THEN first_pos
                      WHEN identical THEN old_batch END AS detail
             FROM ranked ORDER BY _ord""",
-            [_EARLIER_RUN, source, batch_id, source, batch_id],
-        ).fetch_arrow_table()
-    finally:
-        con.unregister("incoming_keys")
+        [_EARLIER_RUN, source, batch_id, source, batch_id],
+    ).fetch_arrow_table()
 
 
 def _batch_source(con: duckdb.DuckDBPyConnection, batch_id: str) -> str:
@@ -636,13 +637,7 @@ def _write(
         finally:
             con.unregister("replaced_keys")
     if table.num_rows:
-        con.register("incoming_staged", table)
-        try:
-            con.execute(
-                f"INSERT INTO lake.staged.{contract.name} BY NAME SELECT * FROM incoming_staged"
-            )
-        finally:
-            con.unregister("incoming_staged")
+        insert_arrow(con, f"lake.staged.{contract.name}", table)
     if bad:
         _insert_quarantine(con, contract, [batch_id] * len(bad), bad)
 
@@ -666,13 +661,7 @@ def _insert_quarantine(
             "quarantined_at": pa.array([now] * len(rows), pa.timestamp("us")),
         }
     )
-    con.register("incoming_quarantine", quarantine)
-    try:
-        con.execute(
-            f"INSERT INTO lake.quarantine.{contract.name} BY NAME SELECT * FROM incoming_quarantine"
-        )
-    finally:
-        con.unregister("incoming_quarantine")
+    insert_arrow(con, f"lake.quarantine.{contract.name}", quarantine)
 
 
 def _reconcile(

@@ -6,7 +6,9 @@ import datetime as dt
 import json
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
+import pyarrow as pa
 import pytest
 from staging_fixtures import CASE, StagingHub, case, staging_hub
 
@@ -263,3 +265,26 @@ def test_a_duplicate_in_a_later_read_of_the_batch_names_the_first(
     assert hub.quarantined(batch) == [
         ("a.csv:row 5", "case_no", "duplicate: same case_no as a.csv:row 2")
     ]
+
+
+def test_memory_stays_flat_across_the_reads_of_one_batch(
+    hub: StagingHub, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Regression: each chunk written into the batch's transaction was held by DuckDB until
+    commit (a registered Arrow table), so a source's whole batch stayed in memory."""
+    import quality.staging
+
+    monkeypatch.setattr(quality.staging, "READ_ROWS", 50)
+    after_each_write: list[int] = []
+    write = quality.staging._write
+
+    def measured(*args: Any, **kwargs: Any) -> None:
+        write(*args, **kwargs)
+        after_each_write.append(pa.total_allocated_bytes())
+
+    monkeypatch.setattr(quality.staging, "_write", measured)
+    hub.drop_file("big.csv", [case(n) for n in range(1, 801)])
+    result = hub.stage(hub.land())
+    assert result.rows_loaded == 800 and len(after_each_write) == 16
+    # Only the chunk in hand is alive: the sixteenth write holds what the second did.
+    assert after_each_write[-1] <= after_each_write[1] * 1.5 + 65_536
