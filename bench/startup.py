@@ -12,6 +12,7 @@ import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -50,13 +51,20 @@ def commands() -> dict[str, list[str]]:
     }
 
 
-def _time_once(argv: list[str], env: dict[str, str]) -> float:
-    started = time.perf_counter()
-    done = subprocess.run(argv, env=env, capture_output=True, text=True, check=False)
-    seconds = time.perf_counter() - started
-    if done.returncode != 0:
-        raise RuntimeError(f"{' '.join(argv[:3])} failed: {done.stderr.strip()[-400:]}")
-    return seconds
+def _time_once(argv: list[str], env: dict[str, str]) -> tuple[float, float]:
+    """(seconds, peak RSS in MiB) of one run: output to files, so the child is reaped
+    by ``wait4``, which gives its own resource usage."""
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        started = time.perf_counter()
+        child = subprocess.Popen(argv, env=env, stdout=out, stderr=err)
+        _, status, usage = os.wait4(child.pid, 0)
+        seconds = time.perf_counter() - started
+        child.returncode = os.waitstatus_to_exitcode(status)
+        if child.returncode != 0:
+            err.seek(0)
+            said = err.read().decode(errors="replace").strip()[-400:]
+            raise RuntimeError(f"{' '.join(argv[:3])} failed: {said}")
+    return seconds, usage.ru_maxrss / 1024
 
 
 def startup_stages(hub: Hub, runs: int = RUNS) -> list[Stage]:
@@ -64,8 +72,10 @@ def startup_stages(hub: Hub, runs: int = RUNS) -> list[Stage]:
     stages = []
     for name, argv in commands().items():
         _time_once(argv, env)  # the file cache, alike for every command
-        times = [_time_once(argv, env) for _ in range(runs)]
+        runs_done = [_time_once(argv, env) for _ in range(runs)]
+        times = [seconds for seconds, _ in runs_done]
         stage = Stage(name, "startup")
+        stage.peak_rss_mb = max(peak for _, peak in runs_done)
         stage.seconds = statistics.median(times)
         stage.rows = runs
         stage.note = f"median of {runs} new processes"

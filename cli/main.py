@@ -24,12 +24,6 @@ app = typer.Typer(
 )
 
 
-@app.callback()
-def _root() -> None:
-    # A Typer app with no command of its own becomes a group only through a callback.
-    pass
-
-
 def _print_version(asked: bool) -> None:
     if asked:
         from importlib.metadata import version
@@ -48,7 +42,8 @@ def _options(
         help="Print the version and exit.",
     ),
 ) -> None:
-    """Options of ``shuzhi`` itself, before the command."""
+    """Options of ``shuzhi`` itself, before the command (a Typer app with no command of
+    its own becomes a group only through a callback)."""
 
 
 def run() -> None:

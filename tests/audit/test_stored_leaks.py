@@ -32,7 +32,6 @@ def _clean_log(home: Path) -> Path:
             "action": "request",
             "outcome": "requested",
             "purpose": "核实[PERSON]住址",
-            "rows": 13912345,
         },
     )
     log.append(
@@ -43,6 +42,7 @@ def _clean_log(home: Path) -> Path:
             "purpose": "",
             "outcome": "answered",
             "statement": "SELECT count(*) FROM people",
+            "rows": 13912345,  # a count that reads like digits, never an identifier
         },
     )
     return log.path

@@ -21,7 +21,7 @@ from typer.testing import CliRunner
 
 from cli.command_table import COMMANDS
 from cli.lazy_group import load_command
-from cli.main import app
+from cli.main import _options, app
 
 # Libraries that take seconds to import under load, and the commands that need them.
 HEAVY = frozenset(
@@ -125,6 +125,7 @@ def _eager_app() -> typer.Typer:
         add_completion=False,
         pretty_exceptions_enable=False,
     )
+    eager.callback()(_options)  # shuzhi's own options (--version), as on the lazy app
     for name, entry in COMMANDS.items():
         target = getattr(__import__(entry.module, fromlist=[entry.attribute]), entry.attribute)
         if isinstance(target, typer.Typer):
