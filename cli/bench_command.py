@@ -115,7 +115,7 @@ def _memory(runs: list[Path], out: Path) -> None:
     (out / "memory.json").write_text(json.dumps(memory, indent=2), encoding="utf-8")
     write_memory_chart(memory, out / "memory.png")
     print_table(
-        "Peak memory per scale (floor and governed stages)",
+        "Peak memory per scale (governed stages)",
         ["scale", "peak MiB"],
         [[scale, mb] for scale, mb in memory["peak_rss_mb"].items()],
         caption=f"spread {memory['spread']:.0%} (flat: ≤ 15%) · under 2 GiB: {memory['under_limit']}",

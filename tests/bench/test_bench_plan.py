@@ -43,4 +43,4 @@ def test_missed_targets_are_marked() -> None:
     )
     met = {t["target"]: t["met"] for t in slow_query.targets()}
     assert met["street query gateway/plain"] is False
-    assert met["peak RSS (MiB)"] is False
+    assert met["governed peak RSS (MiB)"] is False
