@@ -28,7 +28,8 @@ def test_chunks_inserted_in_one_transaction_are_not_kept_until_commit() -> None:
         held.append(pa.total_allocated_bytes() - baseline)
     con.execute("COMMIT")
     assert con.execute("SELECT count(*), count(DISTINCT n) FROM t").fetchone() == (200_000, 200_000)
-    assert max(held) < 1_000_000  # one 1.6 MB chunk is gone once inserted; ten would be 16 MB
+    # At most the chunk just written may linger (1.6 MB); all ten held would be 16 MB.
+    assert max(held) < 4_000_000
 
 
 def test_insert_matches_columns_by_name() -> None:
