@@ -64,7 +64,7 @@ class _FirstFailure:
 
 
 class BatchStandardiser:
-    """The column-wise counterpart of judging one row at a time (``quality.per_row``)."""
+    """The column-wise counterpart of judging one row at a time (``tests/quality/row_reference.py``, which the tests compare it with)."""
 
     def __init__(
         self,

@@ -9,6 +9,7 @@ import sys
 
 import pyarrow as pa
 import pytest
+from row_reference import RowStandardiser
 
 from catalog.contracts import ColumnSpec, ColumnType
 from catalog.district import District, load_district
@@ -18,7 +19,6 @@ from identifiers import credit_code, resident_id
 from quality.batch_rows import BatchStandardiser
 from quality.channel_rules import ChannelRules
 from quality.column_standardise import PY_WHITESPACE, standardise_column
-from quality.per_row import RowStandardiser
 from quality.standardise import Standardiser, ValueProblem, arrow_type
 
 TODAY = dt.date(2025, 6, 1)
