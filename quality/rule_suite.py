@@ -213,9 +213,18 @@ def _checksum_validity(
         from encryption.field_cipher import open_column
 
         sealed = pa.array([None if v is None else bytes(v) for v in values], pa.binary())
-        texts = open_column(
-            sealed, dataset=contract.name, column=spec.name, keystore=keystore
-        ).to_pylist()
+        opened = open_column(sealed, dataset=contract.name, column=spec.name, keystore=keystore)
     else:
-        texts = [None if v is None or v != v else str(v) for v in values]
-    return [None if t is None else valid(t) for t in texts]
+        opened = pa.array([None if v is None or v != v else str(v) for v in values], pa.string())
+    texts = opened.to_pylist()
+    if kind != "resident_id":
+        return [None if t is None else valid(t) for t in texts]
+    # Canonical IDs are settled a whole column at a time (only ones the parser accepts as
+    # they are); the parser judges the rest, one value at a time, as before.
+    from quality.column_standardise import resident_id_valid
+
+    settled = resident_id_valid(opened, dt.date.today()).to_pylist()
+    return [
+        None if t is None else (True if ok else valid(t))
+        for t, ok in zip(texts, settled, strict=True)
+    ]

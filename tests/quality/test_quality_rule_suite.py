@@ -122,3 +122,38 @@ def test_the_contract_accepts_a_reference_by_join_token() -> None:
     assert contract.quality.rules[0] == QualityRule.model_validate(
         {"name": "rep_known", "check": "exists_in", "columns": ["legal_rep_id"], "in": "population.id_number", "on_fail": "warn"}
     )  # fmt: skip
+
+
+def test_resident_id_checksum_column_at_once_agrees_with_the_parser_value_by_value() -> None:
+    """The checksum rule settles canonical IDs a whole column at a time; every other
+    spelling is still judged by the parser, so the verdicts are the parser's."""
+    from identifiers import resident_id
+    from quality.rule_suite import _checksum_validity
+
+    population = load_catalog(config_dir()).datasets["population"]
+    columns = [
+        c.model_copy(update={"protection": "none", "token_domain": None})
+        if c.name == "id_number"
+        else c
+        for c in population.columns
+    ]
+    contract = population.model_copy(update={"columns": columns})
+    rule = QualityRule.model_validate(
+        {"name": "id_checksum", "check": "checksum", "columns": ["id_number"]}
+    )
+    good = "11010519491231002X"
+    values = [
+        good,
+        good.lower(),  # a lower-case x: the parser's to judge
+        good[:-1] + "3",  # wrong check character
+        "110105194912310",  # 15 digits
+        "110105 19491231 002X",  # spaced
+        "１１０１０５１９４９１２３１００２Ｘ",  # full-width
+        "99010519491231002X",  # no such province
+        "11010521000101002X",  # born in the future
+        None,
+        float("nan"),
+    ]
+    expected = [None if v is None or v != v else resident_id.is_valid(str(v)) for v in values]
+    assert _checksum_validity(contract, rule, values, keystore=None) == expected  # type: ignore[arg-type]
+    assert expected[0] is True and expected[2] is False
