@@ -81,6 +81,9 @@ EXAMPLES = 25  # per operation, identity and test
 EXAMPLES_WITH_ROWS = 80  # for ROW_PATHS
 SCHEMA_SETTINGS = settings(
     max_examples=EXAMPLES,
+    # The same cases on every run: a random draw once gave the viewer 160 row calls and
+    # not one with rows, which fails the last test's proof that the checks saw real rows.
+    derandomize=True,
     deadline=None,
     database=None,
     suppress_health_check=list(HealthCheck),
