@@ -110,3 +110,15 @@ def test_a_delivery_register_kept_beside_a_log_elsewhere_is_scanned(home: Path) 
     register.write_text(json.dumps({"purpose": "回访 13800138000"}) + "\n")
     assert stored_files(home) == [register]
     assert [leak.kind for leak in scan_session(home)] == ["CN_MOBILE"]
+
+
+def test_signed_checkpoints_are_not_read_as_personal_data(home: Path) -> None:
+    """Regression: a checkpoint's random key id held 14739198426, a mobile number's shape."""
+    log = _clean_log(home)
+    checkpoints = log.with_name("audit.checkpoints")
+    checkpoints.write_text(
+        json.dumps({"hash": "6c32", "key_id": "7feab14739198426", "seq": 1}) + "\n",
+        encoding="utf-8",
+    )
+    assert checkpoints not in stored_files(home)
+    assert scan_session(home) == []
