@@ -7,6 +7,7 @@ audit event that carries counts and names, never values.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 from collections.abc import Callable
@@ -275,14 +276,21 @@ def validate_staged(hub: Hub, dataset: str, *, keep: bool = True) -> SuiteOutcom
     source's newest batch count as failing. ``keep`` files the counts per batch in
     lake.meta.quality_results."""
     from quality import results
-    from quality.expectations import validate_frame
-    from quality.rule_suite import load_frame, suite_items
+    from quality.expectations import chunkable, validate_frames
+    from quality.rule_suite import suite_items
+    from quality.staged_chunks import CHUNK_ROWS, checked_frames, staged_chunks
 
     contract = hub.catalog.datasets[dataset]
     items = suite_items(contract, hub.catalog.district)
-    with hub.lake() as con:
-        frame = load_frame(con, contract, items, hub.keystore)
-    validated = validate_frame(contract, frame, items)  # seconds of GX: the lake is not held
+    chunk_rows = CHUNK_ROWS if chunkable(items) else None
+    with contextlib.ExitStack() as copied:
+        with hub.lake() as con:
+            chunks = copied.enter_context(
+                staged_chunks(con, contract, items, hub.home.state, chunk_rows=chunk_rows)
+            )
+        # Seconds of GX, a chunk at a time: the lake is not held.
+        frames = checked_frames(chunks, contract, items, hub.keystore)
+        validated = validate_frames(contract, chunks.rows, frames, items)
     with hub.lake() as con:
         outcome = results.add_quarantined(con, contract, validated)
         if keep:

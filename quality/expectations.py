@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -99,6 +100,89 @@ def suite_name(contract: DatasetContract) -> str:
 
 
 def validate_frame(contract: DatasetContract, frame: Any, items: list[SuiteItem]) -> SuiteOutcome:
+    """The suite on one frame (the whole staged table)."""
+    return validate_frames(contract, len(frame), iter([frame]), items)
+
+
+ROW_COUNT_EXPECTATIONS = frozenset(
+    {"expect_table_row_count_to_be_between", "expect_table_row_count_to_equal"}
+)
+
+
+def is_table_level(item: SuiteItem) -> bool:
+    """An expectation on the table's row count, not on its rows' values."""
+    return item.expectation in ROW_COUNT_EXPECTATIONS
+
+
+def chunkable(items: list[SuiteItem]) -> bool:
+    """Whether the suite can run a chunk at a time: every expectation judges rows one by
+    one (map expectations, summed over chunks) or counts them. A column aggregate (a mean,
+    a set of columns) needs the whole table in one frame."""
+    gx = _quiet()
+    from great_expectations.expectations.expectation import (
+        ColumnMapExpectation,
+        ColumnPairMapExpectation,
+        MulticolumnMapExpectation,
+    )
+
+    per_row = (ColumnMapExpectation, ColumnPairMapExpectation, MulticolumnMapExpectation)
+    for it in items:
+        cls = getattr(gx.expectations, _class_name(it.expectation), None)
+        if not is_table_level(it) and not (isinstance(cls, type) and issubclass(cls, per_row)):
+            return False
+    return True
+
+
+@dataclass
+class _Tally:
+    """One expectation's results summed over the chunks."""
+
+    rows: int = 0
+    missing: int = 0
+    failing: int = 0
+    raised: bool = False
+    row_level: bool = True
+    success: bool = True
+    observed: str = ""
+    by_community: Counter[str] = field(default_factory=Counter)
+
+    def add(self, item: Any, frame_rows: int, communities: list[Any] | None) -> None:
+        details = item.result or {}
+        if item.exception_info and item.exception_info.get("raised_exception"):
+            self.raised = True
+            return
+        if "unexpected_count" not in details:
+            self.row_level = False
+            self.success = bool(item.success)
+            self.observed = f"observed {details.get('observed_value', '')}"
+            return
+        self.rows += int(details.get("element_count", frame_rows))
+        self.missing += int(details.get("missing_count") or 0)
+        self.failing += int(details.get("unexpected_count") or 0)
+        if communities is not None:
+            for pos in details.get("unexpected_index_list") or []:
+                if isinstance(pos, int) and communities[pos] is not None:
+                    self.by_community[str(communities[pos])] += 1
+
+    def passed(self, mostly: float | None) -> bool:
+        """GX's verdict on the summed counts: no failing row, or at least ``mostly`` of
+        the rows that have a value pass."""
+        if not self.row_level:
+            return self.success
+        if mostly is None:
+            return self.failing == 0
+        judged = self.rows - self.missing
+        return judged == 0 or (judged - self.failing) / judged >= mostly
+
+
+def validate_frames(
+    contract: DatasetContract, rows: int, frames: Iterator[Any], items: list[SuiteItem]
+) -> SuiteOutcome:
+    """The suite on a table of ``rows`` rows given as frames (chunks). Row rules are run
+    on each frame and their counts summed; table rules (the row count) once, on a frame of
+    ``rows`` rows and no columns."""
+    import pandas as pd
+
     gx = _quiet()
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
@@ -106,55 +190,66 @@ def validate_frame(contract: DatasetContract, frame: Any, items: list[SuiteItem]
     context.variables.progress_bars = ProgressBarsConfig(globally=False)
     source = context.data_sources.add_pandas(f"staged_{contract.name}")
     asset = source.add_dataframe_asset(name=contract.name)
-    batch = asset.add_batch_definition_whole_dataframe("whole").get_batch(
-        batch_parameters={"dataframe": frame}
-    )
-    suite = build_suite(suite_name(contract), items)
-    result = batch.validate(suite, result_format=RESULT_FORMAT)
-    communities = frame["community_code"].tolist() if "community_code" in frame.columns else None
-    outcome = SuiteOutcome(contract.name, bool(result.success), len(frame))
-    if communities is not None:
-        outcome.community_rows = dict(Counter(str(c) for c in communities if c is not None))
-    # Matched by the rule each expectation's meta names, whatever order GX reports in.
-    reported: dict[tuple[str, str], list[Any]] = {}
-    for item in result.results:
-        config = item.expectation_config
-        assert config is not None
-        reported.setdefault((str(config.meta["rule"]), config.type), []).append(item)
-    for it in items:
-        item = reported[(it.rule, it.expectation)].pop(0)
-        details = item.result or {}
-        rows = int(details.get("element_count", len(frame)))
-        failing = int(details.get("unexpected_count") or 0)
-        positions = details.get("unexpected_index_list") or []
-        by_community: Counter[str] = Counter()
+    definition = asset.add_batch_definition_whole_dataframe("whole")
+    row_items = [it for it in items if not is_table_level(it)]
+    table_items = [it for it in items if is_table_level(it)]
+    tallies = [_Tally() for _ in items]
+    at = {id(it): n for n, it in enumerate(items)}
+    outcome = SuiteOutcome(contract.name, True, rows)
+    community_rows: Counter[str] = Counter()
+
+    def run(part: list[SuiteItem], frame: Any, communities: list[Any] | None) -> None:
+        if not part:
+            return
+        suite = build_suite(suite_name(contract), part)
+        batch = definition.get_batch(batch_parameters={"dataframe": frame})
+        result = batch.validate(suite, result_format=RESULT_FORMAT)
+        # Matched by the rule each expectation's meta names, whatever order GX reports in.
+        reported: dict[tuple[str, str], list[Any]] = {}
+        for item in result.results:
+            config = item.expectation_config
+            assert config is not None
+            reported.setdefault((str(config.meta["rule"]), config.type), []).append(item)
+        for it in part:
+            tallies[at[id(it)]].add(
+                reported[(it.rule, it.expectation)].pop(0), len(frame), communities
+            )
+
+    for frame in frames:
+        communities = (
+            frame["community_code"].tolist() if "community_code" in frame.columns else None
+        )
         if communities is not None:
-            for pos in positions:
-                index = pos if isinstance(pos, int) else None
-                if index is not None and communities[index] is not None:
-                    by_community[str(communities[index])] += 1
-        if item.exception_info and item.exception_info.get("raised_exception"):
+            community_rows.update(str(c) for c in communities if c is not None)
+        run(row_items, frame, communities)
+    run(table_items, pd.DataFrame(index=pd.RangeIndex(rows)), None)
+    if community_rows:
+        outcome.community_rows = dict(community_rows)
+    for it, tally in zip(items, tallies, strict=True):
+        if tally.raised:
             # GX's message may quote values: only that the rule could not be evaluated.
-            observed = "could not be evaluated"
-            rows, failing = len(frame), 0
-        elif "unexpected_count" in details:
-            share = failing / rows if rows else 0.0
-            observed = f"{failing} of {rows} rows failing ({share:.2%})"
+            checked, failing, observed, success = rows, 0, "could not be evaluated", False
+        elif tally.row_level:
+            checked, failing = tally.rows, tally.failing
+            share = failing / checked if checked else 0.0
+            observed = f"{failing} of {checked} rows failing ({share:.2%})"
+            mostly = it.kwargs.get("mostly")
+            success = tally.passed(float(mostly) if mostly is not None else None)
         else:
-            observed = f"observed {details.get('observed_value', '')}"
-            rows, failing = len(frame), 0  # a table-level rule: no row fails it
+            checked, failing, observed, success = rows, 0, tally.observed, tally.success
+        outcome.success = outcome.success and success
         outcome.outcomes.append(
             ExpectationOutcome(
                 rule=it.rule,
                 expectation=it.expectation,
                 column=it.column,
                 on_fail=it.on_fail,
-                success=bool(item.success),
-                rows_checked=rows,
+                success=success,
+                rows_checked=checked,
                 failing_rows=failing,
                 observed=observed,
                 title=it.title,
-                by_community=dict(by_community),
+                by_community=dict(tally.by_community),
             )
         )
     return outcome

@@ -145,12 +145,21 @@ def load_frame(
     con: duckdb.DuckDBPyConnection,
     contract: DatasetContract,
     items: list[SuiteItem],
-    keystore: KeyStore,
+    keystore: KeyStore | None,
 ) -> Any:
     """The staged table as a pandas frame of just the columns the suite reads, plus each
     rule's computed validity column and ``community_code`` (for per-community counts)."""
-    import pandas as pd
+    select = frame_select(con, contract, items)
+    frame = con.execute(f"SELECT {select} FROM lake.staged.{contract.name}").df()
+    return add_checksums(frame, contract, items, keystore)
 
+
+def frame_select(
+    con: duckdb.DuckDBPyConnection, contract: DatasetContract, items: list[SuiteItem]
+) -> str:
+    """The select list of the suite's frame over ``lake.staged.<dataset>``: the columns it
+    reads, ``community_code``, reference validity, and the sealed source of each checksum
+    (``add_checksums`` turns it into the validity column)."""
     table = f"lake.staged.{contract.name}"
     wanted = sorted(frame_columns(items))
     staged = {d[0] for d in con.execute(f"SELECT * FROM {table} LIMIT 0").description}
@@ -164,7 +173,17 @@ def load_frame(
                 select.append(_reference_sql(con, contract, rule, computed))
             else:
                 select.append(f'"{_checksum_source(contract, rule)}" AS "{computed}"')
-    frame = con.execute(f"SELECT {', '.join(select) or '_batch_id'} FROM {table}").df()
+    return ", ".join(select) or "_batch_id"
+
+
+def add_checksums(
+    frame: Any, contract: DatasetContract, items: list[SuiteItem], keystore: KeyStore | None
+) -> Any:
+    """Each checksum rule's column of sealed (or plain) values replaced by its validity
+    (``keystore`` opens the sealed ones; none is needed where no checksum is sealed)."""
+    import pandas as pd
+
+    rules = {r.name: r for r in contract.quality.rules}
     for it in items:
         for computed in it.computed:
             rule = rules[it.rule]
@@ -199,7 +218,7 @@ def _checksum_source(contract: DatasetContract, rule: QualityRule) -> str:
 
 
 def _checksum_validity(
-    contract: DatasetContract, rule: QualityRule, values: Any, keystore: KeyStore
+    contract: DatasetContract, rule: QualityRule, values: Any, keystore: KeyStore | None
 ) -> list[bool | None]:
     """Each value's check character verified; sealed values are opened here and dropped."""
     import pyarrow as pa
@@ -211,6 +230,9 @@ def _checksum_validity(
     valid = resident_id.is_valid if kind == "resident_id" else credit_code.is_valid
     if spec.protection != "none":
         from encryption.field_cipher import open_column
+
+        if keystore is None:
+            raise ValueError(f"{contract.name}.{spec.name}: sealed values need the key store")
 
         sealed = pa.array([None if v is None else bytes(v) for v in values], pa.binary())
         opened = open_column(sealed, dataset=contract.name, column=spec.name, keystore=keystore)
