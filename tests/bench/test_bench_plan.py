@@ -44,3 +44,12 @@ def test_missed_targets_are_marked() -> None:
     met = {t["target"]: t["met"] for t in slow_query.targets()}
     assert met["street query gateway/plain"] is False
     assert met["governed peak RSS (MiB)"] is False
+
+
+def test_no_governed_stage_no_memory_verdict() -> None:
+    """A floor-only run judged nothing: it must not show the memory target as met."""
+    floor_only = _report(Stage("plain read", "floor", "population", seconds=1.0))
+    assert "governed peak RSS (MiB)" not in {t["target"] for t in floor_only.targets()}
+    governed = _report(Stage("sync", "governed", "population", peak_rss_mb=900))
+    met = {t["target"]: t["met"] for t in governed.targets()}
+    assert met["governed peak RSS (MiB)"] is True
