@@ -238,6 +238,15 @@ def stage(
     key_specs = [contract.column(k) for k in identity]
     key_label = "/".join(identity)
 
+    # Rows landing could not read (no field named), counted before this transaction
+    # quarantines rows of its own: read after them, the count cost 1.3 s and 650 MiB for
+    # 3 million residents.
+    rejected = con.execute(
+        f"SELECT count(*) FROM lake.quarantine.{contract.name} WHERE _batch_id = ? "
+        "AND field IS NULL",
+        [batch_id],
+    ).fetchone()
+    n_rejected = rejected[0] if rejected else 0
     with lake_transaction(con):
         if replace:
             con.execute(f"DELETE FROM lake.staged.{contract.name} WHERE _source = ?", [source])
@@ -264,12 +273,6 @@ def stage(
 
         if identity != list(contract.key):
             _quarantine_key_conflicts(con, contract, keys, batch_id, result, source)
-        rejected = con.execute(
-            f"SELECT count(*) FROM lake.quarantine.{contract.name} WHERE _batch_id = ? "
-            "AND field IS NULL",
-            [batch_id],
-        ).fetchone()
-        n_rejected = rejected[0] if rejected else 0
         result.rows_read += n_rejected
         result.rows_quarantined += n_rejected
         if n_rejected:
@@ -527,15 +530,17 @@ def _quarantine_key_conflicts(
     key_list = ", ".join(keys)
     match = " AND ".join(f"s.{k} = c.{k}" for k in keys)
     conflicts = con.execute(
-        f"""WITH mine AS (SELECT * FROM {table} WHERE _source = ?),
-                 touched AS (SELECT DISTINCT {key_list} FROM mine WHERE _batch_id = ?),
-                 conflicted AS (
-                    SELECT {key_list} FROM mine WHERE ({key_list}) IN (SELECT * FROM touched)
-                    GROUP BY ALL HAVING count(*) > 1)
+        # One pass over the source's keys (the columns the judgement reads, one hash
+        # aggregate): a DISTINCT of the touched keys, an IN and a CTE of ``SELECT *``
+        # (sealed values included) held 650 MiB more at 3 million residents.
+        f"""WITH conflicted AS (
+                    SELECT {key_list} FROM {table} WHERE _source = ?
+                    GROUP BY ALL HAVING count(*) > 1 AND bool_or(_batch_id = ?))
             SELECT s._batch_id, s._source_pos, list(s._source_pos) OVER (PARTITION BY
                    {", ".join("s." + k for k in keys)}) AS everyone
-            FROM mine s JOIN conflicted c ON {match}""",
-        [source, batch_id],
+            FROM {table} s JOIN conflicted c ON {match}
+            WHERE s._source = ?""",
+        [source, batch_id, source],
     ).fetchall()
     if not conflicts:
         return
