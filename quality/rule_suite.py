@@ -151,7 +151,24 @@ def load_frame(
     rule's computed validity column and ``community_code`` (for per-community counts)."""
     select = frame_select(con, contract, items)
     frame = con.execute(f"SELECT {select} FROM lake.staged.{contract.name}").df()
-    return add_checksums(frame, contract, items, keystore)
+    return add_checksums(nanosecond_times(frame), contract, items, keystore)
+
+
+def nanosecond_times(frame: Any) -> Any:
+    """DuckDB hands timestamps to pandas in microseconds; GX compares only nanosecond
+    columns as a whole and maps a Python function over every other value (a third of
+    validate's time for a million birth dates). Columns outside nanoseconds' years
+    (1677-2262) stay as they are, compared the slow way."""
+    import pandas as pd
+
+    for name in frame.columns:
+        column = frame[name]
+        if not pd.api.types.is_datetime64_dtype(column.dtype) or column.dtype == "<M8[ns]":
+            continue
+        low, high = column.min(), column.max()
+        if pd.isna(low) or (pd.Timestamp.min <= low and high <= pd.Timestamp.max):
+            frame[name] = column.astype("datetime64[ns]")
+    return frame
 
 
 def frame_select(

@@ -29,7 +29,7 @@ import duckdb
 
 from catalog.contracts import DatasetContract
 from encryption.keystore import KeyStore
-from quality.rule_suite import SuiteItem, add_checksums, frame_select
+from quality.rule_suite import SuiteItem, add_checksums, frame_select, nanosecond_times
 
 CHUNK_ROWS = 250_000
 UNIQUE_EXPECTATIONS = frozenset(
@@ -140,4 +140,4 @@ def checked_frames(
 ) -> Iterator[Any]:
     """Each chunk's frame with its checksum validity columns computed."""
     for frame in chunks.frames():
-        yield add_checksums(frame, contract, items, keystore)
+        yield add_checksums(nanosecond_times(frame), contract, items, keystore)

@@ -144,3 +144,25 @@ def test_validate_staged_in_chunks_equals_the_whole_frame(
     assert default == whole and default.rows == len(frame) > 30
     assert {o.rule: o.failing_rows for o in default.outcomes}["birth_date_range"] == 1
     assert not list(hub.home.state.glob("validate-*"))
+
+
+def test_microsecond_times_are_compared_as_nanoseconds_with_the_same_verdict() -> None:
+    """GX compares only nanosecond times column-wise: the conversion must not change a count;
+    a year nanoseconds cannot hold keeps its column as it was."""
+    import numpy as np
+    import pandas as pd
+
+    from quality.rule_suite import nanosecond_times
+
+    contract = _contract(_rules(0.0)[-1:], [])
+    items = suite_items(contract, CATALOG.district)
+    days = ["1970-01-01", "1990-05-04", None, "1979-12-31", "2001-01-01"] * 200
+    micro = pd.DataFrame({"established": np.array(days, dtype="datetime64[us]")})
+    converted = nanosecond_times(micro.copy())
+    assert converted["established"].dtype == "<M8[ns]"
+    slow, fast = (validate_frame(contract, f, items).outcomes[0] for f in (micro, converted))
+    assert fast == slow and fast.failing_rows == 400
+    ancient = pd.DataFrame({"established": np.array(["1500-01-01", *days], dtype="datetime64[us]")})
+    kept = nanosecond_times(ancient.copy())
+    assert kept["established"].dtype == "<M8[us]"
+    assert validate_frame(contract, kept, items).outcomes[0].failing_rows == 401
