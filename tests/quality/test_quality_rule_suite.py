@@ -155,5 +155,5 @@ def test_resident_id_checksum_column_at_once_agrees_with_the_parser_value_by_val
         float("nan"),
     ]
     expected = [None if v is None or v != v else resident_id.is_valid(str(v)) for v in values]
-    assert _checksum_validity(contract, rule, values, keystore=None) == expected  # type: ignore[arg-type]
+    assert _checksum_validity(contract, rule, values, keystore=None) == expected
     assert expected[0] is True and expected[2] is False
