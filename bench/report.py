@@ -248,6 +248,8 @@ class BenchReport:
                 "duckdb": duckdb.__version__,
                 "cpu_count": __import__("os").cpu_count(),
                 "platform": platform.platform(),
+                # Peak memory is this process's: runs to compare must each have their own.
+                "process": __import__("os").getpid(),
             },
             "stages": [s.as_dict() for s in self.stages],
             "ratios": self.ratios(),

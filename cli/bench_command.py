@@ -70,10 +70,22 @@ def bench(
         plan(asked)
     except ValueError as problem:
         raise CliError(str(problem)) from None
+    if len(scales) > 1:
+        # Each scale in a process of its own: peak memory is the process's, and a scale run
+        # after another would carry what the earlier one left allocated.
+        written = [
+            _scale_apart(
+                one, out / f"scale-{one:g}", stages, seed, crypto_values, api_seconds,
+                audit_events, startup_runs, baseline,
+            )
+            for one in scales
+        ]  # fmt: skip
+        _memory(written, out)
+        return
     console = Console(stderr=True, soft_wrap=True)
     written = []
     for one in scales:
-        folder = out if len(scales) == 1 else out / f"scale-{one:g}"
+        folder = out
         report = run_bench(
             folder,
             scale=one,
@@ -92,8 +104,34 @@ def bench(
         written.append(folder / "bench.json")
         if baseline is not None:
             _compare(baseline, folder)
-    if len(written) > 1:
-        _memory(written, out)
+
+
+def _scale_apart(
+    scale: float,
+    folder: Path,
+    stages: str,
+    seed: int,
+    crypto_values: int,
+    api_seconds: float,
+    audit_events: int,
+    startup_runs: int,
+    baseline: Path | None,
+) -> Path:
+    """``shuzhi bench`` for one scale as a new process; its bench.json."""
+    import subprocess
+    import sys
+
+    command = [
+        sys.executable, "-c", "from cli.main import run; run()", "bench",
+        "--scale", f"{scale:g}", "--stages", stages, "--out", str(folder), "--seed", str(seed),
+        "--crypto-values", str(crypto_values), "--api-seconds", str(api_seconds),
+        "--audit-events", str(audit_events), "--startup-runs", str(startup_runs),
+        *(["--baseline", str(baseline)] if baseline is not None else []),
+    ]  # fmt: skip
+    done = subprocess.run(command, check=False)
+    if done.returncode != 0:
+        raise CliError(f"bench at scale {scale:g} failed (exit {done.returncode})")
+    return folder / "bench.json"
 
 
 def _compare(baseline: Path, folder: Path) -> None:
