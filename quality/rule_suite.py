@@ -151,7 +151,18 @@ def load_frame(
     rule's computed validity column and ``community_code`` (for per-community counts)."""
     select = frame_select(con, contract, items)
     frame = con.execute(f"SELECT {select} FROM lake.staged.{contract.name}").df()
+    return suite_frame(frame, contract, items, keystore)
+
+
+def suite_frame(
+    frame: Any, contract: DatasetContract, items: list[SuiteItem], keystore: KeyStore | None
+) -> Any:
+    """A frame read from the staged table (whole or a chunk) made ready for GX."""
     return add_checksums(nanosecond_times(frame), contract, items, keystore)
+
+
+def staged_column_names(con: duckdb.DuckDBPyConnection, dataset: str) -> set[str]:
+    return {d[0] for d in con.execute(f"SELECT * FROM lake.staged.{dataset} LIMIT 0").description}
 
 
 def nanosecond_times(frame: Any) -> Any:
@@ -177,9 +188,8 @@ def frame_select(
     """The select list of the suite's frame over ``lake.staged.<dataset>``: the columns it
     reads, ``community_code``, reference validity, and the sealed source of each checksum
     (``add_checksums`` turns it into the validity column)."""
-    table = f"lake.staged.{contract.name}"
     wanted = sorted(frame_columns(items))
-    staged = {d[0] for d in con.execute(f"SELECT * FROM {table} LIMIT 0").description}
+    staged = staged_column_names(con, contract.name)
     extra = ["community_code"] if "community_code" in staged else []
     select = [f'"{c}"' for c in dict.fromkeys([*wanted, *extra]) if c in staged]
     rules = {r.name: r for r in contract.quality.rules}

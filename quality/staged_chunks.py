@@ -29,7 +29,7 @@ import duckdb
 
 from catalog.contracts import DatasetContract
 from encryption.keystore import KeyStore
-from quality.rule_suite import SuiteItem, add_checksums, frame_select, nanosecond_times
+from quality.rule_suite import SuiteItem, frame_select, staged_column_names, suite_frame
 
 CHUNK_ROWS = 250_000
 UNIQUE_EXPECTATIONS = frozenset(
@@ -117,7 +117,7 @@ def staged_chunks(
     folder = Path(tempfile.mkdtemp(prefix=f"validate-{contract.name}-", dir=workdir))
     try:
         target = folder / "frame"
-        staged = {d[0] for d in con.execute(f"SELECT * FROM {table} LIMIT 0").description}
+        staged = staged_column_names(con, contract.name)
         # A key column the table lacks fails its rule in GX ("could not be evaluated").
         keys = [k for k in unique_keys(items) if set(k) <= staged]
         repeated = " OR ".join(_repeated_key_sql(table, k) for k in keys) or "false"
@@ -140,4 +140,4 @@ def checked_frames(
 ) -> Iterator[Any]:
     """Each chunk's frame with its checksum validity columns computed."""
     for frame in chunks.frames():
-        yield add_checksums(nanosecond_times(frame), contract, items, keystore)
+        yield suite_frame(frame, contract, items, keystore)
