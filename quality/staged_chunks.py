@@ -84,15 +84,10 @@ def unique_keys(items: list[SuiteItem]) -> list[list[str]]:
 
 
 def _repeated_key_sql(table: str, key: list[str]) -> str:
-    """True where the row's key occurs more than once (GX's rule: a single column's
-    missing values are ignored; a compound key is ignored only when all of it is missing)."""
+    """True where the row's key occurs more than once. GX ignores a row whose key is all
+    missing (for one column: a missing value) and compares the rest with missing values
+    equal, which is what grouping and ``IS NOT DISTINCT FROM`` do."""
     cols = ", ".join(f'"{c}"' for c in key)
-    if len(key) == 1:
-        (c,) = key
-        return (
-            f'coalesce("{c}" IN (SELECT "{c}" FROM {table} WHERE "{c}" IS NOT NULL '
-            f'GROUP BY "{c}" HAVING count(*) > 1), false)'
-        )
     missing = " AND ".join(f'"{c}" IS NULL' for c in key)
     same = " AND ".join(f'd."{c}" IS NOT DISTINCT FROM t."{c}"' for c in key)
     return (
