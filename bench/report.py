@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import platform
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -246,10 +247,10 @@ class BenchReport:
             "machine": {
                 "python": platform.python_version(),
                 "duckdb": duckdb.__version__,
-                "cpu_count": __import__("os").cpu_count(),
+                "cpu_count": os.cpu_count(),
                 "platform": platform.platform(),
                 # Peak memory is this process's: runs to compare must each have their own.
-                "process": __import__("os").getpid(),
+                "process": os.getpid(),
             },
             "stages": [s.as_dict() for s in self.stages],
             "ratios": self.ratios(),

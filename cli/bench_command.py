@@ -83,27 +83,24 @@ def bench(
         _memory(written, out)
         return
     console = Console(stderr=True, soft_wrap=True)
-    written = []
-    for one in scales:
-        folder = out
-        report = run_bench(
-            folder,
-            scale=one,
-            seed=seed,
-            asked=asked,
-            crypto_values=crypto_values,
-            api_seconds=api_seconds,
-            audit_events=audit_events,
-            startup_runs=startup_runs,
-            say=lambda line: console.print(line, highlight=False),
-        )
-        report.write_json(folder / "bench.json")
-        write_chart(report, folder / "bench.png")
-        print_report(report)
-        print(f"wrote {folder / 'bench.json'} and {folder / 'bench.png'}")
-        written.append(folder / "bench.json")
-        if baseline is not None:
-            _compare(baseline, folder)
+    (one,) = scales
+    report = run_bench(
+        out,
+        scale=one,
+        seed=seed,
+        asked=asked,
+        crypto_values=crypto_values,
+        api_seconds=api_seconds,
+        audit_events=audit_events,
+        startup_runs=startup_runs,
+        say=lambda line: console.print(line, highlight=False),
+    )
+    report.write_json(out / "bench.json")
+    write_chart(report, out / "bench.png")
+    print_report(report)
+    print(f"wrote {out / 'bench.json'} and {out / 'bench.png'}")
+    if baseline is not None:
+        _compare(baseline, out)
 
 
 def _scale_apart(
