@@ -193,8 +193,7 @@ def validate_frames(
     definition = asset.add_batch_definition_whole_dataframe("whole")
     row_items = [it for it in items if not is_table_level(it)]
     table_items = [it for it in items if is_table_level(it)]
-    tallies = [_Tally() for _ in items]
-    at = {id(it): n for n, it in enumerate(items)}
+    tallies = {id(it): _Tally() for it in items}  # by item: two may share rule and kind
     outcome = SuiteOutcome(contract.name, True, rows)
     community_rows: Counter[str] = Counter()
 
@@ -211,9 +210,7 @@ def validate_frames(
             assert config is not None
             reported.setdefault((str(config.meta["rule"]), config.type), []).append(item)
         for it in part:
-            tallies[at[id(it)]].add(
-                reported[(it.rule, it.expectation)].pop(0), len(frame), communities
-            )
+            tallies[id(it)].add(reported[(it.rule, it.expectation)].pop(0), len(frame), communities)
 
     for frame in frames:
         communities = (
@@ -225,7 +222,8 @@ def validate_frames(
     run(table_items, pd.DataFrame(index=pd.RangeIndex(rows)), None)
     if community_rows:
         outcome.community_rows = dict(community_rows)
-    for it, tally in zip(items, tallies, strict=True):
+    for it in items:
+        tally = tallies[id(it)]
         if tally.raised:
             # GX's message may quote values: only that the rule could not be evaluated.
             checked, failing, observed, success = rows, 0, "could not be evaluated", False
