@@ -16,6 +16,7 @@ SAMPLE_SECONDS = 0.02
 # Listing a server's workers reads /proc for each: sampled less often, so the
 # bench does not take CPU from the server it measures.
 SERVED_SAMPLE_SECONDS = 0.25
+WORKER_LIST_EVERY = 5
 
 
 @dataclass
@@ -48,21 +49,33 @@ class Stage:
 
 
 class _PeakSampler:
-    """Polls a resident set size: this process's (DuckDB and Arrow allocate inside it),
-    or a served process's with its children (the API's room workers)."""
+    """Polls a resident set size: this process's (DuckDB and Arrow allocate inside it)
+    with the workers it starts while measured (staging's chunk workers), or a served
+    process's with its children (the API's room workers)."""
 
     def __init__(self, pid: int | None = None) -> None:
         self._process = psutil.Process(pid)
         self._tree = pid is not None
         self._every = SERVED_SAMPLE_SECONDS if self._tree else SAMPLE_SECONDS
+        # Processes already running (a served API the bench started) are not the work's.
+        self._earlier = {c.pid for c in self._process.children(recursive=True)}
+        self._workers: list[psutil.Process] = []
+        self._samples = 0
         self._stop = threading.Event()
         self.peak = self._rss()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
-    def _rss(self) -> int:
-        processes = [self._process]
+    def _rss(self, *, relist: bool = False) -> int:
         if self._tree:
-            processes += self._process.children(recursive=True)
+            processes = [self._process, *self._process.children(recursive=True)]
+        else:
+            # Listing children reads /proc for every process: every fifth sample only.
+            if relist or self._samples % WORKER_LIST_EVERY == 0:
+                self._workers = [
+                    c for c in self._process.children(recursive=True) if c.pid not in self._earlier
+                ]
+            self._samples += 1
+            processes = [self._process, *self._workers]
         total = 0
         for process in processes:
             # A worker may end between listing and reading.
@@ -81,7 +94,7 @@ class _PeakSampler:
     def __exit__(self, *exc: object) -> None:
         self._stop.set()
         self._thread.join()
-        self.peak = max(self.peak, self._rss())
+        self.peak = max(self.peak, self._rss(relist=True))
 
 
 @contextmanager

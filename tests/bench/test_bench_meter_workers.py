@@ -1,0 +1,52 @@
+"""A stage's peak memory counts the worker processes the work starts, and no others."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+
+from bench.meter import Stage, measure
+
+HOLD_MB = 300
+# Allocates and touches HOLD_MB, says so, and keeps it until its input closes.
+HOLDER = (
+    "import sys; block = bytearray({mb} * 2**20); block[::4096] = b'x' * len(block[::4096]); "
+    "print('ready', flush=True); sys.stdin.read()"
+)
+
+
+@contextmanager
+def holder() -> Iterator[None]:
+    process = subprocess.Popen(
+        [sys.executable, "-c", HOLDER.format(mb=HOLD_MB)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        assert process.stdout.readline().strip() == "ready"
+        yield
+    finally:
+        assert process.stdin is not None
+        process.stdin.close()
+        process.wait(timeout=30)
+
+
+def test_a_worker_started_by_the_work_counts_and_one_running_before_does_not() -> None:
+    quiet = Stage("quiet", "governed")
+    with measure(quiet):
+        pass
+    with holder():  # running before the stage began: the bench's own server, say
+        before = Stage("before", "governed")
+        with measure(before):
+            pass
+        during = Stage("during", "governed")
+        worker = ExitStack()
+        with measure(during):
+            worker.enter_context(holder())  # started by the work, alive when it ends
+        worker.close()
+    assert before.peak_rss_mb < quiet.peak_rss_mb + HOLD_MB / 2
+    assert during.peak_rss_mb > quiet.peak_rss_mb + HOLD_MB * 0.9
