@@ -44,6 +44,11 @@ class TamperedValueError(ValueError):
     def __init__(self, row: int, dataset: str, column: str, reason: str) -> None:
         super().__init__(f"row {row} of {dataset}.{column}: {reason}")
         self.row = row
+        self._args = (row, dataset, column, reason)
+
+    def __reduce__(self) -> tuple[type, tuple[int, str, str, str]]:
+        # Raised in a staging worker process, it is rebuilt in the hub's from these.
+        return type(self), self._args
 
 
 class ShreddedValueError(ValueError):
@@ -52,6 +57,11 @@ class ShreddedValueError(ValueError):
     def __init__(self, row: int, dataset: str, column: str, reason: str) -> None:
         super().__init__(f"row {row} of {dataset}.{column}: {reason}")
         self.row = row
+        self._args = (row, dataset, column, reason)
+
+    def __reduce__(self) -> tuple[type, tuple[int, str, str, str]]:
+        # Raised in a staging worker process, it is rebuilt in the hub's from these.
+        return type(self), self._args
 
 
 def seal_column(

@@ -98,6 +98,7 @@ class KeyStore:
 
     def __init__(self, path: Path, master: MasterKeyProvider) -> None:
         self.path = Path(path)
+        self.master = master
         self.master_name = master.name
         self._lock_path = self.path.with_name(self.path.name + ".lock")
         self._wrapper = AESGCM(master.load())
@@ -108,6 +109,11 @@ class KeyStore:
 
     def __repr__(self) -> str:
         return f"KeyStore({str(self.path)!r}, master from {self.master_name})"
+
+    def __reduce__(self) -> tuple[type[KeyStore], tuple[Path, MasterKeyProvider]]:
+        # A worker process reopens the store from its file and master key provider:
+        # pickling it carries where the keys are, never a key.
+        return KeyStore, (self.path, self.master)
 
     # -- public API -----------------------------------------------------------
 

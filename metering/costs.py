@@ -47,3 +47,14 @@ def since(before: dict[str, tuple[float, int]]) -> dict[str, tuple[float, int]]:
         name: (seconds - before.get(name, (0.0, 0))[0], items - before.get(name, (0.0, 0))[1])
         for name, (seconds, items) in now.items()
     }
+
+
+def absorb(gained: dict[str, tuple[float, int]], *, share: float = 1.0) -> None:
+    """Add what a worker process's meters gained (:func:`since` there) to this process's.
+
+    ``share`` scales the seconds: workers running side by side each take a share of the
+    wall time their seconds add up to."""
+    with _lock:
+        for name, (seconds, items) in gained.items():
+            _seconds[name] = _seconds.get(name, 0.0) + seconds * share
+            _items[name] = _items.get(name, 0) + items

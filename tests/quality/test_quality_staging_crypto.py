@@ -13,7 +13,7 @@ import pytest
 from staging_fixtures import StagingHub, case, staging_hub
 
 import protection.fields
-import quality.staging
+import quality.chunk_prepare
 from encryption.field_cipher import key_versions, open_column
 from encryption.tokens import tokenise_value
 
@@ -43,7 +43,7 @@ def count_crypto(monkeypatch: pytest.MonkeyPatch) -> Counter[tuple[str, str]]:
     counting(protection.fields, "seal_column", "seal")
     counting(protection.fields, "open_column", "open")
     counting(protection.fields, "tokenise_column", "token")
-    counting(quality.staging, "tokenise_column", "token")
+    counting(quality.chunk_prepare, "tokenise_column", "token")
     return counts
 
 
