@@ -38,30 +38,25 @@ OVERHEAD_BYTES = HEADER_BYTES + NONCE_BYTES + TAG_BYTES
 _NONCE_END = HEADER_BYTES + NONCE_BYTES
 
 
-class TamperedValueError(ValueError):
+class _SealedRowError(ValueError):
+    """A sealed value that cannot be opened, named by its row and column, never its value."""
+
+    def __init__(self, row: int, dataset: str, column: str, reason: str) -> None:
+        super().__init__(f"row {row} of {dataset}.{column}: {reason}")
+        self.row = row
+        self._args = (row, dataset, column, reason)
+
+    def __reduce__(self) -> tuple[type, tuple[int, str, str, str]]:
+        # Raised in a staging worker process, it is rebuilt in the hub's from these.
+        return type(self), self._args
+
+
+class TamperedValueError(_SealedRowError):
     """A sealed value failed authentication; names the row, never the value."""
 
-    def __init__(self, row: int, dataset: str, column: str, reason: str) -> None:
-        super().__init__(f"row {row} of {dataset}.{column}: {reason}")
-        self.row = row
-        self._args = (row, dataset, column, reason)
 
-    def __reduce__(self) -> tuple[type, tuple[int, str, str, str]]:
-        # Raised in a staging worker process, it is rebuilt in the hub's from these.
-        return type(self), self._args
-
-
-class ShreddedValueError(ValueError):
+class ShreddedValueError(_SealedRowError):
     """A value was sealed under a key that has since been destroyed: it no longer exists."""
-
-    def __init__(self, row: int, dataset: str, column: str, reason: str) -> None:
-        super().__init__(f"row {row} of {dataset}.{column}: {reason}")
-        self.row = row
-        self._args = (row, dataset, column, reason)
-
-    def __reduce__(self) -> tuple[type, tuple[int, str, str, str]]:
-        # Raised in a staging worker process, it is rebuilt in the hub's from these.
-        return type(self), self._args
 
 
 def seal_column(

@@ -24,7 +24,7 @@ import os
 import pickle
 import sys
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 
 import pyarrow as pa
@@ -39,8 +39,9 @@ PARALLEL_MIN_ROWS = 200_000
 _preparer: ChunkPreparer | None = None
 
 
-def stage_workers(rows: int) -> int:
-    """How many worker processes prepare a batch of ``rows`` rows (0: this process).
+def stage_workers(landed_rows: Callable[[], int]) -> int:
+    """How many worker processes prepare a batch (0: this process); ``landed_rows``
+    counts the batch's rows, asked only when workers are.
 
     ``SHUZHI_STAGE_WORKERS=N`` gives a batch of at least ``PARALLEL_MIN_ROWS`` rows N
     workers. Off by default: at 1 million residents on 2 cores, two workers staged in
@@ -56,7 +57,9 @@ def stage_workers(rows: int) -> int:
             f"{WORKERS_ENV}={configured!r}: give a whole number of worker processes "
             "(0 stages in this process)"
         ) from None
-    return max(0, workers) if rows >= PARALLEL_MIN_ROWS else 0
+    if workers <= 0 or landed_rows() < PARALLEL_MIN_ROWS:
+        return 0
+    return workers
 
 
 def prepared_chunks(

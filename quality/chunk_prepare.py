@@ -44,7 +44,6 @@ class PreparedChunk:
     row; ``bad`` are the rows standardisation stopped, ``missing_at`` the raw rows
     without a complete key."""
 
-    rows: int
     bad: list[BadRow]
     missing_at: set[int]
     keyed_at: np.ndarray
@@ -133,7 +132,7 @@ class ChunkPreparer:
             keyed_positions,
             hashes,
         )
-        return PreparedChunk(rows, bad, missing_at, keyed_at, incoming, staged)
+        return PreparedChunk(bad, missing_at, keyed_at, incoming, staged)
 
     def fill(self, plain: dict[str, pa.Array], rows: int) -> pa.Array | None:
         """The channel's own columns (constants, located communities, categories) set in

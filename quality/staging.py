@@ -173,10 +173,7 @@ def stage(
         [batch_id],
     ).fetchone()
     n_rejected = rejected[0] if rejected else 0
-    landed = con.execute(
-        f"SELECT count(*) FROM lake.raw.{contract.name} WHERE _batch_id = ?", [batch_id]
-    ).fetchone()
-    workers = stage_workers(landed[0] if landed else 0)
+    workers = stage_workers(lambda: _raw_rows(con, contract, batch_id))
     with lake_transaction(con):
         if replace:
             con.execute(f"DELETE FROM lake.staged.{contract.name} WHERE _source = ?", [source])
@@ -370,6 +367,13 @@ def _judge_keys(
     ).fetch_arrow_table()
 
 
+def _raw_rows(con: duckdb.DuckDBPyConnection, contract: DatasetContract, batch_id: str) -> int:
+    row = con.execute(
+        f"SELECT count(*) FROM lake.raw.{contract.name} WHERE _batch_id = ?", [batch_id]
+    ).fetchone()
+    return int(row[0]) if row else 0
+
+
 def _batch_source(con: duckdb.DuckDBPyConnection, batch_id: str) -> str:
     row = con.execute(
         "SELECT source FROM lake.meta.batches WHERE batch_id = ?", [batch_id]
@@ -497,9 +501,6 @@ def _insert_quarantine(
 def _reconcile(
     con: duckdb.DuckDBPyConnection, contract: DatasetContract, batch_id: str, result: StageResult
 ) -> None:
-    raw = con.execute(
-        f"SELECT count(*) FROM lake.raw.{contract.name} WHERE _batch_id = ?", [batch_id]
-    ).fetchone()
     batch = con.execute(
         "SELECT rows_read, source FROM lake.meta.batches WHERE batch_id = ?", [batch_id]
     ).fetchone()
@@ -514,7 +515,6 @@ def _reconcile(
             f"{contract.name} batch {batch_id}: read {result.rows_read} != loaded "
             f"{result.rows_loaded} + quarantined {result.rows_quarantined}"
         )
-    assert raw is not None
     con.execute(
         "INSERT INTO lake.meta.reconciliation VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
         [

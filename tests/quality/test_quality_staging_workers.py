@@ -126,18 +126,18 @@ def test_workers_are_asked_for_and_then_only_for_a_large_batch(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.delenv(WORKERS_ENV, raising=False)
-    assert stage_workers(10 * PARALLEL_MIN_ROWS) == 0
+    assert stage_workers(lambda: 10 * PARALLEL_MIN_ROWS) == 0
     monkeypatch.setenv(WORKERS_ENV, "3")
-    assert stage_workers(PARALLEL_MIN_ROWS) == 3
-    assert stage_workers(PARALLEL_MIN_ROWS - 1) == 0
+    assert stage_workers(lambda: PARALLEL_MIN_ROWS) == 3
+    assert stage_workers(lambda: PARALLEL_MIN_ROWS - 1) == 0
     monkeypatch.setenv(WORKERS_ENV, "0")
-    assert stage_workers(10 * PARALLEL_MIN_ROWS) == 0
+    assert stage_workers(lambda: 10 * PARALLEL_MIN_ROWS) == 0
 
 
 def test_a_bad_number_of_workers_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(WORKERS_ENV, "two")
     with pytest.raises(ValueError, match=f"{WORKERS_ENV}='two'"):
-        stage_workers(PARALLEL_MIN_ROWS)
+        stage_workers(lambda: PARALLEL_MIN_ROWS)
 
 
 def test_a_script_read_from_standard_input_stages_in_its_own_process(
