@@ -49,9 +49,15 @@ class Stage:
 
 
 class _PeakSampler:
-    """Polls a resident set size: this process's (DuckDB and Arrow allocate inside it)
-    with the workers it starts while measured (staging's chunk workers), or a served
-    process's with its children (the API's room workers)."""
+    """Polls the memory of this process (DuckDB and Arrow allocate inside it) with the
+    workers it starts while measured (staging's chunk workers, the PII pool), or of a
+    served process with its children (the API's room workers).
+
+    The process itself counts its resident set (RSS); each worker its proportional set
+    (PSS): workers forked from one warm server share its pages (Presidio, jieba's
+    dictionary), and an RSS sum counted those once per worker (400 MiB too many for
+    two PII workers). This process's workers are read every ``WORKER_LIST_EVERY``
+    samples: their memory moves slowly, and reading a PSS walks their page tables."""
 
     def __init__(self, pid: int | None = None) -> None:
         self._process = psutil.Process(pid)
@@ -60,28 +66,23 @@ class _PeakSampler:
         # Processes already running (a served API the bench started) are not the work's.
         self._earlier = {c.pid for c in self._process.children(recursive=True)}
         self._workers: list[psutil.Process] = []
+        self._workers_bytes = 0
         self._samples = 0
         self._stop = threading.Event()
         self.peak = self._rss()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
     def _rss(self, *, relist: bool = False) -> int:
-        if self._tree:
-            processes = [self._process, *self._process.children(recursive=True)]
-        else:
-            # Listing children reads /proc for every process: every fifth sample only.
-            if relist or self._samples % WORKER_LIST_EVERY == 0:
-                self._workers = [
-                    c for c in self._process.children(recursive=True) if c.pid not in self._earlier
-                ]
-            self._samples += 1
-            processes = [self._process, *self._workers]
-        total = 0
-        for process in processes:
-            # A worker may end between listing and reading.
-            with contextlib.suppress(psutil.NoSuchProcess):
-                total += process.memory_info().rss
-        return total
+        if relist or self._tree or self._samples % WORKER_LIST_EVERY == 0:
+            # Reading the workers walks /proc: every fifth sample only, unless the
+            # sampler is a served process's (sampled slowly already).
+            children = self._process.children(recursive=True)
+            self._workers = [c for c in children if self._tree or c.pid not in self._earlier]
+            self._workers_bytes = sum(_proportional_set(w) for w in self._workers)
+        self._samples += 1
+        with contextlib.suppress(psutil.NoSuchProcess):
+            return self._process.memory_info().rss + self._workers_bytes
+        return self._workers_bytes
 
     def _run(self) -> None:
         while not self._stop.wait(self._every):
@@ -95,6 +96,15 @@ class _PeakSampler:
         self._stop.set()
         self._thread.join()
         self.peak = max(self.peak, self._rss(relist=True))
+
+
+def _proportional_set(process: psutil.Process) -> int:
+    """A worker's PSS in bytes (0 once it has ended)."""
+    try:
+        return int(process.memory_full_info().pss)
+    except (psutil.NoSuchProcess, psutil.AccessDenied):
+        # A worker may end between listing and reading.
+        return 0
 
 
 @contextmanager
@@ -114,7 +124,7 @@ def served_peak(stage: Stage, pid: int) -> Iterator[Stage]:
     """Put the peak RSS of a served process and its children in ``stage.extra``.
 
     Kept apart from ``peak_rss_mb`` (the bench's own, which the memory target is
-    about). Pages shared between a server and its workers count once per process.
+    about). The server counts its RSS, its workers their PSS (see ``_PeakSampler``).
     """
     with _PeakSampler(pid) as sampler:
         yield stage

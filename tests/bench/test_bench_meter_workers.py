@@ -1,4 +1,5 @@
-"""A stage's peak memory counts the worker processes the work starts, and no others."""
+"""A stage's peak memory counts the worker processes the work starts, and no others;
+pages workers share (forked from one warm server) count once."""
 
 from __future__ import annotations
 
@@ -17,10 +18,25 @@ HOLDER = (
 )
 
 
+# Allocates and touches HOLD_MB, then forks two children that only wait (the pages stay
+# shared, as a warm PII server's are with its workers); all end when the input closes.
+FORKING_HOLDER = """
+import os, sys
+block = bytearray({mb} * 2**20)
+block[::4096] = b"x" * len(block[::4096])
+for _ in range(2):
+    if os.fork() == 0:
+        sys.stdin.read()
+        os._exit(0)
+print("ready", flush=True)
+sys.stdin.read()
+"""
+
+
 @contextmanager
-def holder() -> Iterator[None]:
+def holder(program: str = HOLDER) -> Iterator[None]:
     process = subprocess.Popen(
-        [sys.executable, "-c", HOLDER.format(mb=HOLD_MB)],
+        [sys.executable, "-c", program.format(mb=HOLD_MB)],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,
@@ -50,3 +66,16 @@ def test_a_worker_started_by_the_work_counts_and_one_running_before_does_not() -
         worker.close()
     assert before.peak_rss_mb < quiet.peak_rss_mb + HOLD_MB / 2
     assert during.peak_rss_mb > quiet.peak_rss_mb + HOLD_MB * 0.9
+
+
+def test_pages_workers_share_count_once_not_once_per_worker() -> None:
+    quiet = Stage("quiet", "governed")
+    with measure(quiet):
+        pass
+    forked = Stage("forked", "governed")
+    workers = ExitStack()
+    with measure(forked):
+        workers.enter_context(holder(FORKING_HOLDER))  # three processes, one block
+    workers.close()
+    grown = forked.peak_rss_mb - quiet.peak_rss_mb
+    assert HOLD_MB * 0.9 < grown < HOLD_MB * 1.5  # an RSS sum would say three blocks
