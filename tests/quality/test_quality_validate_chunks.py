@@ -117,6 +117,23 @@ def test_no_frame_is_larger_than_a_chunk_but_the_repeated_keys(tmp_path: Path) -
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.parametrize("pass_rows", [3_000, 7], ids=["three-passes", "thousands-of-passes"])
+def test_repeated_keys_found_in_passes_give_what_one_frame_gives(
+    tmp_path: Path, pass_rows: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The key hashes counted a share at a time (flat memory) find the same repeated keys."""
+    monkeypatch.setattr(staged_chunks, "HASH_PASS_ROWS", pass_rows)
+    contract = _contract(_rules(0.01), EXPECTATIONS)
+    items = suite_items(contract, CATALOG.district)
+    con = _lake()
+    whole = validate_frame(contract, load_frame(con, contract, items, None), items)
+    assert _chunked(con, contract, items, tmp_path) == whole
+    with staged_chunks.staged_chunks(con, contract, items, tmp_path, chunk_rows=CHUNK) as chunks:
+        assert len(next(iter(chunks.frames()))) == 2  # the repeated key's two rows, together
+    temporary = con.execute("SELECT count(*) FROM duckdb_tables() WHERE temporary").fetchone()
+    assert temporary == (0,)  # the hashes' table is dropped
+
+
 def test_an_aggregate_expectation_needs_the_whole_table() -> None:
     plain = _contract(_rules(0.0), EXPECTATIONS)
     assert chunkable(suite_items(plain, CATALOG.district))
