@@ -137,6 +137,26 @@ class LakeVacuum(_Details):
     dry_run: bool
 
 
+class HomeBackup(_Details):
+    """A backup of the home was written (``shuzhi backup``); names the file, not its path."""
+
+    backup: str
+    files: int
+    bytes: int
+    audit_events: int
+
+
+class HomeRestore(_Details):
+    """A backup was restored into this home and verified (``shuzhi restore``)."""
+
+    backup: str
+    backup_created_at: str
+    files: int
+    audit_events: int
+    sealed_values: int
+    rooms: int
+
+
 class Demo(_Details):
     seed: int
     scale: int | float
@@ -350,6 +370,8 @@ SCHEMAS: dict[str, type[_Details]] = {
     "room_build": RoomBuild,
     "room_prune": RoomPrune,
     "lake_vacuum": LakeVacuum,
+    "home_backup": HomeBackup,
+    "home_restore": HomeRestore,
     "demo": Demo,
     "grant": Grant,
     "decision": Decision,

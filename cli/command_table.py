@@ -54,6 +54,18 @@ COMMANDS: dict[str, CommandEntry] = {
         "Serve the pages at http://HOST:PORT/ and the API at /api/v1 (OpenAPI at\n"
         "/api/v1/openapi.json).",
     ),
+    "backup": CommandEntry(
+        "cli.backup_command",
+        "backup",
+        "Write a consistent snapshot of the home (lakehouse, wrapped keys, audit log, state)\n"
+        "to one file; the master key is never in it.",
+    ),
+    "restore": CommandEntry(
+        "cli.backup_command",
+        "restore",
+        "Restore a backup into a new home at any path, then verify it: the audit chain,\n"
+        "every table and every sealed value; the rooms are built again.",
+    ),
     "catalog": CommandEntry(
         "cli.catalog_command", "app", "The catalogue of datasets and products."
     ),
