@@ -4,8 +4,9 @@ Default: a DuckDB file in the home's lakehouse folder, encrypted with a key
 from the key store: DuckLake keeps every data file's encryption key and
 per-file statistics in its catalogue, so an unencrypted catalogue beside the
 data files would open them all. Scale-out: a PostgreSQL catalogue (and
-S3-compatible storage), set by SHUZHI_LAKE_CATALOG / SHUZHI_LAKE_DATA_PATH,
-with the same code. A SQLite catalogue is used only when named there
+S3-compatible storage), named in one file by SHUZHI_LAKE_CONFIG
+(``lakehouse.lake_config``), or SHUZHI_LAKE_CATALOG / SHUZHI_LAKE_DATA_PATH, with the
+same code. A SQLite catalogue is used only when named there
 explicitly; it is not encrypted.
 """
 
@@ -21,6 +22,7 @@ import duckdb
 from encryption.keystore import KeyStore
 from home.layout import Home
 from lakehouse.extensions import load_extensions
+from lakehouse.lake_config import S3Storage, config_path, load_lake_config
 
 LAKE = "lake"
 SCHEMAS = ("raw", "staged", "quarantine", "protected", "products", "meta")
@@ -40,9 +42,15 @@ class LakeCatalogueError(RuntimeError):
 class LakeSettings:
     catalog: str  # "duckdb:/path/catalog.ducklake" (encrypted), "postgres:..." or "sqlite:..."
     data_path: str
+    s3: S3Storage | None = None  # the bucket's settings, when the data files are in one
 
     @classmethod
     def for_home(cls, home: Home) -> LakeSettings:
+        configured = config_path()
+        if configured is not None:
+            # One file (SHUZHI_LAKE_CONFIG) names the catalogue database and the bucket.
+            config = load_lake_config(configured)
+            return cls(catalog=config.catalog, data_path=config.data_path, s3=config.s3)
         catalog = os.environ.get(CATALOG_ENV) or _default_catalogue(home)
         data_path = os.environ.get(DATA_PATH_ENV) or str(home.lakehouse / "data") + "/"
         return cls(catalog=catalog, data_path=data_path)
@@ -78,6 +86,8 @@ def attach_lake(
     """Attach the lakehouse as ``lake`` (its schemas made if new); ``keystore`` is needed for
     an encrypted catalogue only."""
     load_extensions(con, *_extensions_for(settings))
+    if settings.s3 is not None:
+        _give_s3_credentials(con, settings.s3)
     if "://" not in settings.data_path:
         os.makedirs(settings.data_path, mode=0o700, exist_ok=True)
     catalogue = settings.catalogue_file
@@ -132,6 +142,17 @@ def _attach_encrypted_metadata(
         raise LakeCatalogueError(
             f"the lakehouse catalogue {catalogue} does not open with the key in key store "
             f"{keystore.path} (a key store from another hub or another backup?)"
+        ) from None
+
+
+def _give_s3_credentials(con: duckdb.DuckDBPyConnection, s3: S3Storage) -> None:
+    try:
+        con.execute(s3.secret_sql())
+    except duckdb.Error as error:
+        # DuckDB may quote the statement, which holds the keys: say only what failed.
+        raise LakeCatalogueError(
+            f"the credentials for bucket {s3.bucket} were refused by DuckDB "
+            f"({type(error).__name__})"
         ) from None
 
 
