@@ -52,30 +52,26 @@ def holder(program: str = HOLDER) -> Iterator[None]:
 
 
 def test_a_worker_started_by_the_work_counts_and_one_running_before_does_not() -> None:
-    quiet = Stage("quiet", "governed")
-    with measure(quiet):
-        pass
+    quiet = _peak_starting(None)
     with holder():  # running before the stage began: the bench's own server, say
-        before = Stage("before", "governed")
-        with measure(before):
-            pass
-        during = Stage("during", "governed")
-        worker = ExitStack()
-        with measure(during):
-            worker.enter_context(holder())  # started by the work, alive when it ends
-        worker.close()
-    assert before.peak_rss_mb < quiet.peak_rss_mb + HOLD_MB / 2
-    assert during.peak_rss_mb > quiet.peak_rss_mb + HOLD_MB * 0.9
+        before = _peak_starting(None)
+        during = _peak_starting(HOLDER)  # started by the work, alive when it ends
+    assert before < quiet + HOLD_MB / 2
+    assert during > quiet + HOLD_MB * 0.9
 
 
 def test_pages_workers_share_count_once_not_once_per_worker() -> None:
-    quiet = Stage("quiet", "governed")
-    with measure(quiet):
-        pass
-    forked = Stage("forked", "governed")
-    workers = ExitStack()
-    with measure(forked):
-        workers.enter_context(holder(FORKING_HOLDER))  # three processes, one block
-    workers.close()
-    grown = forked.peak_rss_mb - quiet.peak_rss_mb
+    grown = _peak_starting(FORKING_HOLDER) - _peak_starting(None)  # three processes, one block
     assert HOLD_MB * 0.9 < grown < HOLD_MB * 1.5  # an RSS sum would say three blocks
+
+
+def _peak_starting(program: str | None) -> float:
+    """A stage's peak MiB when its work starts ``program`` (None: nothing) and leaves it
+    running until the stage has ended."""
+    stage = Stage("stage", "governed")
+    started = ExitStack()
+    with measure(stage):
+        if program is not None:
+            started.enter_context(holder(program))
+    started.close()
+    return stage.peak_rss_mb
