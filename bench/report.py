@@ -14,6 +14,7 @@ import duckdb
 from bench import api
 from bench.crypto import GROUP as CRYPTO
 from bench.crypto import OPERATIONS, split_name
+from bench.labels_zh import COLUMN_ZH, DATASET_ZH, OPERATION_ZH, STAGE_ZH
 from bench.meter import Stage
 
 DATASETS = ("population", "enterprises", "cases", "assistance")
@@ -369,8 +370,7 @@ def print_report(report: BenchReport) -> None:
     )
 
 
-def write_chart(report: BenchReport, path: Path) -> None:
-    """Stacked bars of each dataset's governed stages next to its floor, and crypto throughput."""
+def _write_chart(report: BenchReport, path: Path) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -396,6 +396,22 @@ def write_chart(report: BenchReport, path: Path) -> None:
     plt.close(fig)
 
 
+def write_chart(report: BenchReport, path: Path) -> None:
+    """Stacked bars of each dataset's governed stages next to its floor, and crypto
+    throughput, labelled in Chinese (a CJK font the machine has, see charts.fonts)."""
+    from charts.draw import chart_style
+    from charts.fonts import cjk_family
+
+    with chart_style(cjk_family()):
+        _write_chart(report, path)
+
+
+def dataset_labels(dataset: str) -> tuple[str, str]:
+    """The chart's two bars of a dataset: its floor, then its governed path."""
+    name = DATASET_ZH.get(dataset, dataset)
+    return f"{name} 直接读取（基线）", f"{name} 治理全流程"
+
+
 def _governed_panel(ax: Any, report: BenchReport, datasets: list[str]) -> None:
     import matplotlib.pyplot as plt
 
@@ -403,15 +419,13 @@ def _governed_panel(ax: Any, report: BenchReport, datasets: list[str]) -> None:
     for s in report.of("governed"):
         if s.dataset and s.name not in stage_names:
             stage_names.append(s.name)
-    labels = []
-    for dataset in datasets:
-        labels += [f"{dataset} floor", f"{dataset} governed"]
+    labels = [label for dataset in datasets for label in dataset_labels(dataset)]
     y = list(range(len(labels)))
     ax.barh(
         y[0::2],
         [sum(s.seconds for s in report.of("floor", d)) for d in datasets],
         color="#999999",
-        label="floor (plain read)",
+        label="直接读取（基线）",
     )
     lefts = [0.0] * len(datasets)
     colours = plt.get_cmap("tab10")
@@ -419,12 +433,12 @@ def _governed_panel(ax: Any, report: BenchReport, datasets: list[str]) -> None:
         widths = [
             sum(s.seconds for s in report.of("governed", d) if s.name == name) for d in datasets
         ]
-        ax.barh(y[1::2], widths, left=lefts, color=colours(index), label=name)
+        ax.barh(y[1::2], widths, left=lefts, color=colours(index), label=STAGE_ZH.get(name, name))
         lefts = [a + b for a, b in zip(lefts, widths, strict=True)]
     ax.set_yticks(y, labels)
     ax.invert_yaxis()
-    ax.set_xlabel("seconds")
-    ax.set_title(f"Shuzhi benchmark, scale {report.scale}: governed stages vs plain read")
+    ax.set_xlabel("秒（越短越好）")
+    ax.set_title(f"数治基准，规模 {report.scale}：治理各阶段与直接读取对比")
     if labels:
         ax.legend(loc="lower right", fontsize="small")
 
@@ -434,12 +448,14 @@ def _crypto_panel(ax: Any, scale: float, crypto: dict[str, dict[str, dict[str, f
     from matplotlib.ticker import StrMethodFormatter
 
     rows = [(column, op, r) for column, ops in crypto.items() for op, r in ops.items()]
-    labels = [f"{column} {op}" for column, op, _ in rows]
+    labels = [
+        f"{COLUMN_ZH.get(column, column)} {OPERATION_ZH.get(op, op)}" for column, op, _ in rows
+    ]
     y = [2 * i for i in range(len(rows))]
     ours = [r.get("shuzhi_values_per_second", 0.0) for _, _, r in rows]
     base = [r.get("per_row_values_per_second", 0.0) for _, _, r in rows]
-    ax.barh([v - 0.4 for v in y], ours, height=0.8, color="#1f77b4", label="shuzhi, whole column")
-    ax.barh([v + 0.4 for v in y], base, height=0.8, color="#999999", label="per-row loop")
+    ax.barh([v - 0.4 for v in y], ours, height=0.8, color="#1f77b4", label="数治（整列）")
+    ax.barh([v + 0.4 for v in y], base, height=0.8, color="#999999", label="逐行循环")
     for position, rate, (_, _, r) in zip(y, ours, rows, strict=True):
         if "ratio" in r:
             ax.annotate(
@@ -451,6 +467,6 @@ def _crypto_panel(ax: Any, scale: float, crypto: dict[str, dict[str, dict[str, f
     ax.set_yticks(y, labels)
     ax.invert_yaxis()
     ax.xaxis.set_major_formatter(StrMethodFormatter("{x:,.0f}"))
-    ax.set_xlabel("values per second (higher is faster)")
-    ax.set_title("Crypto throughput: whole-column sealing, opening, tokenising vs per-row loops")
+    ax.set_xlabel("每秒处理值数（越高越快）")
+    ax.set_title("加密吞吐：整列加密、解密、令牌化与逐行循环对比")
     ax.legend(loc="lower right", fontsize="small")
