@@ -66,6 +66,7 @@ def restore_backup(
         raise BackupError(f"{target} is not empty; restore into a new folder")
     if not archive.is_file():
         raise BackupError(f"{archive} is not a file")
+    _refuse_lake_elsewhere()
     key_text = _master_key_text(master_key_file)
     staging = target.with_name(f".{target.name}.restoring")
     shutil.rmtree(staging, ignore_errors=True)
@@ -97,6 +98,20 @@ def restore_backup(
         raise
     _audit_restore(home, archive, report)
     return report
+
+
+def _refuse_lake_elsewhere() -> None:
+    """A backup holds a lakehouse in the home; with the variables that send the hub's lake
+    elsewhere set, the restored home would be verified against that other lake."""
+    from lakehouse.catalogue import CATALOG_ENV, DATA_PATH_ENV
+    from lakehouse.lake_config import CONFIG_ENV
+
+    named = [v for v in (CONFIG_ENV, CATALOG_ENV, DATA_PATH_ENV) if os.environ.get(v, "").strip()]
+    if named:
+        raise BackupError(
+            f"{', '.join(named)} is set, so the hub's lakehouse is not in its home; a backup "
+            "restores a home with its own lakehouse: unset it for the restore"
+        )
 
 
 def _master_key_text(master_key_file: Path | None) -> str | None:

@@ -154,6 +154,23 @@ def test_a_restore_with_another_hubs_master_key_is_refused_and_leaves_nothing(
     assert not target.exists()
 
 
+def test_restore_refuses_while_the_hubs_lake_is_set_elsewhere(
+    restored: Restored, tmp_path: Path
+) -> None:
+    done = _shuzhi(
+        tmp_path,
+        "restore",
+        str(restored.archive),
+        "--home",
+        str(tmp_path / "home"),
+        "--master-key-file",
+        str(restored.source.home / "keys" / "master.key"),
+        SHUZHI_LAKE_CONFIG=str(tmp_path / "lake.yaml"),
+    )
+    assert done.returncode != 0 and "SHUZHI_LAKE_CONFIG is set" in done.stderr
+    assert not (tmp_path / "home").exists()
+
+
 def test_restore_refuses_a_folder_that_holds_something(restored: Restored, tmp_path: Path) -> None:
     (tmp_path / "home").mkdir()
     (tmp_path / "home" / "notes.txt").write_text("mine")
