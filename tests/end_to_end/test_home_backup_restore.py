@@ -38,6 +38,15 @@ def _shuzhi(home: Path, *args: str, **env: str) -> subprocess.CompletedProcess[s
     )
 
 
+def _restore(
+    archive: Path, target: Path, key: Path, *extra: str, **env: str
+) -> subprocess.CompletedProcess[str]:
+    """``shuzhi restore ARCHIVE --home TARGET --master-key-file KEY`` (SHUZHI_HOME: a folder
+    beside TARGET, not a hub's home)."""
+    args = ("restore", str(archive), "--home", str(target), "--master-key-file", str(key))
+    return _shuzhi(target.parent, *args, *extra, **env)
+
+
 @pytest.fixture(scope="module")
 def restored(demo: DemoRun, tmp_path_factory: pytest.TempPathFactory) -> Restored:
     folder = tmp_path_factory.mktemp("backup")
@@ -46,16 +55,8 @@ def restored(demo: DemoRun, tmp_path_factory: pytest.TempPathFactory) -> Restore
     made = source.shuzhi("backup", "--out", str(archive), "--json")
     assert made.returncode == 0, made.stderr
     target = folder / "elsewhere" / "home"
-    done = _shuzhi(
-        folder,
-        "restore",
-        str(archive),
-        "--home",
-        str(target),
-        "--master-key-file",
-        str(source.home / "keys" / "master.key"),
-        "--json",
-    )
+    target.parent.mkdir(parents=True)
+    done = _restore(archive, target, source.home / "keys" / "master.key", "--json")
     assert done.returncode == 0, done.stderr
     return Restored(
         source, archive, DemoRun(target, "", 0), json.loads(made.stdout), json.loads(done.stdout)
@@ -111,15 +112,7 @@ def test_a_damaged_backup_is_refused_naming_the_file_and_nothing_is_left(
                 data = data.replace(b'"', b"'", 1)
             out.addfile(member, io.BytesIO(data))
     target = tmp_path / "home"
-    done = _shuzhi(
-        tmp_path,
-        "restore",
-        str(damaged),
-        "--home",
-        str(target),
-        "--master-key-file",
-        str(restored.source.home / "keys" / "master.key"),
-    )
+    done = _restore(damaged, target, restored.source.home / "keys" / "master.key")
     assert done.returncode != 0
     assert "keys/keystore.json is damaged" in done.stderr
     assert not target.exists() and not list(tmp_path.glob(".home*"))
@@ -141,15 +134,7 @@ def test_a_restore_with_another_hubs_master_key_is_refused_and_leaves_nothing(
     other = tmp_path / "other.key"
     create_key_file(other)
     target = tmp_path / "home"
-    done = _shuzhi(
-        tmp_path,
-        "restore",
-        str(restored.archive),
-        "--home",
-        str(target),
-        "--master-key-file",
-        str(other),
-    )
+    done = _restore(restored.archive, target, other)
     assert done.returncode != 0 and "master key" in done.stderr.lower()
     assert not target.exists()
 
@@ -157,15 +142,9 @@ def test_a_restore_with_another_hubs_master_key_is_refused_and_leaves_nothing(
 def test_restore_refuses_while_the_hubs_lake_is_set_elsewhere(
     restored: Restored, tmp_path: Path
 ) -> None:
-    done = _shuzhi(
-        tmp_path,
-        "restore",
-        str(restored.archive),
-        "--home",
-        str(tmp_path / "home"),
-        "--master-key-file",
-        str(restored.source.home / "keys" / "master.key"),
-        SHUZHI_LAKE_CONFIG=str(tmp_path / "lake.yaml"),
+    key = restored.source.home / "keys" / "master.key"
+    done = _restore(
+        restored.archive, tmp_path / "home", key, SHUZHI_LAKE_CONFIG=str(tmp_path / "lake.yaml")
     )
     assert done.returncode != 0 and "SHUZHI_LAKE_CONFIG is set" in done.stderr
     assert not (tmp_path / "home").exists()
@@ -174,15 +153,8 @@ def test_restore_refuses_while_the_hubs_lake_is_set_elsewhere(
 def test_restore_refuses_a_folder_that_holds_something(restored: Restored, tmp_path: Path) -> None:
     (tmp_path / "home").mkdir()
     (tmp_path / "home" / "notes.txt").write_text("mine")
-    done = _shuzhi(
-        tmp_path,
-        "restore",
-        str(restored.archive),
-        "--home",
-        str(tmp_path / "home"),
-        "--master-key-file",
-        str(restored.source.home / "keys" / "master.key"),
-    )
+    key = restored.source.home / "keys" / "master.key"
+    done = _restore(restored.archive, tmp_path / "home", key)
     assert done.returncode != 0 and "is not empty" in done.stderr
     assert (tmp_path / "home" / "notes.txt").read_text() == "mine"
 
