@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import getpass
-import sys
 from pathlib import Path
 
 import typer
 
-from cli.errors import CliError
+from cli.output import progress_printer
 
 
 def backup(
@@ -17,15 +16,11 @@ def backup(
 ) -> None:
     """Write a consistent snapshot of the home (lakehouse, wrapped keys, audit log, state)
     to one file; the master key is never in it."""
-    from home.backup import BackupError, make_backup
+    from home.backup import make_backup
     from pipelines.hub import Hub
 
     hub = Hub.from_env()
-    say = (lambda line: print(line, file=sys.stderr)) if json_out else print
-    try:
-        report = make_backup(hub.home, out, progress=say)
-    except BackupError as error:
-        raise CliError(str(error)) from None
+    report = make_backup(hub.home, out, progress=progress_printer(json_out))
     hub.audit.append(
         "home_backup",
         f"operator:{getpass.getuser()}",
@@ -71,14 +66,11 @@ def restore(
 ) -> None:
     """Restore a backup into a new home at any path, then verify it: the audit chain,
     every table and every sealed value; the rooms are built again."""
-    from home.backup import BackupError
     from home.restore import restore_backup
 
-    say = (lambda line: print(line, file=sys.stderr)) if json_out else print
-    try:
-        report = restore_backup(archive, home, master_key_file=master_key_file, progress=say)
-    except BackupError as error:
-        raise CliError(str(error)) from None
+    report = restore_backup(
+        archive, home, master_key_file=master_key_file, progress=progress_printer(json_out)
+    )
     if json_out:
         from cli.output import print_json
 

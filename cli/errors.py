@@ -85,6 +85,7 @@ USER_FACING = (
     "LakeBusy",
     "LakeInUse",
     "LakeCatalogueError",
+    "BackupError",
     "StateFileError",
 )
 

@@ -3,24 +3,17 @@
 from __future__ import annotations
 
 import getpass
-import sys
-from collections.abc import Callable
 from pathlib import Path
 
 import typer
 
 from cli.errors import CliError
-from cli.output import print_json, print_table
+from cli.output import print_json, print_table, progress_printer
 
 app = typer.Typer(help="Data, token and master keys.", no_args_is_help=True)
 
 BY = typer.Option(None, "--by", help="Who is acting (audited); default: the login name.")
 JSON = typer.Option(False, "--json", help="Print JSON (progress goes to stderr).")
-
-
-def _progress(json_out: bool) -> Callable[[str], None]:
-    """Progress lines: on stdout for people, on stderr when stdout carries JSON."""
-    return (lambda line: print(line, file=sys.stderr)) if json_out else print
 
 
 def _actor(by: str | None) -> str:
@@ -105,7 +98,9 @@ def rotate(
         return
     if new_key_file is not None:
         raise CliError("--new-key-file goes with --master")
-    report = rotate_keys_step(hub, _actor(by), _datasets(dataset), progress=_progress(json_out))
+    report = rotate_keys_step(
+        hub, _actor(by), _datasets(dataset), progress=progress_printer(json_out)
+    )
     if json_out:
         print_json(
             {
@@ -172,7 +167,7 @@ def shred(
     if not yes:
         raise CliError(f"shredding {dataset} cannot be undone; add --yes to confirm")
     destroyed = shred_step(
-        Hub.from_env(), _actor(by), dataset, reason, progress=_progress(json_out)
+        Hub.from_env(), _actor(by), dataset, reason, progress=progress_printer(json_out)
     )
     versions = sum(len(v) for v in destroyed.values())
     if json_out:
@@ -196,7 +191,7 @@ def rotate_tokens(
 
     hub = Hub.from_env()
     if apply:
-        result = apply_tokens_step(hub, _actor(by), domain, progress=_progress(json_out))
+        result = apply_tokens_step(hub, _actor(by), domain, progress=progress_printer(json_out))
         if json_out:
             print_json(
                 {

@@ -6,7 +6,7 @@ import datetime as dt
 import decimal
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 
@@ -45,3 +45,8 @@ def print_table(
         table.add_row(*["" if v is None else str(_plain(v)) for v in row])
     # Piped output is read in logs and CI, where 80 columns would fold every cell.
     Console(width=None if sys.stdout.isatty() else 200).print(table)
+
+
+def progress_printer(json_out: bool) -> Callable[[str], None]:
+    """Progress lines: on stdout for people, on stderr when stdout carries JSON."""
+    return (lambda line: print(line, file=sys.stderr)) if json_out else print

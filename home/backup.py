@@ -259,8 +259,9 @@ def _tree(folder: Path) -> Iterator[Path]:
 
 
 def _dagster_files(folder: Path) -> Iterator[Path]:
+    """Dagster's files but its step-output logs (``storage/``)."""
     for path in _tree(folder):
-        if "storage" not in path.relative_to(folder).parts[:1]:
+        if path.relative_to(folder).parts[0] != "storage":
             yield path
 
 

@@ -203,32 +203,13 @@ def _extract_checked(
 def _repoint_lake(home: Home) -> None:
     """Set the restored catalogue's data path to the new home's data folder."""
     from encryption.keystore import open_keystore
-    from lakehouse.catalogue import CATALOGUE_FILE
-    from lakehouse.extensions import load_extensions, offline_connection
+    from lakehouse.catalogue import CATALOGUE_FILE, point_data_path
 
-    catalogue = home.lakehouse / CATALOGUE_FILE
-    key = open_keystore(home.keys).catalogue_key(create=False)
-    if key is None:
-        raise BackupError(f"the key store in the backup holds no key for the catalogue {catalogue}")
-    con = offline_connection(":memory:")
-    try:
-        load_extensions(con, "httpfs")  # the crypto that writes an encrypted database
-        con.execute("SET VARIABLE restore_key = '" + base64.b64encode(key).decode("ascii") + "'")
-        con.execute(
-            f"ATTACH '{_quoted(catalogue)}' AS restored (ENCRYPTION_KEY getvariable('restore_key'))"
-        )
-        con.execute("RESET VARIABLE restore_key")
-        con.execute(
-            "UPDATE restored.ducklake_metadata SET value = "
-            f"'{_quoted(str(home.lakehouse / 'data') + '/')}' WHERE key = 'data_path'"
-        )
-        con.execute("DETACH restored")
-    finally:
-        con.close()
-
-
-def _quoted(text: object) -> str:
-    return str(text).replace("'", "''")
+    point_data_path(
+        home.lakehouse / CATALOGUE_FILE,
+        open_keystore(home.keys),
+        str(home.lakehouse / "data") + "/",
+    )
 
 
 def _verify(home: Home, manifest: dict[str, Any], report: RestoreReport, say: Progress) -> None:

@@ -21,7 +21,7 @@ import duckdb
 
 from encryption.keystore import KeyStore
 from home.layout import Home
-from lakehouse.extensions import load_extensions
+from lakehouse.extensions import load_extensions, offline_connection
 from lakehouse.lake_config import S3Storage, config_path, load_lake_config
 
 LAKE = "lake"
@@ -143,6 +143,22 @@ def _attach_encrypted_metadata(
             f"the lakehouse catalogue {catalogue} does not open with the key in key store "
             f"{keystore.path} (a key store from another hub or another backup?)"
         ) from None
+
+
+def point_data_path(catalogue: Path, keystore: KeyStore, data_path: str) -> None:
+    """Make the encrypted catalogue's persisted data path ``data_path``: DuckLake refuses to
+    attach a catalogue whose data path is another (a home restored or copied elsewhere)."""
+    con = offline_connection(":memory:")
+    try:
+        load_extensions(con, "httpfs")  # the crypto that writes an encrypted database
+        _attach_encrypted_metadata(con, catalogue, keystore)
+        con.execute(
+            f"UPDATE {METADATA}.ducklake_metadata SET value = {_literal(data_path)} "
+            "WHERE key = 'data_path'"
+        )
+        con.execute(f"DETACH {METADATA}")
+    finally:
+        con.close()
 
 
 def _give_s3_credentials(con: duckdb.DuckDBPyConnection, s3: S3Storage) -> None:
