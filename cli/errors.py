@@ -86,6 +86,7 @@ USER_FACING = (
     "LakeInUse",
     "LakeCatalogueError",
     "BackupError",
+    "LakeConfigError",
     "StateFileError",
 )
 

@@ -74,3 +74,26 @@ def test_a_credential_variable_that_is_not_set_is_named(
     assert s3 is not None
     with pytest.raises(LakeConfigError, match="S3_KEY, which is not set"):
         s3.secret_sql()
+
+
+def test_a_wrong_file_is_one_clear_line_from_any_command(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    config = _file(tmp_path, GOOD.replace("bucket: lake", "buckt: lake"))
+    done = subprocess.run(
+        [str(Path(sys.executable).with_name("shuzhi")), "lake", "vacuum", "--dry-run"],
+        env={
+            **os.environ,
+            "SHUZHI_HOME": str(tmp_path / "home"),
+            "SHUZHI_LAKE_CONFIG": str(config),
+        },
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 1
+    assert done.stderr.startswith("error: ") and "unexpected" not in done.stderr
+    assert "unknown key storage.s3.buckt" in done.stderr
