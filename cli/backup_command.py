@@ -42,7 +42,7 @@ def backup(
                 "bytes": report.bytes,
                 "audit_events": report.audit_events,
                 "audit_head": report.audit_head,
-                "left_out": report.left_out,
+                "left_out": list(report.left_out),
             }
         )
         return

@@ -34,7 +34,7 @@ import sqlite3
 import tarfile
 import tempfile
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +47,12 @@ MANIFEST = "shuzhi-backup.json"
 _NEVER = ("master.key", "audit-signing.key")
 _SKIPPED_SUFFIXES = (".lock", ".tmp", ".sock")
 _KEYS = ("keystore.json", "audit-signing-public.json")
+LEFT_OUT = (
+    "keys/master.key and the audit signing key (never in a backup)",
+    "rooms/ (built again on restore)",
+    "departments/ (the demo's department systems)",
+    "dagster/storage/ (step output logs)",
+)
 
 
 class BackupError(RuntimeError):
@@ -61,7 +67,7 @@ class BackupReport:
     bytes: int = 0
     audit_events: int = 0
     audit_head: str | None = None
-    left_out: list[str] = field(default_factory=list)
+    left_out: tuple[str, ...] = ()
 
 
 Progress = Callable[[str], None]
@@ -86,7 +92,9 @@ def make_backup(home: Home, out: Path, *, progress: Progress | None = None) -> B
         )
     if not catalogue.exists():
         raise BackupError(f"{home.root} holds no lakehouse ({catalogue} is missing)")
-    report = BackupReport(out, dt.datetime.now(dt.UTC).isoformat(timespec="seconds"))
+    report = BackupReport(
+        out, dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), left_out=LEFT_OUT
+    )
     listed: list[dict[str, Any]] = []
     partial = out.with_name(f".{out.name}.partial")
     fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
@@ -120,19 +128,13 @@ def make_backup(home: Home, out: Path, *, progress: Progress | None = None) -> B
                 else:
                     add.file(path, required=False)
             say("state and Dagster history")
-            report.left_out = [
-                "keys/master.key and the audit signing key (never in a backup)",
-                "rooms/ (built again on restore)",
-                "departments/ (the demo's department systems)",
-                "dagster/storage/ (step output logs)",
-            ]
             manifest = {
                 "format": BACKUP_FORMAT,
                 "created_at": report.created_at,
                 "shuzhi": _version(),
                 "audit": {"events": report.audit_events, "head": report.audit_head},
                 "files": listed,
-                "left_out": report.left_out,
+                "left_out": list(report.left_out),
             }
             add.bytes(MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=1).encode())
         os.replace(partial, out)

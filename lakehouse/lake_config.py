@@ -123,7 +123,7 @@ def load_lake_config(path: Path) -> LakeConfig:
         raise LakeConfigError(f"{path}: storage.s3.bucket is missing")
     if s3_fields.get("url_style", "vhost") not in ("vhost", "path"):
         raise LakeConfigError(f"{path}: storage.s3.url_style must be vhost or path")
-    s3 = S3Storage(**{k: v for k, v in s3_fields.items()})
+    s3 = S3Storage(**s3_fields)
     return LakeConfig(catalog=f"postgres:{libpq}", data_path=s3.data_path, s3=s3)
 
 
