@@ -32,6 +32,9 @@ def demo(
         7, "--seed", help="Seed of the generated district (same seed, same data)."
     ),
     scale: float = typer.Option(1.0, "--scale", help="Size: 1 ≈ 20,000 residents, 6,000 cases."),
+    workers: int = typer.Option(
+        1, "--workers", min=1, help="Worker processes for the pipeline's steps (see shuzhi run)."
+    ),
 ) -> None:
     """Build a demo district of 3 streets and its department systems (cases from five
     channels), then run every pipeline."""
@@ -75,7 +78,7 @@ def demo(
             f"{api_env['SHUZHI_MARKET_API_URL']}, WeChat mini-program "
             f"{api_env['SHUZHI_WECHAT_API_URL']})"
         )
-        outcome = run_refresh(hub, show_progress=True)
+        outcome = run_refresh(hub, show_progress=True, workers=workers)
 
     from cli.summary import print_demo_sign_ins, print_demo_summary
     from demo.sign_ins import SIGN_INS_FILE

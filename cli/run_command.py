@@ -16,6 +16,13 @@ def run(
         "--job",
         help="Dagster job: refresh_district (everything) or sync_<source> (one source onward).",
     ),
+    workers: int = typer.Option(
+        1,
+        "--workers",
+        min=1,
+        help="Worker processes for the steps: 1 runs them here; more runs that many at once, "
+        "each in a process of its own, and takes a run up again if a worker dies.",
+    ),
     json_out: bool = typer.Option(False, "--json", help="Print JSON (progress stays on stderr)."),
 ) -> None:
     """Run a pipeline job once, showing each step; fails if any step or blocking check fails."""
@@ -24,7 +31,7 @@ def run(
 
     hub = Hub.from_env()
     hub.keystore  # noqa: B018 -- a missing or wrong master key fails here, before any run starts
-    outcome = run_job(hub, job, show_progress=True)
+    outcome = run_job(hub, job, show_progress=True, workers=workers)
     if json_out:  # a failed run too, before its one line on stderr
         print_json({"job": job, **asdict(outcome)})
     if not outcome.success:

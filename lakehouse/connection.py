@@ -30,7 +30,14 @@ from lakehouse.catalogue import LAKE, LakeSettings, attach_lake
 from lakehouse.extensions import offline_connection
 from lakehouse.lake_lock import lake_lock
 
-__all__ = ["LAKE", "LakeWriteConflict", "lake_transaction", "open_lake", "table_exists"]
+__all__ = [
+    "LAKE",
+    "LakeWriteConflict",
+    "is_write_conflict",
+    "lake_transaction",
+    "open_lake",
+    "table_exists",
+]
 
 
 @dataclass
@@ -153,7 +160,9 @@ def add_missing_columns(
     added = []
     for name, sql_type in columns:
         if name not in present:
-            con.execute(f'ALTER TABLE {LAKE}.{schema}.{table} ADD COLUMN "{name}" {sql_type}')
+            con.execute(
+                f'ALTER TABLE {LAKE}.{schema}.{table} ADD COLUMN IF NOT EXISTS "{name}" {sql_type}'
+            )
             added.append(name)
     return added
 
@@ -180,6 +189,19 @@ def lake_transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
 
 class LakeWriteConflict(RuntimeError):
     """A commit the lakehouse refused (another writer changed the same tables)."""
+
+
+def is_write_conflict(error: BaseException) -> bool:
+    """Whether ``error`` is a commit DuckLake refused because another process changed the
+    same table first (two syncs on one catalogue in PostgreSQL): nothing of it was kept,
+    and the same work done again succeeds."""
+    if isinstance(error, LakeWriteConflict):
+        return True
+    if isinstance(error, duckdb.TransactionException):
+        return "Transaction conflict" in str(error)
+    # Lost a race to create: every step looks before it creates a table or adds a column,
+    # so "already exists" means another writer made it between the look and the create.
+    return isinstance(error, duckdb.CatalogException) and "already exists" in str(error)
 
 
 def _rollback(con: duckdb.DuckDBPyConnection) -> None:

@@ -68,7 +68,10 @@ def ensure_meta(con: duckdb.DuckDBPyConnection) -> None:
     for table, columns in ADDED_COLUMNS.items():
         for name, sql_type in columns:
             if (table, name) not in present:
-                con.execute(f"ALTER TABLE lake.meta.{table} ADD COLUMN {name} {sql_type}")
+                # IF NOT EXISTS: another process opening a new lake may have just added it.
+                con.execute(
+                    f"ALTER TABLE lake.meta.{table} ADD COLUMN IF NOT EXISTS {name} {sql_type}"
+                )
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import atexit
 import multiprocessing
+import multiprocessing.util
 import os
 from concurrent.futures import Future, ProcessPoolExecutor
 
@@ -83,10 +84,18 @@ def _worker_pool(workers: int) -> ProcessPoolExecutor:
         context.set_forkserver_preload(["pii.warm_worker"])
         _pool = ProcessPoolExecutor(max_workers=workers, mp_context=context)
         _pool_workers = workers
+        # A process started by multiprocessing (a Dagster step worker) runs no atexit
+        # handlers, but waits at its end for its children: the pool's idle workers would
+        # keep it alive for ever. Its finalizers run before that wait; this one first, while
+        # the pool's own queue (closed by a finalizer of priority 10) still carries the
+        # workers' stop signal.
+        multiprocessing.util.Finalize(None, _shutdown, exitpriority=100)
     return _pool
 
 
 @atexit.register
 def _shutdown() -> None:
+    global _pool
     if _pool is not None:
         _pool.shutdown(cancel_futures=True)
+        _pool = None

@@ -47,6 +47,7 @@ def build_definitions(config: Path | None = None) -> dg.Definitions:
         REFRESH_JOB,
         selection=dg.AssetSelection.all(),
         description="Sync every source and rebuild every layer, product and room.",
+        tags={"shuzhi/scope": "district"},  # one at a time (deploy/dagster.example.yaml)
     )
     return dg.Definitions(
         assets=assets,

@@ -1,12 +1,25 @@
-"""Step progress: Dagster's log always, and the terminal when a person is watching."""
+"""Step progress: Dagster's log always, and the terminal when a person is watching.
+
+Every step runs inside ``step``, so it is also where a commit that another worker's
+commit refused (two departments syncing at once on one catalogue) becomes a retry of
+the step: each step's writes are whole transactions, so nothing of the refused one
+was kept and doing it again neither loses nor doubles a row.
+"""
 
 from __future__ import annotations
 
+import random
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 import dagster as dg
+
+from lakehouse.connection import is_write_conflict
+
+# Tries of a step whose commit another writer's refused, and the longest pause before one.
+CONFLICT_RETRIES = 5
+CONFLICT_PAUSE_S = 2.0
 
 
 class StepSummary(list[str]):
@@ -48,7 +61,16 @@ def step(
         console = Console(stderr=True, soft_wrap=True)
         if console.is_terminal:  # a log file needs only the finished line
             console.print(f"[dim]…[/dim] {title}", highlight=False)
-    yield summary
+    try:
+        yield summary
+    except Exception as error:
+        if not is_write_conflict(error):
+            raise
+        context.log.warning(f"{title}: another writer changed the same table first; trying again")
+        # Jittered, so two steps that collided do not collide again on the same beat.
+        raise dg.RetryRequested(
+            max_retries=CONFLICT_RETRIES, seconds_to_wait=random.uniform(0.2, CONFLICT_PAUSE_S)
+        ) from error
     passed, line = step_line(title, summary, time.monotonic() - started)
     if passed:
         context.log.info(line)

@@ -1,7 +1,10 @@
-"""Run the whole refresh job in this process, recorded in the home's Dagster instance.
+"""Run a job now, recorded in the home's Dagster instance.
 
-Runs land in ``$SHUZHI_HOME/dagster`` so ``dagster dev`` started with that
-DAGSTER_HOME shows them.
+Runs land in ``$SHUZHI_HOME/dagster`` (or the PostgreSQL its dagster.yaml names)
+so ``dagster dev`` started with that DAGSTER_HOME shows them. With one worker
+every step runs in this process; with more, Dagster's multiprocess executor runs
+up to that many steps at once, each in a worker process of its own, and a run
+whose worker was killed is run again from where it failed.
 """
 
 from __future__ import annotations
@@ -9,9 +12,13 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from pipelines.hub import Hub
+
+if TYPE_CHECKING:
+    import dagster as dg
 
 DAGSTER_YAML = "telemetry:\n  enabled: false\n"
 
@@ -29,6 +36,12 @@ class RunOutcome:
     # products and rooms the failure had skipped, and what it rebuilt.
     rebuild_run_id: str | None = None
     rebuilt: list[str] = field(default_factory=list)
+    # Runs that took up again, from where it failed, a run whose worker process died.
+    retry_run_ids: list[str] = field(default_factory=list)
+
+
+# How often a run whose worker process died is taken up again from where it failed.
+WORKER_CRASH_RETRIES = 2
 
 
 def prepare_dagster_home(hub: Hub) -> None:
@@ -39,14 +52,26 @@ def prepare_dagster_home(hub: Hub) -> None:
     os.environ["DAGSTER_HOME"] = str(hub.home.dagster)
 
 
-def run_refresh(hub: Hub, *, show_progress: bool = False) -> RunOutcome:
+def run_refresh(hub: Hub, *, show_progress: bool = False, workers: int = 1) -> RunOutcome:
     from pipelines.definitions import REFRESH_JOB
 
-    return run_job(hub, REFRESH_JOB, show_progress=show_progress)
+    return run_job(hub, REFRESH_JOB, show_progress=show_progress, workers=workers)
 
 
-def run_job(hub: Hub, job_name: str, *, show_progress: bool = False) -> RunOutcome:
-    """Run one job of the graph built from the hub's own configuration folder."""
+def job_from_config(config: str, job_name: str) -> dg.JobDefinition:
+    """The job as every worker process rebuilds it (Dagster's reconstructable job)."""
+    from pipelines.definitions import build_definitions
+
+    return build_definitions(Path(config)).resolve_job_def(job_name)
+
+
+def run_job(
+    hub: Hub, job_name: str, *, show_progress: bool = False, workers: int = 1
+) -> RunOutcome:
+    """Run one job of the graph built from the hub's own configuration folder, its steps
+    in this process (``workers`` 1) or in up to ``workers`` worker processes at once."""
+    if workers < 1:
+        raise ValueError(f"workers must be 1 or more, not {workers}")
     prepare_dagster_home(hub)
     from dagster import DagsterInstance
 
@@ -71,21 +96,29 @@ def run_job(hub: Hub, job_name: str, *, show_progress: bool = False) -> RunOutco
     if show_progress:
         # A person is watching our own one-line progress; Dagster's debug stream would bury it.
         run_config["loggers"] = {"console": {"config": {"log_level": "CRITICAL"}}}
+    if workers > 1:
+        # The lakehouse made (on a new catalogue database) before the workers start: two
+        # workers creating DuckLake's own tables at once collide in PostgreSQL.
+        with hub.lake():
+            pass
     with DagsterInstance.get() as instance:
-        result = job.execute_in_process(
-            instance=instance, run_config=run_config, raise_on_error=False
-        )
+        execute = _executor(instance, hub, job, job_name, run_config, workers)
+        result = execute()
+        retry_ids = []
+        for _ in range(WORKER_CRASH_RETRIES if workers > 1 else 0):
+            if result.success or not _worker_died(result.all_events):
+                break
+            result = execute(retry_of=result.run_id)
+            retry_ids.append(result.run_id)
         failures, failed_steps, failed_checks = _failures(result.all_events)
         outcome = RunOutcome(result.success and not failures, result.run_id, failures)
+        outcome.retry_run_ids = retry_ids
         rebuild = _rebuildable_after_sync_failures(
             defs, job_name, result.all_events, failed_steps, failed_checks, hub.catalog.raw_assets()
         )
         if rebuild:
-            again = job.execute_in_process(
-                instance=instance,
-                run_config=run_config,
-                raise_on_error=False,
-                asset_selection=sorted(rebuild, key=lambda k: k.to_user_string()),
+            again = execute(
+                selection=sorted(rebuild, key=lambda k: k.to_user_string()),
                 tags={"shuzhi/rebuild_after": result.run_id},
             )
             more, _, _ = _failures(again.all_events)
@@ -93,6 +126,76 @@ def run_job(hub: Hub, job_name: str, *, show_progress: bool = False) -> RunOutco
             outcome.rebuild_run_id = again.run_id
             outcome.rebuilt = sorted(k.to_user_string() for k in rebuild)
         return outcome
+
+
+def _executor(
+    instance: Any, hub: Hub, job: Any, job_name: str, run_config: dict[str, Any], workers: int
+) -> Any:
+    """A function that runs the job once (a selection of it, or a failed run again from
+    where it failed), in this process or on ``workers`` worker processes."""
+    import dagster as dg
+
+    def in_process(*, selection: Any = None, tags: Any = None, retry_of: str | None = None) -> Any:
+        assert retry_of is None  # a crash here ends this process: nothing is left to retry
+        return job.execute_in_process(
+            instance=instance,
+            run_config=run_config,
+            raise_on_error=False,
+            asset_selection=selection,
+            tags=tags,
+        )
+
+    def on_workers(*, selection: Any = None, tags: Any = None, retry_of: str | None = None) -> Any:
+        from dagster import build_reconstructable_job
+
+        rebuilt = build_reconstructable_job(
+            "pipelines.run",
+            "job_from_config",
+            reconstructable_kwargs={"config": str(hub.config), "job_name": job_name},
+        )
+        config = {**run_config, "execution": {"config": {"multiprocess": _multiprocess(workers)}}}
+        return dg.execute_job(
+            rebuilt,
+            instance=instance,
+            run_config=config,
+            raise_on_error=False,
+            asset_selection=selection,
+            tags=tags,
+            reexecution_options=dg.ReexecutionOptions.from_failure(retry_of, instance)
+            if retry_of
+            else None,
+        )
+
+    return on_workers if workers > 1 else in_process
+
+
+def _multiprocess(workers: int) -> dict[str, Any]:
+    # Forked from one server that has imported the pipeline once: a spawned worker would
+    # import Dagster and the graph again for every step.
+    return {
+        "max_concurrent": workers,
+        "start_method": {"forkserver": {"preload_modules": ["pipelines.definitions"]}},
+    }
+
+
+def _worker_died(events: Sequence[Any]) -> bool:
+    """Whether a step failed because its worker process ended (killed, out of memory),
+    not because of what the step found."""
+    from dagster import DagsterEventType
+
+    return any(
+        event.event_type == DagsterEventType.STEP_FAILURE
+        and "ChildProcessCrashException" in _error_classes(event.event_specific_data.error)
+        for event in events
+    )
+
+
+def _error_classes(error: Any) -> set[str]:
+    classes = set()
+    while error is not None:
+        classes.add(getattr(error, "cls_name", None) or "")
+        error = getattr(error, "cause", None)
+    return classes
 
 
 def _failures(events: Sequence[Any]) -> tuple[list[str], set[str], set[Any]]:

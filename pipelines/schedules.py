@@ -13,12 +13,16 @@ from lakehouse import meta
 from lakehouse.lake_lock import LakeInUse
 from pipelines.resources import HubResource
 
+# The tag a run queue limits by: one sync at a time per department (deploy/dagster.example.yaml).
+DEPARTMENT_TAG = "shuzhi/department"
 
-def sync_job(source_name: str, raw_asset: str) -> "UnresolvedAssetJobDefinition":
+
+def sync_job(source_name: str, raw_asset: str, department: str) -> "UnresolvedAssetJobDefinition":
     return dg.define_asset_job(
         name=f"sync_{source_name}",
         selection=dg.AssetSelection.assets(raw_asset).downstream(),
         description=f"Sync source {source_name} and refresh everything downstream of it.",
+        tags={DEPARTMENT_TAG: department},
     )
 
 
@@ -67,7 +71,11 @@ def file_drop_sensor(
 def schedules_and_sensors(catalog: Catalog) -> tuple[list, list, list]:
     jobs, schedules, sensors = [], [], []
     for source in catalog.sources.values():
-        job = sync_job(source.name, catalog.raw_asset_name(source.name))
+        job = sync_job(
+            source.name,
+            catalog.raw_asset_name(source.name),
+            catalog.department_of_source(source.name).id,
+        )
         jobs.append(job)
         if source.schedule:
             schedules.append(

@@ -32,7 +32,8 @@ def hub(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Hub:
 
 def _fire(hub: Hub, clock: Callable[[], float] = time.time) -> dg.SensorResult:
     source = hub.catalog.sources["hl_cases"]
-    job = sync_job(source.name, hub.catalog.raw_asset_name(source.name))
+    dept = hub.catalog.department_of_source(source.name).id
+    job = sync_job(source.name, hub.catalog.raw_asset_name(source.name), dept)
     sensor = file_drop_sensor(source, job, clock=clock)  # type: ignore[arg-type]
     resource = HubResource(home=str(hub.home.root), config_dir=str(hub.config))
     context = dg.build_sensor_context(resources={"hub": resource})
