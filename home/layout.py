@@ -26,14 +26,25 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CONFIG_DIR = REPO_ROOT / "config"
 
 
+# An API server with rooms of its own (several servers on one lakehouse) names them here.
+ROOMS_DIR_ENV = "SHUZHI_ROOMS_DIR"
+
+
 @dataclass(frozen=True)
 class Home:
     root: Path
+    # Rooms elsewhere than in the home: a server's own, built from the shared lakehouse.
+    own_rooms: Path | None = None
 
     @classmethod
     def from_env(cls) -> Home:
-        """The home named by SHUZHI_HOME, read when called (never at import)."""
-        return cls(Path(os.environ.get("SHUZHI_HOME", ".shuzhi")).resolve())
+        """The home named by SHUZHI_HOME (and the rooms by SHUZHI_ROOMS_DIR), read when
+        called (never at import)."""
+        rooms = os.environ.get(ROOMS_DIR_ENV, "").strip()
+        return cls(
+            Path(os.environ.get("SHUZHI_HOME", ".shuzhi")).resolve(),
+            Path(rooms).resolve() if rooms else None,
+        )
 
     @property
     def departments(self) -> Path:
@@ -49,7 +60,7 @@ class Home:
 
     @property
     def rooms(self) -> Path:
-        return self.root / "rooms"
+        return self.own_rooms or self.root / "rooms"
 
     @property
     def audit(self) -> Path:

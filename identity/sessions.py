@@ -1,61 +1,47 @@
 """Page sessions and bearer tokens: opaque random tokens, stored only as their hash.
 
-A token is ``secrets.token_urlsafe(32)`` (256 random bits), so a plain SHA-256
-of it cannot be reversed or guessed; ``state/sessions.json`` holds that hash,
-the user id, the kind and the times, never the token. A page session ends
-after its idle time or its absolute lifetime, whichever comes first; a bearer
-token (for scripts) only by its lifetime (see ``identity.settings``).
-Expired sessions are purged whenever the file is written.
+One API process keeps them in ``state/sessions.json`` (the hash of each token, the
+user id, the kind and the times, never the token; see ``identity.session_records``);
+expired sessions are purged whenever the file is written. Several processes keep
+them in the shared Redis instead (``identity.redis_sessions``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import hmac
-import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
-
-from pydantic import BaseModel, ConfigDict
+from typing import TYPE_CHECKING, Any
 
 from identity.models import AuthenticationFailed, Identity
+from identity.redis_sessions import RedisSessionStore
+from identity.session_records import (
+    EXPIRED,
+    TOUCH_EVERY,
+    SessionKind,
+    SessionRecord,
+    new_session,
+    token_hash,
+)
 from identity.settings import SessionTimes
+from identity.shared_state import key_prefix, shared_redis
 from identity.state_file import change_state, read_records
+
+__all__ = [
+    "EXPIRED",
+    "IssuedSession",
+    "SessionKind",
+    "SessionRecord",
+    "SessionStore",
+    "sessions_of",
+    "token_hash",
+]
 
 if TYPE_CHECKING:
     from pipelines.hub import Hub
 
 SESSIONS_FILE = "sessions.json"
-SessionKind = Literal["page", "bearer"]
-# Writing the file on every request would serialise the service; the idle clock moves
-# in steps of this much (at worst an idle session lives this much longer).
-TOUCH_EVERY = dt.timedelta(minutes=1)
-EXPIRED = "the session has expired or was signed out; sign in again"
-
-
-def token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
-
-
-class SessionRecord(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-    token_hash: str
-    kind: SessionKind
-    user_id: str
-    created_at: dt.datetime
-    last_seen: dt.datetime
-    expires_at: dt.datetime  # the absolute end
-    idle_minutes: int | None = None  # page sessions only
-
-    def ends_at(self) -> dt.datetime:
-        if self.idle_minutes is None:
-            return self.expires_at
-        return min(self.expires_at, self.last_seen + dt.timedelta(minutes=self.idle_minutes))
-
-    def live(self, now: dt.datetime) -> bool:
-        return now < self.ends_at()
 
 
 @dataclass(frozen=True)
@@ -79,20 +65,7 @@ class SessionStore:
         return read_records(self.path, "sessions", SessionRecord)
 
     def issue(self, user_id: str, kind: SessionKind, now: dt.datetime) -> tuple[str, SessionRecord]:
-        token = secrets.token_urlsafe(32)
-        if kind == "page":
-            lifetime, idle = self.times.page_absolute_minutes, self.times.page_idle_minutes
-        else:
-            lifetime, idle = self.times.bearer_minutes, None
-        record = SessionRecord(
-            token_hash=token_hash(token),
-            kind=kind,
-            user_id=user_id,
-            created_at=now,
-            last_seen=now,
-            expires_at=now + dt.timedelta(minutes=lifetime),
-            idle_minutes=idle,
-        )
+        token, record = new_session(user_id, kind, now, self.times)
 
         def change(records: list[dict[str, Any]]) -> None:
             _purge(records, now)
@@ -155,7 +128,13 @@ def _purge(records: list[dict[str, Any]], now: dt.datetime) -> None:
     records[:] = [r for r in records if SessionRecord.model_validate(r).live(now)]
 
 
-def sessions_of(hub: Hub) -> SessionStore:
+def sessions_of(hub: Hub) -> SessionStore | RedisSessionStore:
+    """The hub's sessions: in the shared Redis when several API processes serve it
+    (``SHUZHI_REDIS_URL``), else in the home's state folder."""
     from identity.settings import load_identity_settings
 
-    return SessionStore.in_folder(hub.home.state, load_identity_settings(hub.config).sessions)
+    times = load_identity_settings(hub.config).sessions
+    client = shared_redis()
+    if client is not None:
+        return RedisSessionStore(client, key_prefix(), times)
+    return SessionStore.in_folder(hub.home.state, times)

@@ -10,12 +10,14 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from gateway import room_worker
+from identity.shared_state import key_prefix, shared_redis
 from pipelines.hub import Hub
 from service import call_record, errors
 from service.body_limit import BodyLimit
 from service.context import ServiceContext, ServiceSettings
 from service.metrics import ApiMetrics
 from service.rate_limits import DailyRows, RateLimiter, RoomSlots
+from service.redis_limits import RedisDailyRows, RedisRateLimiter
 from service.routes_access import router as access_router
 from service.routes_auth import router as auth_router
 from service.routes_health import router as health_router
@@ -36,13 +38,14 @@ def create_app(hub: Hub, settings: ServiceSettings | None = None) -> FastAPI:
         redoc_url=None,
     )
     metrics = ApiMetrics()
+    limiter, quota = _caller_limits(settings)
     app.state.context = ServiceContext(
         hub=hub,
         settings=settings,
-        limiter=RateLimiter(settings.requests_per_minute),
+        limiter=limiter,
         rooms=RoomSlots(settings.queries_per_room),
         metrics=metrics,
-        quota=DailyRows(settings.rows_per_day),
+        quota=quota,
     )
     # One worker per statement that may run at once, kept warm between calls.
     room_worker.set_pool_size(max(2, settings.queries_per_room))
@@ -57,3 +60,18 @@ def create_app(hub: Hub, settings: ServiceSettings | None = None) -> FastAPI:
         app.include_router(router)
     pages.install(app)
     return app
+
+
+def _caller_limits(
+    settings: ServiceSettings,
+) -> tuple[RateLimiter | RedisRateLimiter, DailyRows | RedisDailyRows]:
+    """Each caller's rate and daily rows: counted in the shared Redis when several API
+    processes serve the hub (``SHUZHI_REDIS_URL``), else in this process."""
+    client = shared_redis()
+    if client is None:
+        return RateLimiter(settings.requests_per_minute), DailyRows(settings.rows_per_day)
+    prefix = key_prefix()
+    return (
+        RedisRateLimiter(settings.requests_per_minute, client, prefix),
+        RedisDailyRows(settings.rows_per_day, client, prefix),
+    )

@@ -13,6 +13,7 @@ from gateway.service import QueryGateway
 from pipelines.hub import Hub
 from service.metrics import ApiMetrics
 from service.rate_limits import DailyRows, RateLimiter, RoomSlots
+from service.redis_limits import RedisDailyRows, RedisRateLimiter
 
 
 @dataclass
@@ -47,10 +48,10 @@ class ServiceSettings:
 class ServiceContext:
     hub: Hub
     settings: ServiceSettings
-    limiter: RateLimiter
+    limiter: RateLimiter | RedisRateLimiter
     rooms: RoomSlots
     metrics: ApiMetrics
-    quota: DailyRows
+    quota: DailyRows | RedisDailyRows
 
     @property
     def gateway(self) -> QueryGateway:

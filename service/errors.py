@@ -18,6 +18,7 @@ from gateway.room_connection import QueryFailed, QueryStopped, QueryTimeout
 from gateway.service import AccessRefused
 from gateway.statement import StatementRefused
 from identity.models import AuthenticationFailed
+from identity.shared_state import SharedStateDown
 from web.csrf import CsrfRefused
 
 
@@ -81,6 +82,8 @@ def status_of(error: BaseException) -> tuple[int, str, str]:
         return 413 if error.limit == "size" else 422, "stopped", str(error)
     if isinstance(error, QueryFailed):
         return 422, "query_failed", str(error)
+    if isinstance(error, SharedStateDown):
+        return 503, "unavailable", str(error)
     return 500, "internal", "the service failed to answer; the operator can see why in its log"
 
 
@@ -127,7 +130,8 @@ def install(app: FastAPI) -> None:
         request.state.refusal = message
         return _answer(request, status, kind, message)
 
-    for known in (AuthenticationFailed, AccessRefused, StatementRefused, QueryFailed, CsrfRefused):
+    for known in (AuthenticationFailed, AccessRefused, StatementRefused, QueryFailed, CsrfRefused,
+                  SharedStateDown):  # fmt: skip
         app.add_exception_handler(known, _known)
 
     @app.exception_handler(StarletteHTTPException)

@@ -1,7 +1,9 @@
 """Per caller rate limits (429 with Retry-After) and a bound on queries per room.
 
 In-process: one service process keeps its own counts. Several processes behind
-one address share nothing yet (see the scale-out note in the README).
+one address count each caller's rate and rows in the shared Redis instead
+(``service.redis_limits``); the bound on queries per room stays per process, as
+each process runs its own rooms.
 """
 
 from __future__ import annotations
