@@ -1,8 +1,10 @@
-"""The demo district on the scale-out lakehouse: DuckLake's catalogue in the PostgreSQL
-on this machine, its data files in a real S3-speaking server on loopback (moto's, from
-PyPI), chosen by one configuration file. The same code answers the same street queries
-as the default home, and neither the bucket nor the catalogue database holds an
-identifier in clear."""
+"""The demo district on the distributed set-up: DuckLake's catalogue in the PostgreSQL on
+this machine, its data files in a real S3-speaking server on loopback (moto's, from
+PyPI), chosen by one configuration file; Dagster's runs and events in PostgreSQL; the
+pipeline's steps on two worker processes at once; and two API servers, each with rooms of
+its own built from the lakehouse, sharing sessions and rate limits in Redis. The same code
+answers the same street queries as the default home, on both servers, and neither the
+bucket nor the catalogue database holds an identifier in clear."""
 
 from __future__ import annotations
 
@@ -38,6 +40,7 @@ class ScaledOut:
     bucket: str
     endpoint: str
     database: str
+    dagster_database: str
 
 
 def _free_port() -> int:
@@ -96,8 +99,10 @@ def _psql(sql: str, database: str = "test") -> str:
 def scaled_out(s3_endpoint: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ScaledOut]:
     folder = tmp_path_factory.mktemp("scaled-out")
     bucket, database = "shuzhi-lake", f"shuzhi_lake_{uuid.uuid4().hex[:12]}"
+    dagster_database = f"shuzhi_dagster_{uuid.uuid4().hex[:12]}"
     _s3(s3_endpoint).create_bucket(Bucket=bucket)
     _psql(f"CREATE DATABASE {database}")
+    _psql(f"CREATE DATABASE {dagster_database}")
     config = folder / "lake.yaml"
     config.write_text(
         f"""catalog:
@@ -120,8 +125,10 @@ storage:
         "SHUZHI_TEST_S3_SECRET": SECRET,
     }
     home = folder / "home"
+    _dagster_in_postgres(home, dagster_database)
+    env["SHUZHI_DAGSTER_PG_PASSWORD"] = "not-needed-with-trust"
     done = subprocess.run(
-        [str(SHUZHI), "demo", "--scale", "0.1", "--seed", "11"],
+        [str(SHUZHI), "demo", "--scale", "0.1", "--seed", "11", "--workers", "2"],
         env={**_without_master_key(), "SHUZHI_HOME": str(home), "COLUMNS": "200", **env},
         capture_output=True,
         text=True,
@@ -135,9 +142,23 @@ storage:
             bucket,
             s3_endpoint,
             database,
+            dagster_database,
         )
     finally:
         _psql(f"DROP DATABASE IF EXISTS {database} WITH (FORCE)")
+        _psql(f"DROP DATABASE IF EXISTS {dagster_database} WITH (FORCE)")
+
+
+def _dagster_in_postgres(home: Path, database: str) -> None:
+    """The deployment example's dagster.yaml, pointed at this machine's PostgreSQL."""
+    example = (Path(__file__).parents[2] / "deploy" / "dagster.example.yaml").read_text()
+    (home / "dagster").mkdir(parents=True)
+    (home / "dagster" / "dagster.yaml").write_text(
+        example.replace("10.20.0.5", "127.0.0.1")
+        .replace("shuzhi_dagster", database)
+        .replace("username: shuzhi", "username: postgres"),
+        encoding="utf-8",
+    )
 
 
 def _without_master_key() -> dict[str, str]:
@@ -177,6 +198,18 @@ def test_the_demo_runs_on_postgres_and_s3_and_answers_as_the_default_home(
         scaled_out.database,
     )
     assert int(tables) == 1
+    # The run is in PostgreSQL, and its steps ran on two workers at once.
+    overlapping = _psql(
+        "WITH s AS (SELECT run_id, step_key, "
+        "min(timestamp) FILTER (WHERE dagster_event_type = 'STEP_START') AS began, "
+        "max(timestamp) FILTER (WHERE dagster_event_type = 'STEP_SUCCESS') AS ended "
+        "FROM event_logs WHERE step_key IS NOT NULL GROUP BY run_id, step_key) "
+        "SELECT count(*) FROM s x JOIN s y ON x.run_id = y.run_id AND x.step_key < y.step_key "
+        "AND x.began < y.ended AND y.began < x.ended",
+        scaled_out.dagster_database,
+    )
+    assert int(overlapping) > 0
+    assert not (scaled_out.run.home / "dagster" / "history").exists()
 
 
 def test_the_bucket_and_the_catalogue_database_hold_no_identifier_in_clear(
@@ -225,3 +258,140 @@ def test_the_bucket_and_the_catalogue_database_hold_no_identifier_in_clear(
     assert sum(lake.cells.values()) > 50_000 and not lake.leaks, lake.leaks
     assert "public.ducklake_data_file" in catalogue.tables
     assert sum(catalogue.cells.values()) > 1_000 and not catalogue.leaks, catalogue.leaks
+
+
+@dataclass
+class ApiServer:
+    url: str
+    process: subprocess.Popen[bytes]
+    rooms: Path
+
+
+def _serve(scaled_out: ScaledOut, config: Path, rooms: Path, prefix: str) -> ApiServer:
+    port = _free_port()
+    env = {
+        **os.environ,
+        **scaled_out.env,
+        "SHUZHI_HOME": str(scaled_out.run.home),
+        "SHUZHI_CONFIG": str(config),
+        "SHUZHI_ROOMS_DIR": str(rooms),
+        "SHUZHI_REDIS_URL": "redis://127.0.0.1:6379/0",
+        "SHUZHI_REDIS_PREFIX": prefix,
+    }
+    process = subprocess.Popen(
+        [str(SHUZHI), "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    return ApiServer(f"http://127.0.0.1:{port}", process, rooms)
+
+
+def _wait_ready(server: ApiServer) -> None:
+    import httpx
+
+    deadline = time.monotonic() + 180
+    while True:
+        assert server.process.poll() is None, "the API server stopped"
+        try:
+            if httpx.get(f"{server.url}/healthz", timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        assert time.monotonic() < deadline, "the API server did not start"
+        time.sleep(0.3)
+
+
+@pytest.fixture(scope="module")
+def two_servers(
+    scaled_out: ScaledOut, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[ApiServer, ApiServer]]:
+    """Two API processes on the scaled-out hub, each building its own rooms from the
+    lakehouse, with sessions and limits in Redis; a low rate limit so it can be reached."""
+    import shutil
+
+    import redis
+
+    from home.layout import DEFAULT_CONFIG_DIR
+
+    assert scaled_out.run.returncode == 0, scaled_out.run.output[-3000:]
+    folder = tmp_path_factory.mktemp("servers")
+    config = folder / "config"
+    shutil.copytree(DEFAULT_CONFIG_DIR, config)
+    api = (config / "api.yaml").read_text(encoding="utf-8")
+    (config / "api.yaml").write_text(
+        api.replace("requests_per_minute: 600", f"requests_per_minute: {RATE}"), encoding="utf-8"
+    )
+    prefix = f"shuzhi-test-{uuid.uuid4().hex[:10]}:"
+    servers = [_serve(scaled_out, config, folder / f"rooms-{n}", prefix) for n in ("a", "b")]
+    try:
+        for server in servers:
+            _wait_ready(server)
+        yield servers[0], servers[1]
+    finally:
+        for server in servers:
+            server.process.terminate()
+            server.process.wait(timeout=60)
+        client = redis.Redis.from_url("redis://127.0.0.1:6379/0")
+        keys = list(client.scan_iter(match=f"{prefix}*"))
+        if keys:
+            client.delete(*keys)
+
+
+RATE = 12  # calls a minute per person on the two servers' shared limit
+
+
+def _ask(server: ApiServer, token: str, sql: str) -> Any:
+    import httpx
+
+    return httpx.post(
+        f"{server.url}/api/v1/query",
+        json={"sql": sql, "purpose": "street_governance"},
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=120,
+    )
+
+
+def _sign_in(server: ApiServer, scaled_out: ScaledOut) -> str:
+    import httpx
+
+    password = scaled_out.run.sign_ins()["donghu"]
+    signed_in = httpx.post(
+        f"{server.url}/api/v1/auth/sign-in", json={"login": "donghu", "password": password}
+    )
+    assert signed_in.status_code == 200, signed_in.text
+    return str(signed_in.json()["token"])
+
+
+def test_two_api_servers_answer_the_same_street_query_on_one_session(
+    scaled_out: ScaledOut, two_servers: tuple[ApiServer, ApiServer]
+) -> None:
+    import httpx
+
+    one, other = two_servers
+    # Each server built the rooms it serves from the lakehouse; no shared rooms folder.
+    for server in two_servers:
+        assert len(list(server.rooms.glob("*.duckdb"))) >= 5
+    token = _sign_in(one, scaled_out)
+    sql = QUERIES["street_donghu"]
+    answers = [_ask(server, token, sql) for server in (one, other)]  # signed in on one only
+    assert [a.status_code for a in answers] == [200, 200], [a.text for a in answers]
+    on_one, on_other = (a.json()["rows"] for a in answers)
+    assert on_one and on_one == on_other
+    assert on_one == _query(scaled_out.run, scaled_out.env, "street_donghu", sql)
+    # Signed out on the other server: refused on both.
+    out = httpx.post(
+        f"{other.url}/api/v1/auth/sign-out", headers={"Authorization": f"Bearer {token}"}
+    )
+    assert out.status_code < 300, out.text
+    assert [_ask(server, token, sql).status_code for server in (one, other)] == [401, 401]
+
+
+def test_two_api_servers_hold_one_rate_limit_per_person(
+    scaled_out: ScaledOut, two_servers: tuple[ApiServer, ApiServer]
+) -> None:
+    one, other = two_servers
+    token = _sign_in(other, scaled_out)
+    statuses = [_ask(server, token, "SELECT 1").status_code for server in (one, other) * RATE]
+    # Alone, each server would have admitted all RATE of its calls.
+    assert set(statuses) == {200, 429} and statuses.count(200) <= RATE, statuses
