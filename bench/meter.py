@@ -48,7 +48,7 @@ class Stage:
         }
 
 
-class _PeakSampler:
+class PeakSampler:
     """Polls the memory of this process (DuckDB and Arrow allocate inside it) with the
     workers it starts while measured (staging's chunk workers, the PII pool), or of a
     served process with its children (the API's room workers).
@@ -67,6 +67,7 @@ class _PeakSampler:
         self._earlier = {c.pid for c in self._process.children(recursive=True)}
         self._workers: list[psutil.Process] = []
         self._workers_bytes = 0
+        self.peaks_by_pid: dict[int, int] = {}  # each worker's own peak PSS, in bytes
         self._samples = 0
         self._stop = threading.Event()
         self.peak = self._rss()
@@ -76,9 +77,16 @@ class _PeakSampler:
         if relist or self._tree or self._samples % WORKER_LIST_EVERY == 0:
             # Reading the workers walks /proc: every fifth sample only, unless the
             # sampler is a served process's (sampled slowly already).
-            children = self._process.children(recursive=True)
+            try:
+                children = self._process.children(recursive=True)
+            except psutil.NoSuchProcess:  # a measured process that has ended has none
+                children = []
             self._workers = [c for c in children if self._tree or c.pid not in self._earlier]
-            self._workers_bytes = sum(_proportional_set(w) for w in self._workers)
+            self._workers_bytes = 0
+            for worker in self._workers:
+                pss = _proportional_set(worker)
+                self._workers_bytes += pss
+                self.peaks_by_pid[worker.pid] = max(self.peaks_by_pid.get(worker.pid, 0), pss)
         self._samples += 1
         with contextlib.suppress(psutil.NoSuchProcess):
             return self._process.memory_info().rss + self._workers_bytes
@@ -88,7 +96,7 @@ class _PeakSampler:
         while not self._stop.wait(self._every):
             self.peak = max(self.peak, self._rss())
 
-    def __enter__(self) -> _PeakSampler:
+    def __enter__(self) -> PeakSampler:
         self._thread.start()
         return self
 
@@ -110,7 +118,7 @@ def _proportional_set(process: psutil.Process) -> int:
 @contextmanager
 def measure(stage: Stage) -> Iterator[Stage]:
     """Fill ``stage.seconds`` and ``stage.peak_rss_mb``; the body sets ``stage.rows``."""
-    with _PeakSampler() as sampler:
+    with PeakSampler() as sampler:
         started = time.perf_counter()
         try:
             yield stage
@@ -124,9 +132,9 @@ def served_peak(stage: Stage, pid: int) -> Iterator[Stage]:
     """Put the peak RSS of a served process and its children in ``stage.extra``.
 
     Kept apart from ``peak_rss_mb`` (the bench's own, which the memory target is
-    about). The server counts its RSS, its workers their PSS (see ``_PeakSampler``).
+    about). The server counts its RSS, its workers their PSS (see ``PeakSampler``).
     """
-    with _PeakSampler(pid) as sampler:
+    with PeakSampler(pid) as sampler:
         yield stage
     stage.extra["server_peak_rss_mb"] = sampler.peak / 2**20
 

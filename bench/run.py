@@ -66,7 +66,7 @@ def plan(asked: Iterable[str]) -> tuple[set[str], set[str]]:
     return report, run
 
 
-def _district(hub: Hub, seed: int, size: DistrictSize, say: Say) -> None:
+def generate_or_reuse_district(hub: Hub, seed: int, size: DistrictSize, say: Say) -> None:
     from demo.generate import generate_district
     from demo.manifest import DemoManifest
 
@@ -205,7 +205,7 @@ def _district_stages(
     hub = Hub(home, config_dir())
     if not (home.keys / MASTER_KEY_FILE).exists():
         create_key_file(home.keys / MASTER_KEY_FILE)
-    _district(hub, seed, size, say)
+    generate_or_reuse_district(hub, seed, size, say)
     for folder in (home.lakehouse, home.rooms):
         shutil.rmtree(folder, ignore_errors=True)
     home.ensure()

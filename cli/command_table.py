@@ -48,6 +48,13 @@ COMMANDS: dict[str, CommandEntry] = {
         "bench",
         "Run floor and governed paths on the same generated sources; write JSON, table and chart.",
     ),
+    "bench-workers": CommandEntry(
+        "cli.bench_workers_command",
+        "bench_workers",
+        "Refresh the whole district as Dagster runs it, once per worker count, each on a fresh\n"
+        "lakehouse (the scaled-out one when SHUZHI_LAKE_CONFIG is set); time and peak memory\n"
+        "per stage as JSON, a table and a chart.",
+    ),
     "serve": CommandEntry(
         "cli.serve_command",
         "serve",
