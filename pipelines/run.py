@@ -59,10 +59,14 @@ def run_refresh(hub: Hub, *, show_progress: bool = False, workers: int = 1) -> R
 
 
 def job_from_config(config: str, job_name: str) -> dg.JobDefinition:
-    """The job as every worker process rebuilds it (Dagster's reconstructable job)."""
-    from pipelines.definitions import build_definitions
+    """The job as every worker process rebuilds it (Dagster's reconstructable job): from
+    the graph its server built at start when that was built from the same folder."""
+    from home.layout import config_dir
+    from pipelines import definitions
 
-    return build_definitions(Path(config)).resolve_job_def(job_name)
+    if Path(config).resolve() == config_dir():
+        return definitions.defs.resolve_job_def(job_name)
+    return definitions.build_definitions(Path(config)).resolve_job_def(job_name)
 
 
 def run_job(
@@ -169,12 +173,17 @@ def _executor(
     return on_workers if workers > 1 else in_process
 
 
+# What every step worker would otherwise load again for itself: the graph, Great
+# Expectations, and the PII detector with jieba's dictionary (several seconds each).
+WORKER_PRELOAD = ["pipelines.definitions", "great_expectations", "pii.warm_worker"]
+
+
 def _multiprocess(workers: int) -> dict[str, Any]:
-    # Forked from one server that has imported the pipeline once: a spawned worker would
-    # import Dagster and the graph again for every step.
+    # Forked from one server that has loaded them once: a spawned worker would load
+    # Dagster, the graph, GX and the detector again for every step.
     return {
         "max_concurrent": workers,
-        "start_method": {"forkserver": {"preload_modules": ["pipelines.definitions"]}},
+        "start_method": {"forkserver": {"preload_modules": WORKER_PRELOAD}},
     }
 
 
