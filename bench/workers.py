@@ -36,6 +36,7 @@ SHUZHI = Path(sys.executable).with_name("shuzhi")
 STAGE_OF_PREFIX = (
     ("raw_", "sync"),
     ("stage_", "standardise"),
+    ("staged_", "validate"),  # the staged layer's checks: GX rules, the quarantine ratio
     ("protected_", "protect"),
     ("merged_", "merge"),
     ("data_rooms", "rooms"),
@@ -43,7 +44,8 @@ STAGE_OF_PREFIX = (
 )
 STAGE_ZH = {
     "sync": "同步",
-    "standardise": "标准化与校验",
+    "standardise": "标准化",
+    "validate": "质量校验",
     "protect": "保护",
     "merge": "合并",
     "products": "数据产品",
