@@ -188,16 +188,36 @@ def _stage_figures(home: Home, run_ids: list[str], peaks: dict[int, int]) -> lis
     return sorted(figures.values(), key=lambda s: order.index(s.stage))
 
 
-def write_results(runs: list[WorkersRun], out: Path, scale: float) -> tuple[Path, Path]:
+def write_results(
+    runs: list[WorkersRun], out: Path, scale: float
+) -> tuple[Path, Path, list[WorkersRun]]:
+    """Write the runs with those of the other set-up measured earlier at the same scale in
+    the same folder (run once without, once with SHUZHI_LAKE_CONFIG: one table and chart)."""
     out.mkdir(parents=True, exist_ok=True)
     data = out / "workers.json"
+    every = [*_earlier_runs(data, scale, {(r.setup, r.workers) for r in runs}), *runs]
     data.write_text(
-        json.dumps({"scale": scale, "runs": [asdict(r) for r in runs]}, indent=2),
+        json.dumps({"scale": scale, "runs": [asdict(r) for r in every]}, indent=2),
         encoding="utf-8",
     )
     chart = out / "workers.png"
-    _chart(runs, chart, scale)
-    return data, chart
+    _chart(every, chart, scale)
+    return data, chart, every
+
+
+def _earlier_runs(data: Path, scale: float, replaced: set[tuple[str, int]]) -> list[WorkersRun]:
+    if not data.exists():
+        return []
+    earlier = json.loads(data.read_text(encoding="utf-8"))
+    if earlier.get("scale") != scale:
+        return []
+    kept = []
+    for raw in earlier["runs"]:
+        if (raw["setup"], raw["workers"]) in replaced:
+            continue
+        stages = [StageFigures(**stage) for stage in raw.pop("stages")]
+        kept.append(WorkersRun(**raw, stages=stages))
+    return kept
 
 
 def table_lines(runs: list[WorkersRun]) -> list[str]:

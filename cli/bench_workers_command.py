@@ -50,8 +50,8 @@ def bench_workers(
     generate_or_reuse_district(hub, seed, DistrictSize.bench(scale), console.print)
     with serve_department_apis(home) as api_env:
         runs = workers_runs(home, counts, api_env, console.print)
-    data, chart = write_results(runs, out.resolve(), scale)
-    for line in table_lines(runs):
+    data, chart, every = write_results(runs, out.resolve(), scale)
+    for line in table_lines(every):
         print(line)
     console.print(f"wrote {data} and {chart}")
     if not all(r.success for r in runs):
