@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import decimal
 import json
+import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 
@@ -50,3 +52,19 @@ def print_table(
 def progress_printer(json_out: bool) -> Callable[[str], None]:
     """Progress lines: on stdout for people, on stderr when stdout carries JSON."""
     return (lambda line: print(line, file=sys.stderr)) if json_out else print
+
+
+@contextlib.contextmanager
+def stdout_kept_for_json() -> Iterator[None]:
+    """Send what the block (and every process it starts) writes to standard output to
+    standard error, so that ``--json`` output stays one JSON document: the steps' own
+    output, which Dagster echoes from its step workers, would otherwise land in it."""
+    sys.stdout.flush()
+    saved = os.dup(1)
+    os.dup2(2, 1)
+    try:
+        yield
+    finally:
+        sys.stdout.flush()
+        os.dup2(saved, 1)
+        os.close(saved)

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import asdict
 
 import typer
 
 from cli.errors import CliError
-from cli.output import print_json
+from cli.output import print_json, stdout_kept_for_json
 
 
 def run(
@@ -31,7 +32,8 @@ def run(
 
     hub = Hub.from_env()
     hub.keystore  # noqa: B018 -- a missing or wrong master key fails here, before any run starts
-    outcome = run_job(hub, job, show_progress=True, workers=workers)
+    with stdout_kept_for_json() if json_out else contextlib.nullcontext():
+        outcome = run_job(hub, job, show_progress=True, workers=workers)
     if json_out:  # a failed run too, before its one line on stderr
         print_json({"job": job, **asdict(outcome)})
     if not outcome.success:

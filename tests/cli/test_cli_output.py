@@ -34,3 +34,23 @@ def test_json_and_tables_print_naive_timestamps_with_their_zone(
     }
     print_table(None, ["at"], [[NAIVE]])
     assert "2026-12-07T06:41:21+00:00" in capsys.readouterr().out
+
+
+def test_what_a_started_process_prints_during_a_json_command_goes_to_stderr() -> None:
+    import subprocess
+    import sys
+
+    command = """
+import subprocess, sys
+from cli.output import print_json, stdout_kept_for_json
+with stdout_kept_for_json():
+    # As a Dagster step worker echoes a step's own output.
+    subprocess.run([sys.executable, "-c", "print('step chatter')"], check=True)
+    print("in-process chatter")
+print_json({"success": True})
+"""
+    done = subprocess.run(
+        [sys.executable, "-c", command], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert json.loads(done.stdout) == {"success": True}
+    assert "step chatter" in done.stderr and "in-process chatter" in done.stderr
