@@ -254,9 +254,9 @@ def _chart(runs: list[WorkersRun], path: Path, scale: float) -> None:
     from charts.fonts import cjk_family
 
     setup_zh = {"default": "单机默认", "postgres+s3": "分布式"}
-    labels = [f"{setup_zh.get(r.setup, r.setup)}\n{r.workers} 个工作进程" for r in runs]
+    labels = [f"{setup_zh.get(r.setup, r.setup)}\n{r.workers} 进程" for r in runs]
     with chart_style(cjk_family()):
-        fig, (time_ax, memory_ax) = plt.subplots(1, 2, figsize=(11, 4.5))
+        fig, (time_ax, memory_ax) = plt.subplots(1, 2, figsize=(13, 4.8))
         time_ax.bar(labels, [r.seconds for r in runs], color="#3b6ea5")
         time_ax.set_ylabel("全程耗时（秒）")
         time_ax.set_title("全区刷新耗时")
