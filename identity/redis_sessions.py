@@ -40,6 +40,9 @@ class RedisSessionStore:
         pipe = self.client.pipeline()
         pipe.set(self._key(record.token_hash), record.model_dump_json(), px=left)
         pipe.sadd(self._user_key(record.user_id), record.token_hash)
+        # The user's set lives as long as its longest session: set once, then only lengthened.
+        pipe.pexpire(self._user_key(record.user_id), left, nx=True)
+        pipe.pexpire(self._user_key(record.user_id), left, gt=True)
         pipe.execute()
 
     def all(self) -> list[SessionRecord]:

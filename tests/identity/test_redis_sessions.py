@@ -105,3 +105,11 @@ def test_a_redis_that_does_not_answer_lets_nobody_in(
     with pytest.raises(SharedStateDown) as down:
         authenticate_bearer(hub, token, now=T0)
     assert "SHUZHI_REDIS_URL" in str(down.value) and "127.0.0.1:9" not in str(down.value)
+
+
+def test_a_users_set_of_sessions_expires_with_its_longest_session(hub: Hub, prefix: str) -> None:
+    sign_in(hub, "zhangsan", PASSWORD, now=T0)  # a page session: 8 idle hours at most
+    sign_in(hub, "zhangsan", PASSWORD, kind="bearer", now=T0)  # one hour
+    client = redis.Redis.from_url(URL)
+    [key] = list(client.scan_iter(match=f"{prefix}user-sessions:*"))
+    assert 7 * 3600 < client.ttl(key) <= 8 * 3600
