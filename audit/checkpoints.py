@@ -35,6 +35,7 @@ from cryptography.exceptions import InvalidSignature
 from audit.events import GENESIS_HASH, canonical_json
 from audit.signing_key import SigningKey, SigningKeyError, load_signing_key, public_key_from_b64
 from home.private_files import fsync_directory
+from home.shared_home import home_database, shared_name
 
 DEFAULT_EVERY = 1000
 DEFAULT_MINUTES = 10.0
@@ -135,6 +136,10 @@ class CheckpointWriter:
             "prev": last.hash_of_line,
         }
         checkpoint["signature"] = key.sign(signed_bytes(checkpoint))
+        shared = shared_name(self.path)
+        if shared is not None:  # under the log's lock in the shared home database
+            home_database().append(shared, [(canonical_json(checkpoint) + "\n").encode("utf-8")])
+            return
         created = not self.path.exists()
         fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
         try:
@@ -147,6 +152,10 @@ class CheckpointWriter:
 
 
 def read_last_checkpoint(path: Path) -> _Last:
+    shared = shared_name(path)
+    if shared is not None:
+        tail = home_database().last_line(shared)
+        return _NONE if tail is None else _last_of(tail)
     try:
         with open(path, "rb") as handle:
             handle.seek(0, os.SEEK_END)
@@ -157,6 +166,11 @@ def read_last_checkpoint(path: Path) -> _Last:
             tail = handle.read()
     except FileNotFoundError:
         return _NONE
+    return _last_of(tail)
+
+
+def _last_of(tail: bytes) -> _Last:
+    """The last checkpoint, from the end of the file."""
     lines = tail.rstrip(b"\n").split(b"\n")
     text = lines[-1].decode("utf-8", "replace")
     try:
@@ -274,6 +288,9 @@ def _parse_checkpoint(text: str, place: str) -> dict[str, Any]:
 
 
 def checkpoint_lines(path: Path) -> list[str]:
+    shared = shared_name(path)
+    if shared is not None:
+        return [line.decode("utf-8").rstrip("\n") for _, line in home_database().lines(shared)]
     try:
         raw = Path(path).read_text("utf-8")
     except FileNotFoundError:

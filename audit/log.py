@@ -28,6 +28,7 @@ from audit.operator import operator_by
 from audit.operator import set_operator as set_operator  # still importable from here
 from audit.plaintext_guard import assert_no_plaintext_identifiers
 from home.private_files import fsync_directory
+from home.shared_home import home_database, shared_name
 
 FILE_MODE = 0o600
 
@@ -97,6 +98,9 @@ def _write_batch(
 ) -> list[AuditEvent]:
     """Seal ``entries`` onto the end of the chain with one write and one fsync, then
     sign a checkpoint when one is due, still under the same lock."""
+    shared = shared_name(path)
+    if shared is not None:
+        return _write_batch_shared(path, shared, entries, checkpoints)
     path.parent.mkdir(parents=True, exist_ok=True)
     created = not path.exists()
     fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, FILE_MODE)
@@ -107,27 +111,52 @@ def _write_batch(
         now = dt.datetime.now(dt.UTC)
         # Before writing: a missing signing key refuses the batch rather than leave it unsigned.
         due = writer.key_if_due(seq + len(entries), now) if writer else None
-        events = []
-        for entry in entries:
-            seq += 1
-            event = seal(
-                seq=seq,
-                at=_utc_now(),
-                kind=entry.kind,
-                actor=entry.actor,
-                details=entry.details,
-                prev_hash=last_hash,
-            )
-            last_hash = event.hash
-            events.append(event)
+        events = _sealed(entries, seq, last_hash)
         _write_all(fd, "".join(event.to_line() for event in events).encode("utf-8"))
         os.fsync(fd)
         if writer and due:
-            writer.write(*due, seq=seq, head=last_hash, now=now)
+            writer.write(*due, seq=events[-1].seq, head=events[-1].hash, now=now)
     finally:
         os.close(fd)  # closing releases the flock
     if created:
         fsync_directory(path.parent)
+    return events
+
+
+def _write_batch_shared(
+    path: Path, name: str, entries: Sequence[_Entry], checkpoints: Checkpointing | None
+) -> list[AuditEvent]:
+    """The same, on the log kept in the shared home database: its lock is held across
+    servers, so the chain has one order whichever server appends."""
+    database = home_database()
+    with database.lock(name):
+        last_line = database.last_line(name)
+        seq, last_hash = (0, GENESIS_HASH) if last_line is None else _parse_tail(last_line)
+        writer = CheckpointWriter(path, checkpoints) if checkpoints else None
+        now = dt.datetime.now(dt.UTC)
+        due = writer.key_if_due(seq + len(entries), now) if writer else None
+        events = _sealed(entries, seq, last_hash)
+        database.append(name, [event.to_line().encode("utf-8") for event in events])
+        if writer and due:
+            writer.write(*due, seq=events[-1].seq, head=events[-1].hash, now=now)
+    return events
+
+
+def _sealed(entries: Sequence[_Entry], seq: int, last_hash: str) -> list[AuditEvent]:
+    """The entries sealed into the chain after event ``seq`` whose hash is ``last_hash``."""
+    events = []
+    for entry in entries:
+        seq += 1
+        event = seal(
+            seq=seq,
+            at=_utc_now(),
+            kind=entry.kind,
+            actor=entry.actor,
+            details=entry.details,
+            prev_hash=last_hash,
+        )
+        last_hash = event.hash
+        events.append(event)
     return events
 
 
@@ -155,6 +184,10 @@ def read_lines(path: Path) -> Iterator[tuple[int, bytes]]:
     The log is append-only, so everything before that size is stable even
     while other processes keep appending; a line being written is not seen.
     """
+    shared = shared_name(path)
+    if shared is not None:
+        yield from home_database().lines(shared)
+        return
     try:
         handle = open(path, "rb")  # noqa: SIM115 - closed in finally; yields lazily
     except FileNotFoundError:
@@ -176,6 +209,17 @@ def read_lines(path: Path) -> Iterator[tuple[int, bytes]]:
         handle.close()
 
 
+def log_bytes(path: Path) -> int:
+    """The log's size in bytes (0 when there is none yet)."""
+    shared = shared_name(path)
+    if shared is not None:
+        return home_database().size(shared)
+    try:
+        return path.stat().st_size
+    except FileNotFoundError:
+        return 0
+
+
 def _read_tail(fd: int) -> tuple[int, str]:
     """(seq, hash) of the last line, or (0, genesis) for an empty file."""
     size = os.fstat(fd).st_size
@@ -194,6 +238,11 @@ def _read_tail(fd: int) -> tuple[int, str]:
         if cut >= 0:
             last_line = last_line[cut + 1 :]
             break
+    return _parse_tail(last_line)
+
+
+def _parse_tail(last_line: bytes) -> tuple[int, str]:
+    """(seq, hash) of the log's last line."""
     try:
         entry = json.loads(last_line)
         seq, last_hash = entry["seq"], entry["hash"]

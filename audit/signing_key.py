@@ -23,7 +23,7 @@ from pathlib import Path
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
-from home.private_files import exclusive_lock, write_private_json
+from home.private_files import exclusive_lock, read_private_bytes, write_private_json
 
 SIGNING_KEY_ENV = "SHUZHI_AUDIT_SIGNING_KEY"
 SIGNING_KEY_FILE = "audit-signing.key"
@@ -131,7 +131,7 @@ def trusted_public_keys(keys_dir: Path) -> dict[str, str]:
     """key id → base64 public key, for every key that has signed on this hub."""
     path = Path(keys_dir) / PUBLIC_KEYS_FILE
     try:
-        data = json.loads(path.read_text("utf-8"))
+        data = json.loads(read_private_bytes(path))
     except FileNotFoundError:
         return {}
     except ValueError:
@@ -147,7 +147,7 @@ def _record_public_key(keys_dir: Path, key: SigningKey) -> None:
     with exclusive_lock(keys_dir / f".{PUBLIC_KEYS_FILE}.lock"):
         path = keys_dir / PUBLIC_KEYS_FILE
         try:
-            data = json.loads(path.read_text("utf-8"))
+            data = json.loads(read_private_bytes(path))
         except FileNotFoundError:
             data = {"keys": {}}
         if key.key_id in data["keys"]:

@@ -22,6 +22,7 @@ from typing import Any
 
 from audit.events import ENTRY_FIELDS, GENESIS_HASH, canonical_json
 from audit.log import read_lines
+from home.private_files import private_file_exists
 
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
 
@@ -108,7 +109,11 @@ def signs_of_history(root: Path) -> list[str]:
         ("data rooms", "rooms/*.duckdb"),
         ("access requests", "state/access_requests.json"),
     ):
-        if what not in found and any(Path(root).glob(pattern)):
+        if what in found:
+            continue
+        # A shared key store or request file is in the home database, not the folder.
+        here = Path(root) / pattern
+        if any(Path(root).glob(pattern)) if "*" in pattern else private_file_exists(here):
             found.append(what)
     return found
 

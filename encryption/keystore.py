@@ -57,7 +57,12 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from encryption.master_key import MasterKeyError, MasterKeyProvider, resolve_master_key
-from home.private_files import exclusive_lock, write_private_json
+from home.private_files import (
+    exclusive_lock,
+    private_file_exists,
+    read_private_bytes,
+    write_private_json,
+)
 
 KEYSTORE_FILE = "keystore.json"
 FORMAT = 1
@@ -421,11 +426,11 @@ class KeyStore:
     # -- the file -------------------------------------------------------------
 
     def _open(self) -> dict[str, Any]:
-        if self.path.exists():
+        if private_file_exists(self.path):
             return self._read()
         self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         with self._file_lock():
-            if self.path.exists():  # created by another process while we waited
+            if private_file_exists(self.path):  # created by another process while we waited
                 return self._read()
             nonce = os.urandom(_NONCE_BYTES)
             check = nonce + self._wrapper.encrypt(nonce, b"", _CHECK_AAD)
@@ -443,7 +448,7 @@ class KeyStore:
     def _read(self) -> dict[str, Any]:
         """Load the file and verify the master key against its key-check value."""
         try:
-            text = self.path.read_text(encoding="utf-8")
+            text = read_private_bytes(self.path).decode("utf-8")
         except FileNotFoundError:
             raise KeyStoreError(f"key store {self.path} does not exist") from None
         try:

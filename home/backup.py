@@ -40,6 +40,7 @@ from typing import Any
 
 from home.layout import Home
 from home.private_files import exclusive_lock
+from home.shared_home import HOME_DATABASE_ENV
 
 BACKUP_FORMAT = 1
 MANIFEST = "shuzhi-backup.json"
@@ -81,6 +82,12 @@ def make_backup(home: Home, out: Path, *, progress: Progress | None = None) -> B
     say = progress or (lambda _line: None)
     out = Path(out).resolve()
     _check_target(home, out)
+    if os.environ.get(HOME_DATABASE_ENV, "").strip():
+        raise BackupError(
+            f"the home's people, keys and audit log are in the home database ({HOME_DATABASE_ENV}):"
+            " back it up with pg_dump, with the lakehouse's catalogue database and its bucket"
+            " (deploy/README.md, Backups)"
+        )
     settings = LakeSettings.for_home(home)
     catalogue = settings.catalogue_file
     default_data = str(home.lakehouse / "data") + "/"

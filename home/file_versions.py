@@ -22,6 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Generic, TypeVar, cast
 
+from home.shared_home import home_database, shared_name
+
 T = TypeVar("T")
 
 # Longer than any file system's timestamp granularity (a clock tick of a few
@@ -38,7 +40,14 @@ class _Seen:
 
 
 def _stat(path: Path) -> tuple[Stat | None, bool, int]:
-    """(version, is a folder, last change time) of ``path``; (None, False, 0) when absent."""
+    """(version, is a folder, last change time) of ``path``; (None, False, 0) when absent.
+
+    A file kept in the shared home database has that database's version number instead.
+    """
+    shared = shared_name(path)
+    if shared is not None:
+        number = home_database().version(shared)
+        return (None if number is None else (0, 0, 0, number, 0)), False, 0
     try:
         found = os.stat(path)
     except FileNotFoundError:

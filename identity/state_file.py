@@ -21,7 +21,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel
 
 from home.file_versions import Reloading
-from home.private_files import exclusive_lock, write_private_json
+from home.private_files import exclusive_lock, read_private_bytes, write_private_json
 
 T = TypeVar("T")
 M = TypeVar("M", bound=BaseModel)
@@ -38,7 +38,7 @@ class StateFileError(Exception):
 def read_state(path: Path, key: str) -> list[dict[str, Any]]:
     """The records under ``key`` (none when the file does not exist yet)."""
     try:
-        document = json.loads(path.read_text(encoding="utf-8"))
+        document = json.loads(read_private_bytes(path).decode("utf-8"))
     except FileNotFoundError:
         return []
     except json.JSONDecodeError:

@@ -47,7 +47,7 @@ from audit.free_text import clean_free_text
 from catalog.contracts import SHARING_LABELS, ProductContract
 from catalog.errors import ConfigError
 from home.file_versions import Reloading
-from home.private_files import exclusive_lock, write_private_json
+from home.private_files import exclusive_lock, read_private_bytes, write_private_json
 from policies.engine import decide
 from policies.grant_narrowing import NarrowingRefused, narrowed, rows_width
 from policies.models import Grant, PolicySet, Principal, RowScope, Target
@@ -436,7 +436,7 @@ class AccessRequestStore:
 
     def _read(self) -> _Document:
         try:
-            text = self.path.read_text(encoding="utf-8")
+            text = read_private_bytes(self.path).decode("utf-8")
         except FileNotFoundError:
             return _Document()
         try:

@@ -60,14 +60,21 @@ class CallRecord:
             await self.app(scope, receive, send)
             return
         started = time.perf_counter()
-        status, length, answering = 500, 0, False
+        status, length, answering, unaudited = 500, 0, False, False
 
         async def recording_send(message: Message) -> None:
-            nonlocal status, length, answering
+            nonlocal status, length, answering, unaudited
+            if unaudited:  # the answer was replaced: none of it goes out
+                return
             if message["type"] == "http.response.start":
+                try:
+                    await self._audit(scope, message["status"])
+                except Exception as error:  # no answer goes out that is not audited
+                    unaudited, answering = True, True
+                    status, length = 503, await _refuse_unaudited(send, error)
+                    return
                 status = message["status"]
                 length = _content_length(message.get("headers") or [])
-                await self._audit(scope, status)
                 answering = True
             await send(message)
 
@@ -110,6 +117,28 @@ class CallRecord:
                 ensure_ascii=False,
             )
         )
+
+
+async def _refuse_unaudited(send: Any, error: Exception) -> int:
+    """Answer 503 instead of an answer the audit log could not record; the bytes sent.
+
+    A shared home database that does not answer says so (never where it is); any other
+    failure is the operator's to read in the service's log."""
+    from home.shared_home import HomeDatabaseDown
+
+    if isinstance(error, HomeDatabaseDown):
+        reason = str(error)
+    else:
+        ACCESS_LOG.exception("the audit log could not be written; the call was not answered")
+        reason = "the audit log could not be written"
+    body = json.dumps(
+        {"error": "unavailable", "message": f"{reason}: the call was not answered"},
+        ensure_ascii=False,
+    ).encode("utf-8")
+    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+    await send({"type": "http.response.start", "status": 503, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
+    return len(body)
 
 
 def _route(scope: Scope) -> str:

@@ -17,6 +17,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from gateway.room_connection import QueryFailed, QueryStopped, QueryTimeout
 from gateway.service import AccessRefused
 from gateway.statement import StatementRefused
+from home.shared_home import HomeDatabaseDown
 from identity.models import AuthenticationFailed
 from identity.shared_state import SharedStateDown
 from web.csrf import CsrfRefused
@@ -82,7 +83,7 @@ def status_of(error: BaseException) -> tuple[int, str, str]:
         return 413 if error.limit == "size" else 422, "stopped", str(error)
     if isinstance(error, QueryFailed):
         return 422, "query_failed", str(error)
-    if isinstance(error, SharedStateDown):
+    if isinstance(error, SharedStateDown | HomeDatabaseDown):
         return 503, "unavailable", str(error)
     return 500, "internal", "the service failed to answer; the operator can see why in its log"
 
@@ -131,7 +132,7 @@ def install(app: FastAPI) -> None:
         return _answer(request, status, kind, message)
 
     for known in (AuthenticationFailed, AccessRefused, StatementRefused, QueryFailed, CsrfRefused,
-                  SharedStateDown):  # fmt: skip
+                  SharedStateDown, HomeDatabaseDown):  # fmt: skip
         app.add_exception_handler(known, _known)
 
     @app.exception_handler(StarletteHTTPException)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import PlainTextResponse, Response
 
+from home.shared_home import HomeDatabaseDown, home_database, shared_home_configured
 from service.context import context_of
 from service.json_rows import json_response
 from service.metrics import CONTENT_TYPE
@@ -30,6 +31,11 @@ def readyz(request: Request) -> Response:
         problems.append("no data rooms yet: run the pipeline")
     if not hub.home.audit.is_dir():
         problems.append("no audit folder")
+    if shared_home_configured():
+        try:
+            home_database().version("keys/keystore.json")
+        except HomeDatabaseDown as down:
+            problems.append(str(down))
     status = 200 if not problems else 503
     return json_response(
         {"status": "ready" if not problems else "not ready", "problems": problems}, status

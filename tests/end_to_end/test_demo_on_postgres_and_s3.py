@@ -41,6 +41,7 @@ class ScaledOut:
     endpoint: str
     database: str
     dagster_database: str
+    home_database: str  # the home's shared part: people, keys, audit log
 
 
 def _free_port() -> int:
@@ -100,9 +101,11 @@ def scaled_out(s3_endpoint: str, tmp_path_factory: pytest.TempPathFactory) -> It
     folder = tmp_path_factory.mktemp("scaled-out")
     bucket, database = "shuzhi-lake", f"shuzhi_lake_{uuid.uuid4().hex[:12]}"
     dagster_database = f"shuzhi_dagster_{uuid.uuid4().hex[:12]}"
+    home_database = f"shuzhi_home_{uuid.uuid4().hex[:12]}"
     _s3(s3_endpoint).create_bucket(Bucket=bucket)
     _psql(f"CREATE DATABASE {database}")
     _psql(f"CREATE DATABASE {dagster_database}")
+    _psql(f"CREATE DATABASE {home_database}")
     config = folder / "lake.yaml"
     config.write_text(
         f"""catalog:
@@ -123,6 +126,7 @@ storage:
         "SHUZHI_LAKE_CONFIG": str(config),
         "SHUZHI_TEST_S3_KEY": KEY_ID,
         "SHUZHI_TEST_S3_SECRET": SECRET,
+        "SHUZHI_HOME_DATABASE": f"host=127.0.0.1 port=5432 user=postgres dbname={home_database}",
     }
     home = folder / "home"
     _dagster_in_postgres(home, dagster_database)
@@ -143,10 +147,12 @@ storage:
             s3_endpoint,
             database,
             dagster_database,
+            home_database,
         )
     finally:
         _psql(f"DROP DATABASE IF EXISTS {database} WITH (FORCE)")
         _psql(f"DROP DATABASE IF EXISTS {dagster_database} WITH (FORCE)")
+        _psql(f"DROP DATABASE IF EXISTS {home_database} WITH (FORCE)")
 
 
 def _dagster_in_postgres(home: Path, database: str) -> None:
@@ -258,21 +264,37 @@ def test_the_bucket_and_the_catalogue_database_hold_no_identifier_in_clear(
     assert sum(lake.cells.values()) > 50_000 and not lake.leaks, lake.leaks
     assert "public.ducklake_data_file" in catalogue.tables
     assert sum(catalogue.cells.values()) > 1_000 and not catalogue.leaks, catalogue.leaks
+    # The home database: people, keys, the audit log and its checkpoints.
+    with psycopg_connect(scaled_out.home_database) as home_db:
+        rows = home_db.execute("SELECT name, body FROM shuzhi_home_files").fetchall()
+        rows += home_db.execute("SELECT name, line FROM shuzhi_home_lines").fetchall()
+    names = {name for name, _ in rows}
+    assert {"state/users.json", "keys/keystore.json", "audit/audit.log"} <= names, names
+    for name, body in rows:
+        runs = digit_runs(bytes(body))
+        leaked = {r for r in runs if r in ids or r[-11:] in phones or r in phones}
+        assert not leaked, f"{name} in the home database holds {len(leaked)} identifiers"
 
 
 @dataclass
 class ApiServer:
     url: str
     process: subprocess.Popen[bytes]
+    home: Path
     rooms: Path
 
 
-def _serve(scaled_out: ScaledOut, config: Path, rooms: Path, prefix: str) -> ApiServer:
+def _serve(scaled_out: ScaledOut, config: Path, machine: Path, prefix: str) -> ApiServer:
+    """A server on a machine of its own: an empty home, its own rooms, the master key from
+    the environment; everything shared is in PostgreSQL, the bucket and Redis."""
     port = _free_port()
+    home, rooms = machine / "home", machine / "rooms"
+    master_key = (scaled_out.run.home / "keys" / "master.key").read_text(encoding="ascii")
     env = {
-        **os.environ,
+        **_without_master_key(),
         **scaled_out.env,
-        "SHUZHI_HOME": str(scaled_out.run.home),
+        "SHUZHI_HOME": str(home),
+        "SHUZHI_MASTER_KEY": master_key.strip(),
         "SHUZHI_CONFIG": str(config),
         "SHUZHI_ROOMS_DIR": str(rooms),
         "SHUZHI_REDIS_URL": "redis://127.0.0.1:6379/0",
@@ -284,7 +306,7 @@ def _serve(scaled_out: ScaledOut, config: Path, rooms: Path, prefix: str) -> Api
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    return ApiServer(f"http://127.0.0.1:{port}", process, rooms)
+    return ApiServer(f"http://127.0.0.1:{port}", process, home, rooms)
 
 
 def _wait_ready(server: ApiServer) -> None:
@@ -323,7 +345,7 @@ def two_servers(
         api.replace("requests_per_minute: 600", f"requests_per_minute: {RATE}"), encoding="utf-8"
     )
     prefix = f"shuzhi-test-{uuid.uuid4().hex[:10]}:"
-    servers = [_serve(scaled_out, config, folder / f"rooms-{n}", prefix) for n in ("a", "b")]
+    servers = [_serve(scaled_out, config, folder / f"machine-{n}", prefix) for n in ("a", "b")]
     try:
         for server in servers:
             _wait_ready(server)
@@ -385,6 +407,62 @@ def test_two_api_servers_answer_the_same_street_query_on_one_session(
     )
     assert out.status_code < 300, out.text
     assert [_ask(server, token, sql).status_code for server in (one, other)] == [401, 401]
+    # Neither machine holds people, keys or the audit log: they are in the home database.
+    for server in two_servers:
+        held = {p.name for p in server.home.rglob("*") if p.is_file()}
+        assert not held & {"users.json", "sessions.json", "keystore.json", "audit.log"}, held
+
+
+def test_what_both_servers_audited_is_one_chain_a_reviewer_verifies_from_anywhere(
+    scaled_out: ScaledOut,
+    two_servers: tuple[ApiServer, ApiServer],
+    tmp_path: Path,
+) -> None:
+    import json
+
+    one, other = two_servers
+    before = _verify_from(scaled_out, tmp_path / "reviewer-a")
+    token = _sign_in(one, scaled_out)
+    for server in (one, other):
+        assert _ask(server, token, "SELECT 1").status_code == 200
+    after = _verify_from(scaled_out, tmp_path / "reviewer-b")
+    assert after["ok"] and after["checkpoints"] >= 1, after
+    assert after["events"] >= before["events"] + 3  # a sign-in and two queries, at least
+    with psycopg_connect(scaled_out.home_database) as con:
+        events = [
+            json.loads(bytes(line))
+            for (line,) in con.execute(
+                "SELECT line FROM shuzhi_home_lines WHERE name = 'audit/audit.log' AND seq > %s",
+                (before["events"],),
+            )
+        ]
+    queries = [e for e in events if e["kind"] == "query"]
+    assert len(queries) >= 2, events
+    assert {(e["actor"], e["details"]["by"].split()[0]) for e in queries} == {
+        ("street_donghu", "person")
+    }
+
+
+def _verify_from(scaled_out: ScaledOut, empty_home: Path) -> dict[str, Any]:
+    """`shuzhi audit verify` on a machine that holds nothing of the hub but the settings."""
+    import json
+
+    done = subprocess.run(
+        [str(SHUZHI), "audit", "verify", "--json"],
+        env={**_without_master_key(), **scaled_out.env, "SHUZHI_HOME": str(empty_home)},
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    return dict(json.loads(done.stdout))
+
+
+def psycopg_connect(database: str) -> Any:
+    import psycopg
+
+    return psycopg.connect(f"host=127.0.0.1 port=5432 user=postgres dbname={database}")
 
 
 def test_two_api_servers_hold_one_rate_limit_per_person(

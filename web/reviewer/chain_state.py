@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from audit.checkpoints import Checkpoint, checkpoint_lines, checkpoints_path, read_checkpoints
+from audit.log import log_bytes
 from audit.sealed_verify import SealedResult, verify_sealed
 from audit.signing_key import SigningKeyError, trusted_public_keys
 
@@ -76,7 +77,4 @@ def last_checkpoint(log_path: Path, keys_dir: Path) -> LastCheckpoint:
 
 
 def _size(path: Path) -> int:
-    try:
-        return path.stat().st_size
-    except FileNotFoundError:
-        return 0
+    return log_bytes(path)

@@ -1,0 +1,210 @@
+"""The home's shared part in PostgreSQL (SHUZHI_HOME_DATABASE): two servers with homes of
+their own on different paths, and no folder in common, see the same people, client
+systems, keys, access requests and one audit chain; their own folders hold none of it;
+the database holds no identifier in clear; a database that does not answer lets nobody in."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import os
+import shutil
+import threading
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from audit.sealed_verify import verify_sealed
+from audit.signing_key import trusted_public_keys
+from audit.verify import verify
+from encryption.master_key import MASTER_KEY_ENV, PROVIDER_ENV
+from home import shared_home
+from home.layout import DEFAULT_CONFIG_DIR, Home
+from home.shared_home import HOME_DATABASE_ENV, HomeDatabaseDown
+from identity.authenticate import authenticate_bearer
+from identity.clients import approve_client, register_client, revoke_client
+from identity.models import AuthenticationFailed, Identity
+from identity.people import add_user, disable_user
+from identity.sign_in import sign_in
+from pipelines.access_steps import request_access
+from pipelines.hub import Hub
+
+pytestmark = pytest.mark.postgres
+ADMIN = "host=127.0.0.1 port=5432 user=postgres dbname=test"
+PASSWORD = "correct horse battery"
+NAME = "欧阳测试"  # the stored-data scan knows it: it must never be found in clear
+OP = "operator tester"
+T0 = dt.datetime(2026, 6, 1, 9, 0, tzinfo=dt.UTC)
+STEWARD = Identity("operator", "tester", "steward_district", "cli")
+
+
+@pytest.fixture
+def database(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    name = f"shuzhi_home_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(ADMIN, autocommit=True) as admin:
+        admin.execute(f"CREATE DATABASE {name}")
+    conninfo = f"host=127.0.0.1 port=5432 user=postgres dbname={name}"
+    monkeypatch.setenv(HOME_DATABASE_ENV, conninfo)
+    monkeypatch.setenv(MASTER_KEY_ENV, base64.b64encode(os.urandom(32)).decode())
+    monkeypatch.delenv(PROVIDER_ENV, raising=False)
+    yield conninfo
+    shared_home._databases.clear()  # close nothing by hand: the connections die with the threads
+    with psycopg.connect(ADMIN, autocommit=True) as admin:
+        admin.execute(f"DROP DATABASE {name} WITH (FORCE)")
+
+
+def _server(root: Path) -> Hub:
+    """One server's own home, on a path of its own, with the district's configuration."""
+    home = Home(root / "home").ensure()
+    config = root / "config"
+    shutil.copytree(DEFAULT_CONFIG_DIR, config)
+    (config / "identity.yaml").write_text("", encoding="utf-8")
+    return Hub(home, config)
+
+
+@pytest.fixture
+def servers(tmp_path: Path, database: str) -> tuple[Hub, Hub]:
+    return _server(tmp_path / "machine-a"), _server(tmp_path / "machine-b")
+
+
+def _query(principal: str, n: int) -> dict[str, object]:
+    return {"principal": principal, "purpose": "", "statement": "S", "outcome": "answered", "n": n}
+
+
+def _files_in(home: Home) -> set[str]:
+    folders = (home.state, home.keys, home.audit)
+    return {p.name for folder in folders for p in folder.rglob("*") if p.is_file()}
+
+
+def _all_cells(conninfo: str) -> bytes:
+    with psycopg.connect(conninfo) as con:
+        files = con.execute("SELECT name, body FROM shuzhi_home_files").fetchall()
+        lines = con.execute("SELECT name, line FROM shuzhi_home_lines").fetchall()
+    return b"\n".join(name.encode() + b" " + bytes(body) for name, body in files + lines)
+
+
+def test_a_person_added_on_one_server_signs_in_on_the_other_and_is_disabled_everywhere(
+    servers: tuple[Hub, Hub],
+) -> None:
+    a, b = servers
+    add_user(a, login="zhangsan", name=NAME, principal="street_donghu", role="requester",
+             password=PASSWORD, actor=OP)  # fmt: skip
+    token = sign_in(b, "zhangsan", PASSWORD, kind="bearer", now=T0).token
+    assert authenticate_bearer(a, token, now=T0).principal == "street_donghu"
+    disable_user(b, "zhangsan", actor=OP)
+    with pytest.raises(AuthenticationFailed):
+        authenticate_bearer(a, token, now=T0)
+
+
+def test_a_client_approved_on_one_server_is_let_in_by_the_other_and_revocation_reaches_it(
+    servers: tuple[Hub, Hub],
+) -> None:
+    a, b = servers
+    client_id = register_client(a, principal="street_donghu", name="东湖网格系统",
+                                scopes=["query"], requested_by=OP).id  # fmt: skip
+    issued = approve_client(b, client_id, approver=STEWARD, reason="网格系统回流")
+    assert authenticate_bearer(a, issued.key).principal == "street_donghu"
+    revoke_client(a, client_id, actor=OP, reason="项目结束")
+    with pytest.raises(AuthenticationFailed):
+        authenticate_bearer(b, issued.key)
+
+
+def test_both_servers_open_the_same_keys_and_a_rotation_on_one_reaches_the_other(
+    servers: tuple[Hub, Hub],
+) -> None:
+    a, b = servers
+    assert a.keystore.token_key("id_card") == b.keystore.token_key("id_card")
+    version, key = a.keystore.data_key("population", "name")
+    assert b.keystore.data_key_at("population", "name", version) == key
+    rotated = a.keystore.begin_rotation("population", "name")
+    assert rotated == version + 1
+    assert b.keystore.data_key_at("population", "name", rotated) != key
+    assert b.keystore.rotation_target("population", "name") == rotated
+
+
+def test_an_access_request_filed_on_one_server_is_seen_on_the_other(
+    servers: tuple[Hub, Hub],
+) -> None:
+    a, b = servers
+    until = dt.date.today() + dt.timedelta(days=30)
+    asked = request_access(a, principal="dept_hotline_12345", product="street_enterprise_roster",
+                           purpose="企业类诉求核实", until=until)  # fmt: skip
+    assert [r.id for r in b.access_requests.all()] == [asked.id]
+
+
+def test_appends_from_both_servers_at_once_make_one_chain_that_verifies_with_checkpoints(
+    servers: tuple[Hub, Hub],
+) -> None:
+    a, b = servers
+
+    def append(hub: Hub, who: str) -> None:
+        for n in range(60):
+            hub.audit.append("query", who, _query(who, n))
+
+    threads = [threading.Thread(target=append, args=(hub, who))
+               for hub, who in ((a, "street_donghu"), (b, "street_xihu"), (a, "steward_district"))]  # fmt: skip
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    events = list(b.audit.events())
+    assert [e.seq for e in events] == list(range(1, 181))
+    assert {e.actor for e in events} == {"street_donghu", "street_xihu", "steward_district"}
+    for hub in servers:
+        assert verify(hub.audit.path).ok
+        sealed = verify_sealed(hub.audit.path, trusted_public_keys(hub.home.keys))
+        assert sealed.ok, sealed.problems
+        assert sealed.checkpoints >= 1
+
+
+def test_neither_servers_folders_hold_what_is_shared(servers: tuple[Hub, Hub]) -> None:
+    a, b = servers
+    add_user(a, login="lisi", name=NAME, principal="street_donghu", role="requester",
+             password=PASSWORD, actor=OP)  # fmt: skip
+    a.keystore.token_key("id_card")
+    b.audit.append("query", "street_donghu", _query("street_donghu", 0))
+    for hub in servers:
+        shared = _files_in(hub.home) & {"users.json", "keystore.json", "audit.log"}
+        assert shared == set()
+
+
+def test_the_database_holds_no_name_password_or_key_in_clear(
+    servers: tuple[Hub, Hub], database: str
+) -> None:
+    a, b = servers
+    add_user(a, login="wangwu", name=NAME, principal="street_donghu", role="requester",
+             password=PASSWORD, actor=OP)  # fmt: skip
+    token = sign_in(b, "wangwu", PASSWORD, kind="bearer", now=T0).token
+    key = a.keystore.token_key("id_card")
+    cells = _all_cells(database)
+    assert b"users.json" in cells.replace(b"state/", b"")  # the scan saw the stored users
+    for secret in (NAME.encode(), PASSWORD.encode(), token.encode(), base64.b64encode(key), key):
+        assert secret not in cells
+
+
+def test_a_database_that_does_not_answer_lets_nobody_in_and_does_not_say_where(
+    servers: tuple[Hub, Hub], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    a, _ = servers
+    add_user(a, login="zhaoliu", name=NAME, principal="street_donghu", role="requester",
+             password=PASSWORD, actor=OP)  # fmt: skip
+    token = sign_in(a, "zhaoliu", PASSWORD, kind="bearer", now=T0).token
+    monkeypatch.setenv(HOME_DATABASE_ENV, "host=127.0.0.1 port=9 user=postgres dbname=nowhere")
+    with pytest.raises(HomeDatabaseDown) as down:
+        authenticate_bearer(a, token, now=T0)
+    assert HOME_DATABASE_ENV in str(down.value) and "port=9" not in str(down.value)
+
+
+def test_a_backup_of_a_home_kept_in_the_database_is_refused_with_what_to_do_instead(
+    servers: tuple[Hub, Hub], tmp_path: Path
+) -> None:
+    from home.backup import BackupError, make_backup
+
+    a, _ = servers
+    with pytest.raises(BackupError) as refused:
+        make_backup(a.home, tmp_path / "home.tar")
+    assert HOME_DATABASE_ENV in str(refused.value) and "pg_dump" in str(refused.value)
+    assert not (tmp_path / "home.tar").exists()
