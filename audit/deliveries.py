@@ -33,6 +33,7 @@ from audit.fingerprints import as_letters, row_fingerprints
 from audit.plaintext_guard import assert_no_plaintext_identifiers
 from audit.watermark import encode_mark, mark_text
 from encryption.tokens import TOKEN_PATTERN
+from home.shared_home import home_database, shared_name
 
 REGISTER_NAME = "deliveries.jsonl"
 KEY_NAME = "delivery_trace.key"
@@ -75,6 +76,11 @@ class Register:
     key_path: Path
 
     def key(self) -> bytes:
+        if shared_name(self.path) is not None:
+            # Every server marks with one key: kept wrapped in the shared key store.
+            from encryption.keystore import open_keystore
+
+            return open_keystore(self.key_path.parent).delivery_trace_key()
         return _load_or_create_key(self.key_path)
 
     def append(self, delivery: Delivery) -> None:
@@ -82,6 +88,12 @@ class Register:
         # Tokens and hashes only; the guard reads every field a person could fill in.
         assert_no_plaintext_identifiers({k: v for k, v in record.items() if k != "rows"})
         line = json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n"
+        shared = shared_name(self.path)
+        if shared is not None:
+            database = home_database()
+            with database.lock(shared):
+                database.append(shared, [line.encode("utf-8")])
+            return
         self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
         try:
@@ -92,6 +104,11 @@ class Register:
             os.close(fd)
 
     def deliveries(self) -> Iterator[Delivery]:
+        shared = shared_name(self.path)
+        if shared is not None:
+            for _, raw in home_database().lines(shared):
+                yield Delivery(**json.loads(raw))
+            return
         try:
             handle = open(self.path, encoding="utf-8")  # noqa: SIM115 - closed in finally
         except FileNotFoundError:

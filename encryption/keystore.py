@@ -78,6 +78,9 @@ log = logging.getLogger(__name__)
 Slot = tuple[str, ...]
 _CATALOGUE_SLOT: Slot = ("lake_keys", "catalogue")
 _IDENTITY_SLOT: Slot = ("hub_keys", "identity")
+# The key of the delivery register's marks and fingerprints when the home is shared
+# (home.shared_home); a home kept in files has it in keys/delivery_trace.key.
+_DELIVERY_SLOT: Slot = ("hub_keys", "delivery_trace")
 T = TypeVar("T")
 
 
@@ -154,6 +157,10 @@ class KeyStore:
     def identity_key(self) -> bytes:
         """The front door's key (API-key HMACs, sealed display names); made on first use."""
         return self._current_key(_IDENTITY_SLOT)[1]
+
+    def delivery_trace_key(self) -> bytes:
+        """The delivery register's key for marks and fingerprints; made on first use."""
+        return self._current_key(_DELIVERY_SLOT)[1]
 
     # -- life cycle -----------------------------------------------------------
 
@@ -509,6 +516,8 @@ def _describe(slot: Slot) -> str:
         return "lakehouse catalogue key"
     if slot == _IDENTITY_SLOT:
         return "front-door identity key"
+    if slot == _DELIVERY_SLOT:
+        return "delivery trace key"
     if slot[0] == "data_keys":
         return f"data key for dataset {slot[1]!r} column {slot[2]!r}"
     return f"token key for domain {slot[1]!r}"
@@ -545,9 +554,10 @@ def _entries(document: dict[str, Any]) -> Iterator[tuple[Slot, dict[str, Any]]]:
     catalogue = _find(document, _CATALOGUE_SLOT)
     if catalogue is not None:
         yield _CATALOGUE_SLOT, catalogue
-    identity = _find(document, _IDENTITY_SLOT)
-    if identity is not None:
-        yield _IDENTITY_SLOT, identity
+    for slot in (_IDENTITY_SLOT, _DELIVERY_SLOT):
+        entry = _find(document, slot)
+        if entry is not None:
+            yield slot, entry
 
 
 def _empty_entry() -> dict[str, Any]:

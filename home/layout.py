@@ -12,6 +12,9 @@ from the hub's own data::
       audit/         the hash-chained audit log
       dagster/       DAGSTER_HOME: run history, schedules, sensors
       state/         connector state: processed-file ledger
+
+With ``SHUZHI_HOME_DATABASE`` set, what every server must share of ``state/``, ``keys/``
+and ``audit/`` is kept in PostgreSQL instead (``home.shared_home``).
 """
 
 from __future__ import annotations

@@ -6,8 +6,9 @@ process must agree on live in that database instead of the home folder, so API
 servers and Dagster workers on several machines need no shared disk:
 
 - ``state/``: users, sessions, client systems, SSO sign-ins, access requests;
-- ``keys/``: the wrapped key store and the audit signing keys' public halves;
-- ``audit/``: the hash-chained audit log and its signed checkpoints.
+- ``keys/``: the wrapped key store (with the delivery register's key in it) and the
+  audit signing keys' public halves;
+- ``audit/``: the hash-chained audit log, its signed checkpoints, the delivery register.
 
 What stays in each machine's own home is its own: rooms, spill files, locks of
 local work, the master key file or the signing key file if keys are provided
@@ -40,7 +41,7 @@ SHARED_FILES: dict[str, frozenset[str]] = {
         {"users.json", "sessions.json", "clients.json", "sso_flows.json", "access_requests.json"}
     ),
     "keys": frozenset({"keystore.json", "audit-signing-public.json"}),
-    "audit": frozenset({"audit.log", "audit.checkpoints"}),
+    "audit": frozenset({"audit.log", "audit.checkpoints", "deliveries.jsonl"}),
 }
 
 _PAGE = 5_000  # lines read per round trip

@@ -208,3 +208,21 @@ def test_a_backup_of_a_home_kept_in_the_database_is_refused_with_what_to_do_inst
         make_backup(a.home, tmp_path / "home.tar")
     assert HOME_DATABASE_ENV in str(refused.value) and "pg_dump" in str(refused.value)
     assert not (tmp_path / "home.tar").exists()
+
+
+def test_a_delivery_made_through_one_server_is_traced_from_the_other_with_one_key(
+    servers: tuple[Hub, Hub],
+) -> None:
+    from audit.deliveries import Delivery, register_beside
+
+    a, b = servers
+    on_a, on_b = register_beside(a.audit.path), register_beside(b.audit.path)
+    assert on_a.key() == on_b.key() and len(on_a.key()) == 32
+    mark = on_a.new_mark()
+    on_a.append(Delivery(id="d-1", at="2026-06-01T09:00:00Z", kind="query",
+                         principal="street_donghu", by="person u-0001", grants=["g-1"],
+                         products=["street_case_stats"], statement="S", purpose="",
+                         mark=mark))  # fmt: skip
+    assert [(d.id, d.mark) for d in on_b.deliveries()] == [("d-1", mark)]
+    for hub in servers:
+        assert not _files_in(hub.home) & {"deliveries.jsonl", "delivery_trace.key"}
