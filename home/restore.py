@@ -281,7 +281,7 @@ def _verify_lake(home: Home, report: RestoreReport, say: Progress) -> None:
 
 def _rebuild_rooms(home: Home, report: RestoreReport, say: Progress) -> None:
     from pipelines.hub import Hub
-    from pipelines.steps import build_rooms_step
+    from pipelines.room_steps import build_rooms_step
 
     report.rooms = len(build_rooms_step(Hub(home)))
     say(f"rooms built again: {report.rooms}")

@@ -13,7 +13,8 @@ from encryption.keystore import KeyStoreError
 from encryption.master_key import resolve_master_key
 from encryption.master_rotation import rewrap_under, rotate_master_key
 from pipelines.hub import Hub
-from pipelines.steps import build_product_step, build_rooms_step
+from pipelines.room_steps import build_rooms_step
+from pipelines.steps import build_product_step
 from protection.key_rotation import (
     RetireOutcome,
     RotationReport,

@@ -16,7 +16,8 @@ from lakehouse.connection import table_exists
 from lakehouse.retention import DatasetRetention, apply_retention
 from lakehouse.snapshots import HistoryPurge, purge_history
 from pipelines.hub import Hub
-from pipelines.steps import build_product_step, build_rooms_step, merge_step
+from pipelines.room_steps import build_rooms_step
+from pipelines.steps import build_product_step, merge_step
 from protection.unlink import UnlinkReport, unlink_dataset
 
 Progress = Callable[[str], None]

@@ -6,7 +6,7 @@ import dagster as dg
 
 from catalog.contracts import SHARING_LABELS, ProductContract
 from catalog.registry import Catalog
-from pipelines import steps
+from pipelines import room_steps, steps
 from pipelines.progress import step
 from pipelines.resources import HubResource
 
@@ -124,7 +124,7 @@ def rooms_asset(catalog: Catalog) -> dg.AssetsDefinition:
     )
     def data_rooms(context: dg.AssetExecutionContext, hub: HubResource) -> dg.MaterializeResult:
         with step(context, hub.show_progress, "build data rooms") as summary:
-            reports = steps.build_rooms_step(hub.hub())
+            reports = room_steps.build_rooms_step(hub.hub())
             summary.append(f"{len(reports)} rooms")
         return dg.MaterializeResult(
             metadata={

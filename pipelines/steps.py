@@ -21,7 +21,7 @@ from lakehouse import meta
 from lakehouse.raw_landing import SyncResult, land
 from lakehouse.sync_lock import sync_lock
 from pipelines.hub import Hub
-from policies.rooms import RoomReport, build_all_rooms
+from pipelines.room_steps import SYSTEM_ACTOR
 from products.alerts import ProductAlerts, product_alerts
 from products.build import build_product
 from products.product_check import ProductCheck, check_product
@@ -33,7 +33,6 @@ if TYPE_CHECKING:
     from quality.expectations import SuiteOutcome
 
 Progress = Callable[[int], None]
-SYSTEM_ACTOR = "shuzhi-pipeline"
 
 
 def sync_dataset(
@@ -219,24 +218,6 @@ def product_alerts_step(hub: Hub, product: str) -> ProductAlerts:
     """The rows the product's contract flags as alerts (see ``products.alerts``)."""
     with hub.lake() as con:
         return product_alerts(con, hub.catalog.products[product])
-
-
-def build_rooms_step(hub: Hub, *, day: dt.date | None = None) -> list[RoomReport]:
-    with hub.lake() as con:
-        reports = build_all_rooms(
-            con, hub.home.rooms, hub.catalog, hub.policies, hub.keystore, day=day
-        )
-    for report in reports:
-        hub.audit.append(
-            "room_build",
-            SYSTEM_ACTOR,
-            {
-                "principal": report.principal,
-                "products": report.products,
-                "denied": sorted(report.denied),
-            },
-        )
-    return reports
 
 
 @dataclass(frozen=True)

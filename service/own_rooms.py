@@ -16,7 +16,8 @@ import socket
 import threading
 
 from pipelines.hub import Hub
-from policies.rooms import RoomReport, build_all_rooms
+from pipelines.room_steps import build_rooms_step
+from policies.rooms import RoomReport
 
 log = logging.getLogger("shuzhi.rooms")
 REFRESH_EVERY_S = 300.0
@@ -24,20 +25,8 @@ REFRESH_EVERY_S = 300.0
 
 def build_own_rooms(hub: Hub) -> list[RoomReport]:
     """Build the rooms that changed into this server's rooms folder; audit each rebuilt one."""
-    with hub.lake() as con:
-        reports = build_all_rooms(con, hub.home.rooms, hub.catalog, hub.policies, hub.keystore)
-    for report in reports:
-        if not report.reused:
-            hub.audit.append(
-                "room_build",
-                f"shuzhi-serve {socket.gethostname()} pid {os.getpid()}",
-                {
-                    "principal": report.principal,
-                    "products": report.products,
-                    "denied": sorted(report.denied),
-                },
-            )
-    return reports
+    server = f"shuzhi-serve {socket.gethostname()} pid {os.getpid()}"
+    return build_rooms_step(hub, actor=server, audit_reused=False)
 
 
 def keep_own_rooms_current(hub: Hub, every_s: float = REFRESH_EVERY_S) -> threading.Event:

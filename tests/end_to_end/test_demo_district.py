@@ -416,7 +416,8 @@ def test_rooms_are_rebuilt_only_when_what_they_are_made_from_changes(demo: DemoR
 
     from home.layout import Home
     from pipelines.hub import Hub
-    from pipelines.steps import build_product_step, build_rooms_step
+    from pipelines.room_steps import build_rooms_step
+    from pipelines.steps import build_product_step
 
     hub = Hub(Home(demo.home))
     assert all(r.reused for r in build_rooms_step(hub))  # nothing changed since the demo
