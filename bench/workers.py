@@ -2,7 +2,8 @@
 
 Each run is ``shuzhi run --workers N`` in a process of its own, on a lakehouse made
 fresh for it: the default one in the home, or, when ``SHUZHI_LAKE_CONFIG`` names the
-scaled-out lakehouse, a new catalogue database and a new prefix in the same bucket.
+scaled-out lakehouse, a new catalogue database and a new prefix in the same bucket, and
+a new home database (keys, audit log) as the scaled-out set-up keeps them.
 Per stage (sync, standardise, protect, …) the report gives the wall time from its
 first step's start to its last step's end, the seconds its steps took together, and
 the highest memory of any one of its steps' worker processes; for the whole run, the
@@ -28,6 +29,7 @@ import yaml
 
 from bench.meter import PeakSampler
 from home.layout import Home
+from home.shared_home import HOME_DATABASE_ENV
 from lakehouse.lake_config import CONFIG_ENV
 
 Say = Callable[[str], None]
@@ -118,16 +120,20 @@ def _fresh_lake(home: Home, workers: int) -> Iterator[dict[str, str]]:
     settings["storage"]["s3"]["prefix"] = (
         f"{settings['storage']['s3'].get('prefix', '')}w{workers}-{stamp}/"
     )
-    admin = f"host={pg['host']} port={pg.get('port', 5432)} user={pg['user']} dbname=postgres"
-    with psycopg.connect(admin, autocommit=True) as con:
-        con.execute(f'CREATE DATABASE "{database}"')
+    server = f"host={pg['host']} port={pg.get('port', 5432)} user={pg['user']}"
+    # The home's shared part (keys, audit log) in a database of its own, as a district runs it.
+    home_database = f"{database}_home"
+    with psycopg.connect(f"{server} dbname=postgres", autocommit=True) as con:
+        for name in (database, home_database):
+            con.execute(f'CREATE DATABASE "{name}"')
     per_run = home.root / f"lake-w{workers}.yaml"
     per_run.write_text(yaml.safe_dump(settings), encoding="utf-8")
     try:
-        yield {CONFIG_ENV: str(per_run)}
+        yield {CONFIG_ENV: str(per_run), HOME_DATABASE_ENV: f"{server} dbname={home_database}"}
     finally:
-        with psycopg.connect(admin, autocommit=True) as con:
-            con.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+        with psycopg.connect(f"{server} dbname=postgres", autocommit=True) as con:
+            for name in (database, home_database):
+                con.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def _one_run(home: Home, setup: str, workers: int, env: dict[str, str]) -> WorkersRun:

@@ -50,9 +50,23 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+# .ci/run starts an S3 server and names it here; without it (make test alone), the
+# module starts one of its own.
+S3_ENDPOINT_ENV = "SHUZHI_TEST_S3_ENDPOINT"
+
+
 @pytest.fixture(scope="module")
 def s3_endpoint() -> Iterator[str]:
-    """moto's S3 server in a process of its own, on a loopback port."""
+    """An S3 server on loopback: the one CI started, or moto's in a process of our own."""
+    given = os.environ.get(S3_ENDPOINT_ENV, "").strip()
+    if given:
+        host, port_text = given.rsplit(":", 1)
+        try:
+            socket.create_connection((host, int(port_text)), timeout=5).close()
+        except OSError:
+            pytest.fail(f"{S3_ENDPOINT_ENV}={given}: no S3 server answers there")
+        yield given
+        return
     port = _free_port()
     server = subprocess.Popen(
         [str(Path(sys.executable).with_name("moto_server")), "-H", "127.0.0.1", "-p", str(port)],
@@ -99,7 +113,8 @@ def _psql(sql: str, database: str = "test") -> str:
 @pytest.fixture(scope="module")
 def scaled_out(s3_endpoint: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ScaledOut]:
     folder = tmp_path_factory.mktemp("scaled-out")
-    bucket, database = "shuzhi-lake", f"shuzhi_lake_{uuid.uuid4().hex[:12]}"
+    bucket = f"shuzhi-lake-{uuid.uuid4().hex[:12]}"  # the server may be shared (CI's)
+    database = f"shuzhi_lake_{uuid.uuid4().hex[:12]}"
     dagster_database = f"shuzhi_dagster_{uuid.uuid4().hex[:12]}"
     home_database = f"shuzhi_home_{uuid.uuid4().hex[:12]}"
     _s3(s3_endpoint).create_bucket(Bucket=bucket)
