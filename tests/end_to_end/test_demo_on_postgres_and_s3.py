@@ -488,3 +488,27 @@ def test_two_api_servers_hold_one_rate_limit_per_person(
     statuses = [_ask(server, token, "SELECT 1").status_code for server in (one, other) * RATE]
     # Alone, each server would have admitted all RATE of its calls.
     assert set(statuses) == {200, 429} and statuses.count(200) <= RATE, statuses
+
+
+def test_a_worker_killed_mid_sync_on_postgres_and_s3_loses_and_doubles_nothing(
+    scaled_out: ScaledOut, tmp_path: Path
+) -> None:
+    """Last in this module: it syncs the registry once more (the same rows)."""
+    from worker_kill import (
+        config_reading_postgres,
+        lake_counts,
+        serve_registry_from_postgres,
+        sync_with_a_worker_killed,
+    )
+
+    assert scaled_out.run.returncode == 0, scaled_out.run.output[-3000:]
+    home, schema = scaled_out.run.home, f"ps_kill_{uuid.uuid4().hex[:10]}"
+    env = {**scaled_out.env, "SHUZHI_CONFIG": str(config_reading_postgres(tmp_path / "c", schema))}
+    try:
+        serve_registry_from_postgres(home, schema)
+        before = lake_counts(home, scaled_out.env)
+        outcome = sync_with_a_worker_killed(home, schema, env)
+        assert outcome["success"] and len(outcome["retry_run_ids"]) == 1, outcome
+        assert lake_counts(home, scaled_out.env) == {**before, "batches": before["batches"] + 1}
+    finally:
+        _psql(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
