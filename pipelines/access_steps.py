@@ -16,6 +16,7 @@ from typing import Literal, TypeVar
 
 from audit.free_text import clean_details, clean_free_text
 from pipelines.hub import Hub
+from pipelines.room_steps import audit_room_build
 from policies.access_requests import (
     EXPIRY_ACTOR,
     AccessRequest,
@@ -176,14 +177,5 @@ def rebuild_room(
         report = build_room(
             con, hub.home.rooms, principal, hub.catalog, hub.policies, hub.keystore, day=day
         )
-    hub.audit.append(
-        "room_build",
-        actor,
-        {
-            "principal": report.principal,
-            "products": report.products,
-            "denied": sorted(report.denied),
-            "because": because,
-        },
-    )
+    audit_room_build(hub, report, actor, because=because)
     return report

@@ -31,13 +31,15 @@ def build_rooms_step(
     for report in reports:
         if report.reused and not audit_reused:
             continue
-        hub.audit.append(
-            "room_build",
-            actor,
-            {
-                "principal": report.principal,
-                "products": report.products,
-                "denied": sorted(report.denied),
-            },
-        )
+        audit_room_build(hub, report, actor)
     return reports
+
+
+def audit_room_build(hub: Hub, report: RoomReport, actor: str, **why: str) -> None:
+    """One room's build in the audit log: whose room, what it holds, what it was denied."""
+    details: dict[str, object] = {
+        "principal": report.principal,
+        "products": report.products,
+        "denied": sorted(report.denied),
+    }
+    hub.audit.append("room_build", actor, {**details, **why})
