@@ -136,7 +136,7 @@ def _write_batch_shared(
         now = dt.datetime.now(dt.UTC)
         due = writer.key_if_due(seq + len(entries), now) if writer else None
         events = _sealed(entries, seq, last_hash)
-        database.append(name, [event.to_line().encode("utf-8") for event in events])
+        database.append(name, [event.to_line().encode("utf-8") for event in events], after=seq)
         if writer and due:
             writer.write(*due, seq=events[-1].seq, head=events[-1].hash, now=now)
     return events

@@ -45,6 +45,8 @@ SHARED_FILES: dict[str, frozenset[str]] = {
 }
 
 _PAGE = 5_000  # lines read per round trip
+MAX_CONNECTIONS = 8  # per process: a server's 40 request threads share them
+_BORROW_WAIT_S = 30.0
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS shuzhi_home_files (
@@ -63,6 +65,10 @@ CREATE TABLE IF NOT EXISTS shuzhi_home_lines (
 
 class HomeDatabaseDown(RuntimeError):
     """The shared home database does not answer (the message never holds its address)."""
+
+
+class HomeFileMoved(RuntimeError):
+    """A line file gained lines that its appender did not see (its lock was lost)."""
 
 
 def shared_home_configured() -> bool:
@@ -98,12 +104,16 @@ def home_database() -> HomeDatabase:
 
 
 class HomeDatabase:
-    """Documents and line files by name; one connection per thread and process."""
+    """Documents and line files by name, over at most MAX_CONNECTIONS per process."""
 
     def __init__(self, conninfo: str) -> None:
         self._conninfo = conninfo
-        self._local = threading.local()
+        self._local = threading.local()  # .held: the connection of a lock this thread holds
         self._schema_ready = False
+        self._idle: list[psycopg.Connection[tuple[Any, ...]]] = []
+        self._idle_lock = threading.Lock()
+        self._slots = _slots()
+        self._pid = os.getpid()
 
     # -- documents ------------------------------------------------------------
 
@@ -127,13 +137,21 @@ class HomeDatabase:
 
     # -- line files -----------------------------------------------------------
 
-    def append(self, name: str, lines: list[bytes]) -> None:
-        """Add lines after the last one, all or none (call under the file's lock)."""
+    def append(self, name: str, lines: list[bytes], *, after: int | None = None) -> None:
+        """Add lines after the last one, all or none (call under the file's lock).
+
+        ``after``: the number of the last line the caller read under that lock; if any
+        line was added since (the lock was lost with its connection), nothing is written
+        and the caller is told, so a chain sealed onto a stale end never lands."""
         with self._connection() as con, con.transaction():
             row = con.execute(
                 "SELECT coalesce(max(seq), 0) FROM shuzhi_home_lines WHERE name = %s", (name,)
             ).fetchone()
             last = int(row[0]) if row else 0
+            if after is not None and last != after:
+                raise HomeFileMoved(
+                    f"{name} gained lines while this batch was sealed; nothing was written"
+                )
             with con.cursor() as cursor:
                 cursor.executemany(
                     "INSERT INTO shuzhi_home_lines (name, seq, line) VALUES (%s, %s, %s)",
@@ -179,15 +197,23 @@ class HomeDatabase:
 
     @contextlib.contextmanager
     def lock(self, name: str) -> Iterator[None]:
-        """Hold the file's exclusive lock for the block (waits for other holders). The
-        lock belongs to this thread's connection: reads and writes in the block use it."""
+        """Hold the file's exclusive lock for the block (waits for other holders). The lock
+        keeps one connection for the block, and this thread's reads and writes in it use
+        that connection; if the connection is lost, so is the lock, and the block fails."""
         key = _lock_key(name)
-        self._run("SELECT pg_advisory_lock(%s)", (key,))
-        try:
-            yield
-        finally:
-            with contextlib.suppress(psycopg.Error, HomeDatabaseDown):
-                self._run("SELECT pg_advisory_unlock(%s)", (key,))
+        with self._connection() as con:
+            outer = getattr(self._local, "held", None) is None
+            self._local.held = con
+            try:
+                con.execute("SELECT pg_advisory_lock(%s)", (key,))
+                try:
+                    yield
+                finally:
+                    with contextlib.suppress(psycopg.Error):
+                        con.execute("SELECT pg_advisory_unlock(%s)", (key,))
+            finally:
+                if outer:
+                    self._local.held = None
 
     # -- connections ----------------------------------------------------------
 
@@ -205,25 +231,77 @@ class HomeDatabase:
 
     @contextlib.contextmanager
     def _connection(self) -> Iterator[psycopg.Connection[tuple[Any, ...]]]:
-        """This thread's connection (a forked child opens its own); a broken one is dropped,
-        and the error says which variable to look at, never the address or password."""
-        con: psycopg.Connection[tuple[Any, ...]] | None = getattr(self._local, "con", None)
-        if con is not None and (con.closed or getattr(self._local, "pid", None) != os.getpid()):
-            con = None
+        """A connection for one operation: the one this thread's lock holds, else one
+        borrowed from the process's few. The error names the variable to look at, never
+        the address or the password."""
+        held = getattr(self._local, "held", None)
+        if held is not None:
+            try:
+                yield held
+            except psycopg.OperationalError as error:
+                raise _down(error) from None
+            return
+        con = self._borrow()
         try:
-            if con is None:
-                con = psycopg.connect(self._conninfo, autocommit=True, connect_timeout=10)
-                self._local.con, self._local.pid = con, os.getpid()
-                if not self._schema_ready:
-                    _create_tables(con)
-                    self._schema_ready = True
             yield con
         except psycopg.OperationalError as error:
-            self._local.con = None
+            self._give_back(con, broken=True)
+            raise _down(error) from None
+        except BaseException:
+            self._give_back(con, broken=False)
+            raise
+        self._give_back(con, broken=False)
+
+    def _borrow(self) -> psycopg.Connection[tuple[Any, ...]]:
+        """An idle connection, or a new one while fewer than MAX_CONNECTIONS are out: a
+        server's many threads share a few, and a database that is down fails at once
+        (connect_timeout) instead of making each caller wait for a pool's retries."""
+        if self._pid != os.getpid():  # a forked child never uses its parent's connections
+            self._idle, self._slots, self._pid = [], _slots(), os.getpid()
+        if not self._slots.acquire(timeout=_BORROW_WAIT_S):
             raise HomeDatabaseDown(
-                f"the shared home database ({HOME_DATABASE_ENV}) does not answer: "
-                f"{type(error).__name__}"
-            ) from None
+                f"the shared home database ({HOME_DATABASE_ENV}) is busy: no connection "
+                f"came free within {_BORROW_WAIT_S:.0f} s"
+            )
+        with self._idle_lock:
+            con = self._idle.pop() if self._idle else None
+        if con is not None:
+            return con
+        try:
+            con = psycopg.connect(self._conninfo, autocommit=True, connect_timeout=10)
+            if not self._schema_ready:
+                _create_tables(con)
+                self._schema_ready = True
+        except psycopg.Error as error:
+            self._slots.release()
+            raise _down(error) from None
+        return con
+
+    def _give_back(self, con: psycopg.Connection[tuple[Any, ...]], *, broken: bool) -> None:
+        idle = con.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
+        if broken or con.closed or not idle:
+            with contextlib.suppress(psycopg.Error):
+                con.close()
+            if broken:  # the others were opened before the same outage: drop them too
+                with self._idle_lock:
+                    stale, self._idle = self._idle, []
+                for other in stale:
+                    with contextlib.suppress(psycopg.Error):
+                        other.close()
+        elif self._pid == os.getpid():
+            with self._idle_lock:
+                self._idle.append(con)
+        self._slots.release()
+
+
+def _down(error: Exception) -> HomeDatabaseDown:
+    return HomeDatabaseDown(
+        f"the shared home database ({HOME_DATABASE_ENV}) does not answer: {type(error).__name__}"
+    )
+
+
+def _slots() -> threading.BoundedSemaphore:
+    return threading.BoundedSemaphore(MAX_CONNECTIONS)
 
 
 def _create_tables(con: psycopg.Connection[tuple[Any, ...]]) -> None:

@@ -226,3 +226,80 @@ def test_a_delivery_made_through_one_server_is_traced_from_the_other_with_one_ke
     assert [(d.id, d.mark) for d in on_b.deliveries()] == [("d-1", mark)]
     for hub in servers:
         assert not _files_in(hub.home) & {"deliveries.jsonl", "delivery_trace.key"}
+
+
+def test_an_append_onto_an_end_that_moved_writes_nothing(database: str) -> None:
+    from home.shared_home import HomeFileMoved, home_database
+
+    db = home_database()
+    with db.lock("audit/audit.log"):
+        db.append("audit/audit.log", [b"one\n"], after=0)
+        with pytest.raises(HomeFileMoved):
+            db.append("audit/audit.log", [b"sealed onto a stale end\n"], after=0)
+    assert [line for _, line in db.lines("audit/audit.log")] == [b"one\n"]
+
+
+def test_a_servers_many_threads_share_a_few_connections(database: str) -> None:
+    from home.shared_home import MAX_CONNECTIONS, home_database
+
+    db = home_database()
+    db.write("state/users.json", b"{}")
+    errors: list[BaseException] = []
+
+    def read() -> None:
+        try:
+            for _ in range(20):
+                assert db.read("state/users.json") == b"{}"
+        except BaseException as error:
+            errors.append(error)
+
+    threads = [threading.Thread(target=read) for _ in range(40)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors
+    dbname = database.split("dbname=")[1]
+    with psycopg.connect(ADMIN) as admin:
+        row = admin.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = %s", (dbname,)
+        ).fetchone()
+    assert row is not None and 1 <= row[0] <= MAX_CONNECTIONS
+
+
+def test_a_process_killed_while_holding_a_lock_lets_it_go(database: str) -> None:
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from home.shared_home import home_database
+
+    holder = subprocess.Popen(
+        [sys.executable, "-c",
+         "import sys, time\n"
+         "from home.shared_home import home_database\n"
+         "with home_database().lock('keys/keystore.json'):\n"
+         "    print('held', flush=True)\n"
+         "    time.sleep(600)\n"],
+        stdout=subprocess.PIPE, text=True, env=dict(os.environ),
+    )  # fmt: skip
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        got: list[float] = []
+
+        def take() -> None:
+            with home_database().lock("keys/keystore.json"):
+                got.append(time.monotonic())
+
+        waiter = threading.Thread(target=take)
+        waiter.start()
+        time.sleep(1.0)
+        assert not got  # the other process holds it
+        killed_at = time.monotonic()
+        holder.send_signal(signal.SIGKILL)
+        waiter.join(timeout=30)
+        assert got and got[0] >= killed_at
+    finally:
+        holder.kill()
+        holder.wait(timeout=30)
