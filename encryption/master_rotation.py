@@ -26,7 +26,7 @@ from encryption.master_key import (
     MasterKeyProvider,
     create_key_file,
 )
-from home.private_files import fsync_directory
+from home.private_files import fsync_directory, private_file_exists
 
 NEXT_SUFFIX = ".next"
 log = logging.getLogger(__name__)
@@ -70,7 +70,7 @@ def finish_interrupted_rotation(keys_dir: Path, provider: MasterKeyProvider) -> 
         return False
     following = next_key_path(provider.path)
     store_path = Path(keys_dir) / KEYSTORE_FILE
-    if not following.exists() or not store_path.exists():
+    if not following.exists() or not private_file_exists(store_path):  # maybe in the database
         return False
     try:
         KeyStore(store_path, provider)

@@ -303,3 +303,23 @@ def test_a_process_killed_while_holding_a_lock_lets_it_go(database: str) -> None
     finally:
         holder.kill()
         holder.wait(timeout=30)
+
+
+def test_a_master_key_rotation_stopped_after_rewrapping_the_shared_store_is_completed(
+    servers: tuple[Hub, Hub], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from encryption.keystore import KeyStore, open_keystore
+    from encryption.master_key import MASTER_KEY_FILE, FileMasterKey, create_key_file
+    from encryption.master_rotation import next_key_path
+
+    a, _ = servers
+    monkeypatch.delenv(MASTER_KEY_ENV)  # this machine keeps its master key in a file
+    key_file = a.home.keys / MASTER_KEY_FILE
+    create_key_file(key_file)
+    token_key = open_keystore(a.home.keys).token_key("id_card")
+    following = next_key_path(key_file)
+    create_key_file(following)
+    store = a.home.keys / "keystore.json"
+    KeyStore(store, FileMasterKey(key_file)).rewrap(FileMasterKey(following).load())  # step 2
+    assert open_keystore(a.home.keys).token_key("id_card") == token_key  # step 3 completed
+    assert not following.exists() and not store.exists()
