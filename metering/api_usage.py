@@ -19,6 +19,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
+from home.private_files import exclusive_lock
 from lakehouse.connection import LAKE, lake_transaction, table_exists
 
 PENDING_FILE = "api_usage.jsonl"
@@ -64,9 +65,15 @@ _SCHEMA = pa.schema(
 
 
 def load_pending(con: duckdb.DuckDBPyConnection, state_dir: Path) -> int:
-    """Move the pending lines into the lake in one transaction; return how many."""
+    """Move the pending lines into the lake in one transaction; return how many. Two
+    loaders on one machine (a server's refresh, `shuzhi api usage`) take turns."""
+    with exclusive_lock(state_dir / f".{PENDING_FILE}.lock"):
+        return _load_pending(con, state_dir)
+
+
+def _load_pending(con: duckdb.DuckDBPyConnection, state_dir: Path) -> int:
     pending = state_dir / PENDING_FILE
-    if not pending.exists():
+    if not pending.exists() and not pending.with_name(f"{PENDING_FILE}.loading").exists():
         return 0
     taking = pending.with_name(f"{PENDING_FILE}.loading")
     if not taking.exists():  # a load that died midway is retried as it was

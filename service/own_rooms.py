@@ -1,5 +1,6 @@
 """Rooms of a server's own: each API server of a scaled-out hub builds the rooms it serves
-from the shared lakehouse (SHUZHI_ROOMS_DIR), when it starts and again every few minutes.
+from the shared lakehouse (SHUZHI_ROOMS_DIR), when it starts and again every few minutes;
+each look also moves the server's API usage lines into the lakehouse.
 
 A room is rebuilt only when what it depends on changed (the lake's products, the
 decisions, the keys: ``policies.rooms`` keeps that fingerprint in the room), so a look
@@ -15,6 +16,7 @@ import os
 import socket
 import threading
 
+from metering.api_usage import load_pending
 from pipelines.hub import Hub
 from pipelines.room_steps import build_rooms_step
 from policies.rooms import RoomReport
@@ -35,13 +37,21 @@ def keep_own_rooms_current(hub: Hub, every_s: float = REFRESH_EVERY_S) -> thread
 
     def refresh() -> None:
         while not stop.wait(every_s):
-            try:
-                rebuilt = [r.principal for r in build_own_rooms(hub) if not r.reused]
-            except Exception as error:  # the next look tries again; the old rooms still serve
-                log.warning("rooms not refreshed: %s", type(error).__name__)
-                continue
-            if rebuilt:
-                log.info("rooms rebuilt from new data: %s", ", ".join(rebuilt))
+            look_again(hub)
 
     threading.Thread(target=refresh, name="own-rooms", daemon=True).start()
     return stop
+
+
+def look_again(hub: Hub) -> None:
+    """One look: rebuild the rooms that changed, and move this machine's API usage lines
+    into the shared lakehouse, so a usage report made anywhere counts every server."""
+    try:
+        rebuilt = [r.principal for r in build_own_rooms(hub) if not r.reused]
+        with hub.lake() as con:
+            load_pending(con, hub.home.state)
+    except Exception as error:  # the next look tries again; the old rooms still serve
+        log.warning("rooms or usage not refreshed: %s", type(error).__name__)
+        return
+    if rebuilt:
+        log.info("rooms rebuilt from new data: %s", ", ".join(rebuilt))
