@@ -155,6 +155,21 @@ def _visit_days(rng: random.Random, target: Target) -> list[dt.date]:
     return [random_day(rng, _FIRST_VISIT, EXPORT_DAY) for _ in range(rng.choice((1, 1, 2)))]
 
 
+class VisitNumbers:
+    """Visit numbers as a street office writes them: prefix, day, and the day's serial.
+
+    The serial counts within one street's day (it counted within the street, and a street
+    with more than 9,999 visits wrote five digits, which its own contract refuses)."""
+
+    def __init__(self) -> None:
+        self._serial: dict[tuple[str, dt.date], int] = {}
+
+    def next(self, prefix: str, street_code: str, day: dt.date) -> str:
+        serial = self._serial.get((street_code, day), 0) + 1
+        self._serial[(street_code, day)] = serial
+        return f"{prefix}-{day:%Y%m%d}-{serial:04d}"
+
+
 def visit_rows(
     rows: int,
     *,
@@ -185,7 +200,7 @@ def visit_rows(
     del visits[rows:]
     visits.sort(key=lambda v: (v[1].street_code, v[0]))
     books: dict[str, list[VisitRow]] = {workbook(s): [] for s in district.streets}
-    serial = {code: 0 for code in streets}
+    numbers = VisitNumbers()
     recent: list[tuple[str, VisitRow]] = []
     for index, (day, target) in enumerate(visits):
         kind = plan.kind_at(index)
@@ -197,10 +212,9 @@ def visit_rows(
         if kind is DUPLICATED_ROW:
             kind = None
         street = streets[target.street_code]
-        serial[street.code] += 1
         prefix = _PREFIXES[district.streets.index(street) % len(_PREFIXES)]
         row = VisitRow(
-            f"{prefix}-{day:%Y%m%d}-{serial[street.code]:04d}",
+            numbers.next(prefix, street.code, day),
             target.name,
             target.id_number,
             day,

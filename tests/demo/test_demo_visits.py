@@ -109,3 +109,24 @@ def test_every_dirty_row_shows_its_kind(
             else:
                 pytest.fail(f"unexpected dirt kind {kind}")
     assert seen == {kind.name for kind in visits.KINDS}
+
+
+def test_visit_numbers_keep_the_contracts_form_on_a_street_with_many_visits() -> None:
+    """Regression: a street's 10,000th visit was numbered with five digits (scale 1)."""
+    import re
+
+    import yaml
+
+    from home.layout import DEFAULT_CONFIG_DIR
+
+    contract = yaml.safe_load((DEFAULT_CONFIG_DIR / "datasets" / "visits.yaml").read_text("utf-8"))
+    [regex] = [
+        rule["kwargs"]["regex"]
+        for rule in contract["expectations"]
+        if rule["kwargs"].get("column") == "visit_no"
+    ]
+    numbers = visits.VisitNumbers()
+    days = [dt.date(2024, 1, 1) + dt.timedelta(days=n % 700) for n in range(30_000)]
+    made = [numbers.next("DH", "310104001", day) for day in sorted(days)]
+    assert all(re.fullmatch(regex, number) for number in made)
+    assert len(set(made)) == len(made)
