@@ -71,7 +71,7 @@ class CallRecord:
                     await self._audit(scope, message["status"])
                 except Exception as error:  # no answer goes out that is not audited
                     unaudited, answering = True, True
-                    status, length = 503, await _refuse_unaudited(send, error)
+                    status, length = await _refuse_unaudited(send, error)
                     return
                 status = message["status"]
                 length = _content_length(message.get("headers") or [])
@@ -119,26 +119,25 @@ class CallRecord:
         )
 
 
-async def _refuse_unaudited(send: Any, error: Exception) -> int:
-    """Answer 503 instead of an answer the audit log could not record; the bytes sent.
+async def _refuse_unaudited(send: Any, error: Exception) -> tuple[int, int]:
+    """Answer instead of an answer the audit log could not record: (status, bytes sent).
 
-    A shared home database that does not answer says so (never where it is); any other
-    failure is the operator's to read in the service's log."""
+    A shared home database that does not answer is 503 and says so (never where it is);
+    any other failure is the service's own (500), for the operator to read in its log."""
     from home.shared_home import HomeDatabaseDown
 
     if isinstance(error, HomeDatabaseDown):
-        reason = str(error)
+        status, kind, reason = 503, "unavailable", str(error)
     else:
         ACCESS_LOG.exception("the audit log could not be written; the call was not answered")
-        reason = "the audit log could not be written"
+        status, kind, reason = 500, "internal", "the audit log could not be written"
     body = json.dumps(
-        {"error": "unavailable", "message": f"{reason}: the call was not answered"},
-        ensure_ascii=False,
+        {"error": kind, "message": f"{reason}: the call was not answered"}, ensure_ascii=False
     ).encode("utf-8")
     headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
-    await send({"type": "http.response.start", "status": 503, "headers": headers})
+    await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})
-    return len(body)
+    return status, len(body)
 
 
 def _route(scope: Scope) -> str:

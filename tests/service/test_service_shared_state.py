@@ -113,9 +113,9 @@ def test_an_answer_the_audit_log_cannot_record_is_not_sent_and_the_next_call_is_
             log.rmdir()
             moved.rename(log)
             answered = client.get("/api/v1/me")
-    assert refused.status_code == 503, refused.text
+    assert refused.status_code == 500, refused.text
     assert refused.json() == {
-        "error": "unavailable",
+        "error": "internal",
         "message": "the audit log could not be written: the call was not answered",
     }
     assert "donghu" not in refused.text
