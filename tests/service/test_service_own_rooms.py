@@ -1,14 +1,14 @@
 """A server's own rooms (SHUZHI_ROOMS_DIR): built from the lakehouse the first time, each
 build audited as that server; a later look finds nothing new, rewrites nothing and adds
-nothing to the audit log, and moves the server's API usage lines into the lakehouse."""
+nothing to the audit log, and moves the server's API usage lines into the lakehouse.
+``demo`` is the session's demo district (tests/conftest.py), used on a copy."""
 
 from __future__ import annotations
 
 import os
 import socket
 from pathlib import Path
-
-from demo_run import DemoRun
+from typing import Any
 
 from home.layout import Home
 from metering import api_usage
@@ -17,7 +17,7 @@ from service.own_rooms import build_own_rooms, look_again
 
 
 def test_a_server_builds_its_own_rooms_and_audits_only_what_it_rebuilt(
-    demo: DemoRun, tmp_path: Path
+    demo: Any, tmp_path: Path
 ) -> None:
     home = demo.copy(tmp_path / "home").home
     hub = Hub(Home(home, own_rooms=tmp_path / "rooms-of-this-server"))
@@ -36,7 +36,7 @@ def test_a_server_builds_its_own_rooms_and_audits_only_what_it_rebuilt(
 
 
 def test_each_look_moves_the_servers_usage_lines_into_the_lakehouse(
-    demo: DemoRun, tmp_path: Path
+    demo: Any, tmp_path: Path
 ) -> None:
     home = demo.copy(tmp_path / "home").home
     hub = Hub(Home(home, own_rooms=tmp_path / "rooms"))
