@@ -115,6 +115,10 @@ class HomeDatabase:
         self._slots = _slots()
         self._pid = os.getpid()
 
+    def ping(self) -> None:
+        """Raise HomeDatabaseDown unless the database answers."""
+        self._one("SELECT 1", ())
+
     # -- documents ------------------------------------------------------------
 
     def read(self, name: str) -> bytes | None:

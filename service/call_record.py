@@ -19,6 +19,7 @@ from typing import Any
 
 import anyio.to_thread
 from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
 
 from audit.free_text import clean_free_text
 from metering import api_usage
@@ -71,7 +72,7 @@ class CallRecord:
                     await self._audit(scope, message["status"])
                 except Exception as error:  # no answer goes out that is not audited
                     unaudited, answering = True, True
-                    status, length = await _refuse_unaudited(send, error)
+                    status, length = await _refuse_unaudited(scope, receive, send, error)
                     return
                 status = message["status"]
                 length = _content_length(message.get("headers") or [])
@@ -119,7 +120,9 @@ class CallRecord:
         )
 
 
-async def _refuse_unaudited(send: Any, error: Exception) -> tuple[int, int]:
+async def _refuse_unaudited(
+    scope: Scope, receive: Any, send: Any, error: Exception
+) -> tuple[int, int]:
     """Answer instead of an answer the audit log could not record: (status, bytes sent).
 
     A shared home database that does not answer is 503 and says so (never where it is);
@@ -131,13 +134,11 @@ async def _refuse_unaudited(send: Any, error: Exception) -> tuple[int, int]:
     else:
         ACCESS_LOG.exception("the audit log could not be written; the call was not answered")
         status, kind, reason = 500, "internal", "the audit log could not be written"
-    body = json.dumps(
-        {"error": kind, "message": f"{reason}: the call was not answered"}, ensure_ascii=False
-    ).encode("utf-8")
-    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
-    await send({"type": "http.response.start", "status": status, "headers": headers})
-    await send({"type": "http.response.body", "body": body})
-    return status, len(body)
+    answer = JSONResponse(
+        {"error": kind, "message": f"{reason}: the call was not answered"}, status_code=status
+    )
+    await answer(scope, receive, send)
+    return status, len(answer.body)
 
 
 def _route(scope: Scope) -> str:

@@ -33,7 +33,7 @@ def readyz(request: Request) -> Response:
         problems.append("no audit folder")
     if shared_home_configured():
         try:
-            home_database().version("keys/keystore.json")
+            home_database().ping()
         except HomeDatabaseDown as down:
             problems.append(str(down))
     status = 200 if not problems else 503
